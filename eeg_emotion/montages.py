@@ -1,0 +1,178 @@
+"""Channel lists of the supported datasets and headsets, and name matching.
+
+Names follow the 10-20 system. Matching is case-insensitive and accepts the
+old names T3/T4/T5/T6 for T7/T8/P7/P8, so a DEAP model (``Fp1``) matches a
+SEED-IV file (``FP1``) or an OpenBCI stream labelled ``fp1``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from eeg_emotion.errors import MontageError
+
+#: DEAP preprocessed data, rows 0-31 (Geneva order).
+DEAP = (
+    "Fp1", "AF3", "F3", "F7", "FC5", "FC1", "C3", "T7", "CP5", "CP1", "P3", "P7", "PO3",
+    "O1", "Oz", "Pz", "Fp2", "AF4", "Fz", "F4", "F8", "FC6", "FC2", "Cz", "C4", "T8",
+    "CP6", "CP2", "P4", "P8", "PO4", "O2",
+)
+
+#: SEED-IV, 62 channels in the dataset's order.
+SEED_IV = (
+    "FP1", "FPZ", "FP2", "AF3", "AF4", "F7", "F5", "F3", "F1", "FZ", "F2", "F4", "F6", "F8",
+    "FT7", "FC5", "FC3", "FC1", "FCZ", "FC2", "FC4", "FC6", "FT8", "T7", "C5", "C3", "C1",
+    "CZ", "C2", "C4", "C6", "T8", "TP7", "CP5", "CP3", "CP1", "CPZ", "CP2", "CP4", "CP6",
+    "TP8", "P7", "P5", "P3", "P1", "PZ", "P2", "P4", "P6", "P8", "PO7", "PO5", "PO3", "POZ",
+    "PO4", "PO6", "PO8", "CB1", "O1", "OZ", "O2", "CB2",
+)
+
+#: OpenBCI Cyton, default 10-20 placement of its 8 inputs (N1P..N8P).
+CYTON = ("Fp1", "Fp2", "C3", "C4", "P7", "P8", "O1", "O2")
+
+#: OpenBCI Cyton + Daisy, default placement of its 16 inputs.
+CYTON_DAISY = (*CYTON, "F7", "F8", "F3", "F4", "T7", "T8", "P3", "P4")
+
+MONTAGES: dict[str, tuple[str, ...]] = {
+    "deap": DEAP,
+    "seed-iv": SEED_IV,
+    "cyton": CYTON,
+    "cyton-daisy": CYTON_DAISY,
+}
+
+_OLD_NAMES = {"T3": "T7", "T4": "T8", "T5": "P7", "T6": "P8"}
+
+#: Scalp regions used for region masking (MSMAE) and display.
+REGIONS = ("frontal", "temporal", "central", "parietal", "occipital")
+
+
+def normalize_name(name: str) -> str:
+    """Return the canonical upper-case form of a 10-20 channel name.
+
+    Parameters
+    ----------
+    name : str
+        A channel label such as ``"Fp1"``, ``"FP1"``, ``" fp1 "`` or ``"T3"``.
+
+    Returns
+    -------
+    str
+        ``"FP1"``; old names are mapped to new ones (``"T3"`` -> ``"T7"``).
+    """
+    key = name.strip().upper().replace("EEG ", "").replace("-REF", "")
+    return _OLD_NAMES.get(key, key)
+
+
+def resolve_montage(spec: str | Sequence[str]) -> list[str]:
+    """Turn a montage name or a comma-separated list into channel names.
+
+    Parameters
+    ----------
+    spec : str | sequence of str
+        A known montage (``deap``, ``seed-iv``, ``cyton``, ``cyton-daisy``), a
+        comma-separated list (``"Fp1,Fp2,C3"``) or a sequence of names.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    MontageError
+        If a name is unknown or repeated.
+    """
+    if isinstance(spec, str):
+        key = spec.strip().lower()
+        if key in MONTAGES:
+            return list(MONTAGES[key])
+        names = [s.strip() for s in spec.split(",") if s.strip()]
+        if len(names) < 2 and "," not in spec:
+            raise MontageError(
+                f"unknown montage {spec!r}",
+                f"use one of {', '.join(MONTAGES)} or list the channels, e.g. 'Fp1,Fp2,C3,C4'",
+            )
+    else:
+        names = [str(s) for s in spec]
+    seen: set[str] = set()
+    for n in names:
+        k = normalize_name(n)
+        if k in seen:
+            raise MontageError(f"channel {n!r} is listed twice in the montage {spec!r}")
+        seen.add(k)
+    return names
+
+
+def match_channels(available: Sequence[str], required: Sequence[str], *,
+                   source: str = "the stream") -> np.ndarray:
+    """Find the index in ``available`` of each channel in ``required``.
+
+    Parameters
+    ----------
+    available : sequence of str
+        Channel names of the stream or file, in its order.
+    required : sequence of str
+        Channel names the model needs, in its order.
+    source : str
+        How to name the data in an error message.
+
+    Returns
+    -------
+    numpy.ndarray of int
+        ``available[idx[i]]`` is ``required[i]``.
+
+    Raises
+    ------
+    MontageError
+        Listing every required channel that is missing and how to proceed.
+    """
+    lookup: dict[str, int] = {}
+    for i, name in enumerate(available):
+        lookup.setdefault(normalize_name(name), i)
+    missing = [r for r in required if normalize_name(r) not in lookup]
+    if missing:
+        have = ", ".join(available) if available else "none"
+        raise MontageError(
+            f"{source} lacks {len(missing)} of the model's {len(required)} channels: "
+            f"{', '.join(missing)} (it has: {have})",
+            "train a model on the channels your headset has, e.g. "
+            f"`eeg-emotion train --config ... --channels {','.join(list(available)[:8])}`, "
+            "or label the stream's channels with --montage",
+        )
+    return np.array([lookup[normalize_name(r)] for r in required], dtype=np.intp)
+
+
+def channel_region(name: str) -> tuple[str, str]:
+    """Return the scalp region and hemisphere of a 10-20 channel.
+
+    Parameters
+    ----------
+    name : str
+        A 10-20 channel name.
+
+    Returns
+    -------
+    region : str
+        One of :data:`REGIONS`.
+    side : str
+        ``"left"`` (odd number), ``"right"`` (even number) or ``"midline"`` (z).
+    """
+    key = normalize_name(name)
+    letters = key.rstrip("0123456789Z")
+    digits = key[len(letters):]
+    if digits.endswith("Z") or not digits:
+        side = "midline"
+    else:
+        side = "left" if int(digits) % 2 == 1 else "right"
+    if letters in ("FP", "AF", "F", "FC"):
+        region = "frontal"
+    elif letters in ("FT", "T", "TP"):
+        region = "temporal"
+    elif letters in ("C", "CP"):
+        region = "central"
+    elif letters in ("P",):
+        region = "parietal"
+    else:  # PO, O, CB, I
+        region = "occipital"
+    return region, side

@@ -1,0 +1,119 @@
+"""What the live engine tells its viewers: estimates, health, and the view API.
+
+The dashboard, the headless writer and the LSL outlet only *read* the engine
+through :class:`EngineView`; they never block acquisition or inference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One model output for one window.
+
+    Attributes
+    ----------
+    index : int
+        Running number of the estimate (0, 1, 2, ...).
+    time : float
+        End of the window on the LSL clock (``pylsl.local_clock()`` seconds).
+    latency_ms : float
+        From the arrival of the window's last sample to this estimate.
+    probabilities : dict
+        ``{target: {class_name: p}}``, e.g. ``{"valence": {"low": .3, "high": .7}}``.
+    smoothed : dict | None
+        Same layout, after the engine's optional exponential smoothing.
+    level_map : numpy.ndarray | None
+        The model's spectrogram-like view of the window, ``(channels, levels, time)``
+        (ScalingNet's scaling levels; MSMAE-CNN's DE bands), or None.
+    level_labels : tuple of str
+        One label per level, e.g. ``"L2 ~ 8-16 Hz"``.
+    ground_truth : dict | None
+        ``{target: class_name}`` from a replay's marker stream, if any.
+    """
+
+    index: int
+    time: float
+    latency_ms: float
+    probabilities: dict[str, dict[str, float]]
+    smoothed: dict[str, dict[str, float]] | None = None
+    level_map: np.ndarray | None = None
+    level_labels: tuple[str, ...] = ()
+    ground_truth: dict[str, str] | None = None
+
+    def to_json_dict(self) -> dict:
+        """The JSON-lines form of headless mode (no arrays)."""
+        out = {"index": self.index, "time": self.time,
+               "latency_ms": round(self.latency_ms, 3),
+               "probabilities": self.probabilities}
+        if self.smoothed is not None:
+            out["smoothed"] = self.smoothed
+        if self.ground_truth is not None:
+            out["ground_truth"] = self.ground_truth
+        return out
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    """State of the acquisition side."""
+
+    name: str
+    kind: str  # "lsl" | "brainflow"
+    channels: tuple[str, ...]
+    nominal_rate: float
+    measured_rate: float
+    samples_received: int
+    gaps: int  # disconnections / timestamp jumps
+    gap_seconds: float
+    overruns: int  # samples lost because the ring buffer was full
+    bad_samples: int  # NaN/Inf samples seen (and repaired)
+    connected: bool
+    last_error: str | None = None
+
+
+@dataclass(frozen=True)
+class EngineStatus:
+    """A snapshot of the whole engine for display."""
+
+    source: SourceHealth
+    model_name: str
+    model_channels: tuple[str, ...]
+    model_rate: float
+    device: str  # "cpu" | "cuda:0"
+    filter_delay_ms: float
+    windows_done: int
+    windows_skipped: int
+    latency_ms_p50: float
+    latency_ms_p95: float
+    synthetic_model: bool  # trained only on synthetic data: a demonstration
+    recording_path: str | None
+    running_accuracy: dict[str, float] = field(default_factory=dict)
+    messages: tuple[str, ...] = ()  # recent warnings for a status bar
+
+
+class EngineView(Protocol):
+    """The read-side API of the live engine used by the dashboard and outputs."""
+
+    def status(self) -> EngineStatus:
+        """Current health and counters."""
+
+    def latest_signal(self, seconds: float) -> tuple[np.ndarray, np.ndarray]:
+        """Filtered signal of the last ``seconds``: ``(times (n,), data (channels, n))``,
+        channels in the model's order, at the model's rate."""
+
+    def estimates_since(self, index: int) -> list[Estimate]:
+        """All kept estimates with ``Estimate.index >= index`` (bounded history)."""
+
+    def latest_estimate(self) -> Estimate | None:
+        """The newest estimate, or None before the first."""
+
+    def start_recording(self, path: str) -> None:
+        """Begin writing raw stream, markers and estimates to ``path``."""
+
+    def stop_recording(self) -> None:
+        """Stop recording and close the file."""
