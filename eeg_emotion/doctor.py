@@ -71,9 +71,10 @@ def check_qt() -> Check:
     elif display or platform.system() != "Linux":
         where = "a screen is available"
     else:
-        return False, f"Qt {QT_VERSION_STR}, pyqtgraph {pyqtgraph.__version__}; no screen", \
-            "use `eeg-emotion live --headless`, run under xvfb-run, "
-            "or set QT_QPA_PLATFORM=offscreen"
+        found = f"Qt {QT_VERSION_STR}, pyqtgraph {pyqtgraph.__version__}; no screen"
+        fix = ("use `eeg-emotion live --headless`, run under xvfb-run, "
+               "or set QT_QPA_PLATFORM=offscreen")
+        return False, found, fix
     return True, f"Qt {QT_VERSION_STR}, pyqtgraph {pyqtgraph.__version__}; {where}", ""
 
 
