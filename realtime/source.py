@@ -1,0 +1,87 @@
+"""The acquisition interface every live source implements (LSL inlet, BrainFlow board).
+
+The engine's acquisition thread calls :meth:`Source.read` in a loop. A source
+returns whole chunks, channels first, timestamps on the LSL clock
+(``pylsl.local_clock()``). When the device or stream goes away, ``read`` raises
+:class:`SourceLost`; the engine then calls :meth:`Source.reopen` until it
+succeeds, counting the gap, and never exits because of it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+import numpy as np
+
+from eeg_emotion.errors import StreamError
+
+
+class SourceLost(StreamError):
+    """The stream or board stopped delivering (unplugged, replay killed)."""
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What a source delivers."""
+
+    name: str
+    kind: str  # "lsl" | "brainflow"
+    channels: tuple[str, ...]
+    sfreq: float
+    source_id: str = ""
+    units: str = "microvolts"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Samples from one read.
+
+    Attributes
+    ----------
+    data : numpy.ndarray, shape (n_channels, n_samples)
+        float32 or float64; may contain NaN/Inf from a faulty device (the engine
+        checks and repairs them).
+    timestamps : numpy.ndarray, shape (n_samples,)
+        LSL clock seconds of each sample.
+    """
+
+    data: np.ndarray
+    timestamps: np.ndarray
+
+    @property
+    def n_samples(self) -> int:
+        """Number of samples in the chunk."""
+        return int(self.data.shape[1])
+
+
+class Source(ABC):
+    """A live EEG source, opened once and read from one acquisition thread."""
+
+    info: SourceInfo
+
+    @abstractmethod
+    def open(self, timeout: float = 10.0) -> SourceInfo:
+        """Find and open the stream/board; raise :class:`StreamError` with a fix if not found."""
+
+    @abstractmethod
+    def read(self, timeout: float = 0.1) -> Chunk | None:
+        """Return the samples that arrived since the last call (None if none within
+        ``timeout``); raise :class:`SourceLost` when the stream is gone."""
+
+    @abstractmethod
+    def reopen(self, timeout: float = 1.0) -> bool:
+        """Try once to reconnect after :class:`SourceLost`; True when reading may resume.
+        Must raise :class:`StreamError` if the stream came back with another channel
+        count or rate."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the stream/board. Safe to call twice."""
+
+    def __enter__(self) -> Source:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
