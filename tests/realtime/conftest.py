@@ -1,0 +1,129 @@
+"""Shared fixtures of the real-time tests: a tiny model and LSL publishers.
+
+Every LSL stream gets a unique name and source id per test; publishers run in
+subprocesses (``lsl_publisher.py``) and are killed at teardown. The root
+conftest already points ``LSLAPICFG`` at the loopback configuration.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+from eeg_emotion.filters import FilterSpec
+from eeg_emotion.targets import deap_targets
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+PUBLISHER = HERE / "lsl_publisher.py"
+
+
+class TinyModel(torch.nn.Module):
+    """A few-parameter stand-in for ScalingNet with the same call contract.
+
+    ``forward(x (B, C, T), channel_mask=None) -> {target: logits}``,
+    ``level_map(x) -> (B, C, 2, T // 8)``, ``level_labels()``.
+    """
+
+    def __init__(self, n_channels: int, targets: tuple[str, ...] = ("valence", "arousal"),
+                 delay_s: float = 0.0) -> None:
+        super().__init__()
+        self.heads = torch.nn.ModuleDict({t: torch.nn.Linear(n_channels, 2) for t in targets})
+        self.delay_s = delay_s
+        self.calls = 0
+        self.masks: list[torch.Tensor | None] = []
+
+    def forward(self, x: torch.Tensor, channel_mask: torch.Tensor | None = None) -> dict:
+        import time
+
+        self.calls += 1
+        self.masks.append(channel_mask)
+        if self.delay_s:
+            time.sleep(self.delay_s)
+        feat = x.std(dim=-1)
+        return {t: head(feat) for t, head in self.heads.items()}
+
+    def level_map(self, x: torch.Tensor) -> torch.Tensor:
+        """Mean absolute value of 8-sample blocks at two 'levels'."""
+        b, c, t = x.shape
+        blocks = x[..., : t // 8 * 8].reshape(b, c, t // 8, 8).abs().mean(-1)
+        return torch.stack([blocks, blocks * 0.5], dim=2)
+
+    def level_labels(self) -> tuple[str, ...]:
+        return ("L1", "L2")
+
+
+def make_loaded(channels: tuple[str, ...] = ("Fp1", "Fp2", "C3", "C4"), sfreq: float = 128.0,
+                window_s: float = 1.0, hop_s: float = 0.25, delay_s: float = 0.0,
+                synthetic: bool = True, supports_missing: bool = False) -> SimpleNamespace:
+    """A ``LoadedModel``-like object (``model`` + ``meta``) around :class:`TinyModel`."""
+    torch.manual_seed(0)
+    model = TinyModel(len(channels), delay_s=delay_s)
+    model.supports_missing_channels = supports_missing
+    meta = {"name": "tiny", "channels": list(channels), "sfreq": sfreq,
+            "filter": FilterSpec(4.0, 45.0).to_dict(), "window_s": window_s, "hop_s": hop_s,
+            "preprocessing": {"standardize": "window"},
+            "targets": [t.to_dict() for t in deap_targets(("valence", "arousal"))],
+            "synthetic": synthetic}
+    return SimpleNamespace(model=model, meta=meta)
+
+
+@pytest.fixture
+def loaded_factory() -> Callable[..., SimpleNamespace]:
+    """Build a tiny LoadedModel: ``loaded_factory(channels=..., sfreq=..., delay_s=...)``."""
+    return make_loaded
+
+
+@pytest.fixture
+def stream_name(request: pytest.FixtureRequest) -> str:
+    """A stream name unique to this test run."""
+    return f"t-{request.node.name[:24]}-{uuid.uuid4().hex[:8]}"
+
+
+class Publishers:
+    """Start ``lsl_publisher.py`` subprocesses and kill them at teardown."""
+
+    def __init__(self) -> None:
+        self.procs: list[subprocess.Popen] = []
+
+    def start(self, name: str, *, ready: bool = False, **options: object) -> subprocess.Popen:
+        """Start a publisher; ``options`` become ``--key value`` flags.
+
+        With ``ready=True`` wait until it has a consumer and starts sending.
+        """
+        cmd = [sys.executable, str(PUBLISHER), "--name", name]
+        for key, value in options.items():
+            cmd += [f"--{key.replace('_', '-')}", str(value)]
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=env, cwd=ROOT)
+        self.procs.append(proc)
+        if ready:
+            line = proc.stdout.readline()
+            assert line.strip() == "READY", proc.stderr.read()
+        return proc
+
+    def close(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(timeout=10)
+            for f in (proc.stdout, proc.stderr):
+                if f:
+                    f.close()
+
+
+@pytest.fixture
+def publishers() -> Iterator[Publishers]:
+    """Subprocess LSL publishers, all killed at the end of the test."""
+    pubs = Publishers()
+    yield pubs
+    pubs.close()

@@ -1,0 +1,104 @@
+"""Test helper run as a subprocess: publish a known signal as an LSL stream.
+
+Channel 0 carries a sample counter (``start``, ``start + 1``, ...) so a reader
+can check that every sample arrived once and in order; the other channels are
+a sine plus a DC offset. ``--mode replay`` publishes through
+:class:`realtime.replay.ReplayPlayer` (labels in the description, trial markers
+on ``<name>-markers``); ``--mode plain`` uses a bare pylsl outlet, with channel
+labels in the description only when ``--labels`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import numpy as np
+
+from eeg_emotion.lsl import import_pylsl
+
+
+def make_signal(n_ch: int, n: int, sfreq: float, start: int, nan_at: list[int]) -> np.ndarray:
+    """Counter on channel 0, offset sines elsewhere, NaN columns at ``nan_at``."""
+    k = np.arange(start, start + n)
+    data = np.empty((n_ch, n), dtype=np.float32)
+    data[0] = k
+    if n_ch > 1:
+        f = 3.0 + np.arange(1, n_ch)[:, None]
+        data[1:] = 1000.0 + 20.0 * np.sin(2 * np.pi * f * k[None] / sfreq)
+    for i in nan_at:
+        if 0 <= i - start < n:
+            data[1:, i - start] = np.nan
+            if n_ch > 2:
+                data[2, i - start] = np.inf
+    return data
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--name", required=True)
+    p.add_argument("--mode", choices=("plain", "replay"), default="plain")
+    p.add_argument("--channels", type=int, default=4)
+    p.add_argument("--labels", default="")
+    p.add_argument("--sfreq", type=float, default=128.0)
+    p.add_argument("--seconds", type=float, default=3.0)
+    p.add_argument("--start", type=int, default=0)
+    p.add_argument("--chunk", type=int, default=8)
+    p.add_argument("--speed", type=float, default=1.0)
+    p.add_argument("--nan-at", default="")
+    p.add_argument("--source-id", default="")
+    p.add_argument("--wait", type=float, default=5.0, help="wait for a consumer first")
+    p.add_argument("--linger", type=float, default=1.0, help="keep the outlet open after")
+    p.add_argument("--trial-labels", default="", help="JSON list of label dicts (replay)")
+    a = p.parse_args()
+    n = round(a.seconds * a.sfreq)
+    nan_at = [int(s) for s in a.nan_at.split(",") if s]
+    data = make_signal(a.channels, n, a.sfreq, a.start, nan_at)
+    labels = [s for s in a.labels.split(",") if s]
+    pylsl = import_pylsl()
+    if a.mode == "replay":
+        from realtime.replay import ReplayPlayer
+
+        trial_labels = json.loads(a.trial_labels) if a.trial_labels else None
+        parts = np.array_split(data, len(trial_labels), axis=1) if trial_labels else [data]
+        player = ReplayPlayer(parts, a.sfreq, labels or [f"ch{i}" for i in range(a.channels)],
+                              a.name, labels=trial_labels, chunk_size=a.chunk, speed=a.speed,
+                              source_id=a.source_id or None)
+        player.open()
+        player.wait_for_consumers(a.wait, markers=False)
+        print("READY", flush=True)
+        player.run()
+        time.sleep(a.linger)
+        player.close()
+        return 0
+    info = pylsl.StreamInfo(a.name, "EEG", a.channels, a.sfreq, pylsl.cf_float32,
+                            a.source_id or a.name)
+    if labels:
+        chans = info.desc().append_child("channels")
+        for lab in labels:
+            chans.append_child("channel").append_child_value("label", lab)
+    outlet = pylsl.StreamOutlet(info, chunk_size=a.chunk)
+    outlet.wait_for_consumers(a.wait)
+    print("READY", flush=True)
+    t0 = pylsl.local_clock()
+    dt = 1.0 / (a.sfreq * a.speed)
+    for s in range(0, n, a.chunk):
+        due = t0 + s * dt
+        wait = due - pylsl.local_clock()
+        if wait > 0:
+            time.sleep(wait)
+        block = data[:, s:s + a.chunk]
+        stamps = due + np.arange(block.shape[1]) * dt
+        outlet.push_chunk(np.ascontiguousarray(block.T), stamps.tolist())
+    time.sleep(a.linger)
+    del outlet
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
