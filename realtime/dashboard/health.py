@@ -1,0 +1,78 @@
+"""Source and engine health as a compact table of labelled values."""
+
+from __future__ import annotations
+
+from PyQt6.QtWidgets import QGridLayout, QGroupBox, QLabel
+
+from realtime.dashboard import theme
+from realtime.state import EngineStatus
+
+
+def _channels_text(channels: tuple[str, ...], limit: int = 6) -> str:
+    shown = ", ".join(channels[:limit])
+    return f"{len(channels)} ({shown}{', …' if len(channels) > limit else ''})"
+
+
+def format_health(status: EngineStatus) -> list[tuple[str, str]]:
+    """The rows of the health table: ``(label, value)`` in display order.
+
+    Parameters
+    ----------
+    status : EngineStatus
+        A snapshot from :meth:`EngineView.status`.
+
+    Returns
+    -------
+    list of tuple of str
+    """
+    src = status.source
+    rate_ok = src.nominal_rate <= 0 or abs(src.measured_rate - src.nominal_rate) \
+        <= 0.05 * src.nominal_rate
+    return [
+        ("Stream", f"{src.name} ({src.kind})"),
+        ("Channels", _channels_text(src.channels)),
+        ("Rate", f"{src.nominal_rate:g} Hz nominal, {src.measured_rate:.1f} Hz measured"
+                 + ("" if rate_ok else " ⚠")),
+        ("Samples", f"{src.samples_received:,}"),
+        ("Gaps", f"{src.gaps} ({src.gap_seconds:.1f} s)"),
+        ("Lost / bad", f"{src.overruns} overrun, {src.bad_samples} NaN/Inf"),
+        ("Windows", f"{status.windows_done:,} done, {status.windows_skipped} skipped"),
+        ("Latency", f"p50 {status.latency_ms_p50:.0f} ms, p95 {status.latency_ms_p95:.0f} ms"),
+        ("Filter delay", f"{status.filter_delay_ms:.0f} ms"),
+        ("Model", f"{status.model_name} · {len(status.model_channels)} ch @ "
+                  f"{status.model_rate:g} Hz · {status.device}"),
+        ("Recording", status.recording_path or "off"),
+    ]
+
+
+class HealthPanel(QGroupBox):
+    """Two columns of key/value labels, refreshed from :class:`EngineStatus`."""
+
+    def __init__(self, parent: object = None) -> None:
+        super().__init__("Source and engine", parent)
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(8, 10, 8, 6)
+        self.grid.setHorizontalSpacing(10)
+        self.grid.setVerticalSpacing(2)
+        self.values: dict[str, QLabel] = {}
+
+    def update_status(self, status: EngineStatus) -> None:
+        """Show ``status``; rows are created on first use."""
+        for row, (key, text) in enumerate(format_health(status)):
+            label = self.values.get(key)
+            if label is None:
+                name = QLabel(key)
+                name.setObjectName("key")
+                label = QLabel()
+                label.setWordWrap(True)
+                self.grid.addWidget(name, row, 0)
+                self.grid.addWidget(label, row, 1)
+                self.values[key] = label
+            if label.text() != text:
+                label.setText(text)
+        self.grid.setColumnStretch(1, 1)
+        gaps = self.values["Gaps"]
+        gaps.setStyleSheet(f"color: {theme.WARN};" if status.source.gaps else "")
+        lost = self.values["Lost / bad"]
+        bad = status.source.overruns or status.source.bad_samples
+        lost.setStyleSheet(f"color: {theme.WARN};" if bad else "")
