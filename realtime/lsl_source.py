@@ -71,6 +71,8 @@ class LSLSource(Source):
         self.max_chunk_s = float(max_chunk_s)
         self.buffer_s = int(buffer_s)
         self._pylsl = import_pylsl()
+        self._lost_error = (getattr(self._pylsl, "LostError", None)
+                            or self._pylsl.util.LostError)
         self._inlet = None
         self._buf: np.ndarray | None = None
         self._last_data = 0.0
@@ -102,7 +104,8 @@ class LSLSource(Source):
         pylsl = self._pylsl
         found = pylsl.resolve_bypred(predicate, 1, max(timeout, 0.05))
         if found:  # give other matching streams a moment to answer too
-            more = pylsl.resolve_bypred(predicate, 1000, min(0.3, max(timeout, 0.05)))
+            extra = 1.5 if self.stream.lower() == "openbci" else 0.5
+            more = pylsl.resolve_bypred(predicate, 1000, min(extra, max(timeout, 0.05)))
             seen = {f.uid() for f in found}
             found += [f for f in more if f.uid() not in seen]
         return sorted(found, key=self._rank)
@@ -214,7 +217,7 @@ class LSLSource(Source):
             data, stamps = self._inlet.pull_chunk(timeout=timeout, max_samples=len(self._buf),
                                                   dest_obj=self._buf, min_samples=1,
                                                   as_numpy=True)
-        except self._pylsl.LostError as exc:
+        except self._lost_error as exc:
             raise SourceLost(f"stream {self.info.name!r} was lost: {exc}",
                              "restart the publishing program; the app reconnects") from exc
         now = time.monotonic()

@@ -55,6 +55,7 @@ def main() -> int:
     p.add_argument("--wait", type=float, default=5.0, help="wait for a consumer first")
     p.add_argument("--linger", type=float, default=1.0, help="keep the outlet open after")
     p.add_argument("--trial-labels", default="", help="JSON list of label dicts (replay)")
+    p.add_argument("--wait-markers", action="store_true", help="wait for a marker consumer")
     a = p.parse_args()
     n = round(a.seconds * a.sfreq)
     nan_at = [int(s) for s in a.nan_at.split(",") if s]
@@ -70,7 +71,7 @@ def main() -> int:
                               a.name, labels=trial_labels, chunk_size=a.chunk, speed=a.speed,
                               source_id=a.source_id or None)
         player.open()
-        player.wait_for_consumers(a.wait, markers=False)
+        player.wait_for_consumers(a.wait, markers=a.wait_markers)
         print("READY", flush=True)
         player.run()
         time.sleep(a.linger)

@@ -138,3 +138,29 @@ def test_stream_not_found_is_a_clean_error(stream_name):
     with pytest.raises(StreamError, match="no LSL stream") as info:
         LSLSource(stream_name).open(timeout=0.3)
     assert "replay" in info.value.fix
+
+
+def test_ground_truth_from_replay_markers(publishers, stream_name, loaded_factory):
+    trials = '[{"valence": 7.0, "arousal": 2.0}, {"valence": 3.0, "arousal": 8.0}]'
+    publishers.start(stream_name, mode="replay", channels=4, labels="Fp1,Fp2,C3,C4",
+                     seconds=4.0, trial_labels=trials, wait_markers=True, linger=2.0)
+    engine = Engine(LSLSource(stream_name), loaded_factory(hop_s=0.25), device="cpu")
+    with engine:
+        assert _wait(lambda: engine.raw_samples >= 512, 15)
+        assert _wait(lambda: engine.windows_done >= 13, 5)
+        status = engine.status()
+    ests = engine.estimates_since(0)
+    truths = [e.ground_truth for e in ests]
+    # trial 0 holds samples 0-255, trial 1 samples 256-511
+    for e in ests:
+        sample = round((e.time - ests[0].time) * 128) + 127
+        want = ({"valence": "high", "arousal": "low"} if sample < 256
+                else {"valence": "low", "arousal": "high"})
+        if sample != 255 and sample != 511:  # the trial_end sample itself is ambiguous
+            assert e.ground_truth == want, (sample, e.ground_truth)
+    assert truths.count(None) <= 1
+    hits = sum(max(e.probabilities["valence"], key=e.probabilities["valence"].get)
+               == e.ground_truth["valence"] for e in ests if e.ground_truth)
+    n = sum(1 for e in ests if e.ground_truth)
+    assert status.running_accuracy["valence"] == pytest.approx(hits / n)
+    assert "ground_truth" in ests[0].to_json_dict()
