@@ -1,0 +1,313 @@
+"""Crash-safe recording of a live session: raw samples, markers and estimates.
+
+A recording is a folder::
+
+    meta.json          written first: channels, rate, units, source, start time
+    samples.f32        raw float32, sample-major (n_samples x n_channels), appended
+    timestamps.f64     raw float64 LSL-clock time of each sample, appended
+    markers.jsonl      {"time": t, "text": "..."} per line
+    estimates.jsonl    Estimate.to_json_dict() per line
+
+Every write goes straight to the operating system (unbuffered), so a crash or
+``kill -9`` of the process loses nothing already written; a background thread
+``fsync``-s the files at least once a second, so even a power cut loses at most
+the last second. :func:`read_recording` tolerates a torn last record (a sample
+block or a JSON line cut by the kill).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from eeg_emotion.errors import ConfigError, DataFormatError, StreamError
+from realtime.source import Chunk, SourceInfo
+from realtime.state import Estimate
+
+log = logging.getLogger(__name__)
+
+FORMAT = "eeg-emotion-recording"
+VERSION = 1
+META, SAMPLES, TIMESTAMPS = "meta.json", "samples.f32", "timestamps.f64"
+MARKERS, ESTIMATES = "markers.jsonl", "estimates.jsonl"
+
+
+class Recorder:
+    """Write a live stream to a recording folder while it runs.
+
+    Thread-safe: the acquisition thread writes samples and markers while the
+    inference thread writes estimates.
+
+    Parameters
+    ----------
+    path : str | pathlib.Path
+        Folder to create (it must not exist, or be empty).
+    info : SourceInfo
+        The stream being recorded (channels, rate, units).
+    sync_interval : float
+        Seconds between ``fsync`` calls (at most 1).
+
+    Raises
+    ------
+    ConfigError
+        If ``path`` is a file or a folder that is not empty.
+    """
+
+    def __init__(self, path: str | Path, info: SourceInfo, sync_interval: float = 0.5) -> None:
+        self.path = Path(path).expanduser()
+        if self.path.exists() and (not self.path.is_dir() or any(self.path.iterdir())):
+            raise ConfigError(f"cannot record to {self.path}: it already exists",
+                              "choose a new folder name, e.g. --record session2.rec")
+        if not info.channels or info.sfreq <= 0:
+            raise ConfigError(f"cannot record stream {info.name!r}: it has "
+                              f"{len(info.channels)} channels at {info.sfreq} Hz",
+                              "open the source before starting the recording")
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"cannot create recording folder {self.path}: {exc}",
+                              "check the path and that you may write there") from exc
+        self.info = info
+        self.n_channels = len(info.channels)
+        self.n_samples = 0
+        meta = {"format": FORMAT, "version": VERSION, "name": info.name, "kind": info.kind,
+                "channels": list(info.channels), "sfreq": info.sfreq,
+                "source_id": info.source_id, "units": info.units,
+                "sample_dtype": "<f4", "timestamp_dtype": "<f8", "layout": "sample-major",
+                "created_unix": time.time()}
+        tmp = self.path / (META + ".tmp")
+        tmp.write_text(json.dumps(meta, indent=1))
+        os.replace(tmp, self.path / META)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
+        self._fds = {name: os.open(self.path / name, flags, 0o644)
+                     for name in (SAMPLES, TIMESTAMPS, MARKERS, ESTIMATES)}
+        self._lock = threading.Lock()
+        self._sync_lock = threading.Lock()
+        self._dirty = False
+        self._closed = threading.Event()
+        self._sync_interval = min(1.0, max(0.05, float(sync_interval)))
+        self._syncer = threading.Thread(target=self._sync_loop, name="recorder-fsync",
+                                        daemon=True)
+        self._syncer.start()
+        log.info("recording %s to %s", info.name, self.path)
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._closed.is_set():
+            raise StreamError(f"recording {self.path} is closed",
+                              "start a new recording to write more")
+
+    def _append(self, name: str, payload: bytes) -> None:
+        """Write all of ``payload`` to one file (caller holds the lock)."""
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(self._fds[name], view):]
+
+    def _write(self, name: str, payload: bytes) -> None:
+        with self._lock:
+            self._check_open()
+            self._append(name, payload)
+            self._dirty = True
+
+    def write_samples(self, chunk: Chunk) -> None:
+        """Append a chunk of raw samples and their timestamps.
+
+        Parameters
+        ----------
+        chunk : Chunk
+            ``data`` (n_channels, n) and ``timestamps`` (n,).
+
+        Raises
+        ------
+        StreamError
+            If the chunk's channel count differs from the recording's.
+        """
+        data = np.asarray(chunk.data)
+        if data.ndim != 2 or data.shape[0] != self.n_channels:
+            raise StreamError(f"chunk of shape {data.shape} does not fit recording "
+                              f"{self.path} ({self.n_channels} channels)",
+                              "record the stream the recording was started for")
+        n = data.shape[1]
+        if n == 0:
+            return
+        samples = np.ascontiguousarray(data.T, dtype="<f4").tobytes()
+        stamps = np.ascontiguousarray(chunk.timestamps, dtype="<f8").tobytes()
+        with self._lock:  # both files of one chunk under one lock: readers see them paired
+            self._check_open()
+            self._append(TIMESTAMPS, stamps)
+            self._append(SAMPLES, samples)
+            self.n_samples += n
+            self._dirty = True
+
+    def write_marker(self, timestamp: float, text: str) -> None:
+        """Append a marker (e.g. a replay's JSON trial marker) at an LSL-clock time."""
+        line = json.dumps({"time": float(timestamp), "text": str(text)}) + "\n"
+        self._write(MARKERS, line.encode())
+
+    def write_estimate(self, estimate: Estimate) -> None:
+        """Append one model estimate (its ``to_json_dict()`` form)."""
+        self._write(ESTIMATES, (json.dumps(estimate.to_json_dict()) + "\n").encode())
+
+    # -- durability -------------------------------------------------------------------------
+
+    def sync(self) -> None:
+        """Force everything written so far onto the disk (``fsync``).
+
+        Runs under its own lock, so writers never wait for the disk.
+        """
+        with self._sync_lock:
+            if self._closed.is_set() or not self._dirty:
+                return
+            self._dirty = False
+            for fd in self._fds.values():
+                try:
+                    os.fsync(fd)
+                except OSError as exc:  # a filesystem without fsync
+                    log.debug("fsync failed: %s", exc)
+
+    def _sync_loop(self) -> None:
+        while not self._closed.wait(self._sync_interval):
+            self.sync()
+
+    def close(self) -> None:
+        """Sync and close the files. Safe to call twice."""
+        with self._lock:
+            if self._closed.is_set():
+                return
+            self._closed.set()
+        with self._sync_lock:
+            for fd in self._fds.values():
+                try:
+                    os.fsync(fd)
+                except OSError as exc:
+                    log.debug("fsync failed: %s", exc)
+                os.close(fd)
+        self._syncer.join(2.0)
+        log.info("recording %s closed: %d samples", self.path, self.n_samples)
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called."""
+        return self._closed.is_set()
+
+    def __enter__(self) -> Recorder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass
+class Recording:
+    """A recording read back from disk.
+
+    Attributes
+    ----------
+    data : numpy.ndarray, shape (n_channels, n_samples)
+        float32, in :attr:`units`.
+    timestamps : numpy.ndarray, shape (n_samples,)
+        LSL-clock seconds.
+    channels : list of str
+    sfreq : float
+        Nominal rate of the source.
+    markers : list of tuple(float, str)
+        ``(time, text)``.
+    estimates : list of dict
+        The estimates' JSON form.
+    units : str
+    meta : dict
+        Everything in ``meta.json``.
+    truncated : bool
+        True when a torn last record (cut by a crash) was dropped.
+    """
+
+    data: np.ndarray
+    timestamps: np.ndarray
+    channels: list[str]
+    sfreq: float
+    markers: list[tuple[float, str]] = field(default_factory=list)
+    estimates: list[dict] = field(default_factory=list)
+    units: str = "microvolts"
+    meta: dict = field(default_factory=dict)
+    truncated: bool = False
+
+
+def _read_jsonl(path: Path) -> tuple[list[dict], bool]:
+    if not path.is_file():
+        return [], False
+    lines = path.read_bytes().split(b"\n")
+    out, torn = [], False
+    for i, raw in enumerate(lines):
+        if not raw.strip():
+            continue
+        try:
+            out.append(json.loads(raw))
+        except json.JSONDecodeError as exc:
+            if i == len(lines) - 1:  # the last line, without its newline: cut by a crash
+                torn = True
+                log.warning("%s: dropped a torn last line (the writer was killed)", path)
+                continue
+            raise DataFormatError(f"{path}, line {i + 1}, is not valid JSON: {exc}",
+                                  "the recording is damaged; remove that line to read the rest"
+                                  ) from exc
+    return out, torn
+
+
+def read_recording(path: str | Path) -> Recording:
+    """Read a recording folder written by :class:`Recorder`.
+
+    Parameters
+    ----------
+    path : str | pathlib.Path
+        The recording folder.
+
+    Returns
+    -------
+    Recording
+
+    Raises
+    ------
+    DataFormatError
+        If ``path`` is not a recording folder or ``meta.json`` is damaged.
+    """
+    root = Path(path).expanduser()
+    meta_path = root / META
+    if not root.is_dir() or not meta_path.is_file():
+        raise DataFormatError(f"{root} is not a recording folder (no {META})",
+                              "pass the folder written by `eeg-emotion live --record PATH`")
+    try:
+        meta = json.loads(meta_path.read_text())
+        channels = [str(c) for c in meta["channels"]]
+        sfreq = float(meta["sfreq"])
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise DataFormatError(f"{meta_path} is damaged: {exc}",
+                              "the recording cannot be read without it") from exc
+    if meta.get("format") != FORMAT:
+        raise DataFormatError(f"{meta_path} is not an eeg-emotion recording "
+                              f"(format {meta.get('format')!r})",
+                              "pass a folder written by `eeg-emotion live --record PATH`")
+    n_ch = len(channels)
+    samples = np.fromfile(root / SAMPLES, dtype="<f4") if (root / SAMPLES).is_file() else \
+        np.empty(0, "<f4")
+    stamps = np.fromfile(root / TIMESTAMPS, dtype="<f8") if (root / TIMESTAMPS).is_file() else \
+        np.empty(0, "<f8")
+    n = min(samples.size // n_ch, stamps.size)
+    truncated = samples.size != n * n_ch or stamps.size != n
+    if truncated:
+        log.warning("%s: dropped a torn last sample block (the writer was killed)", root)
+    data = samples[: n * n_ch].reshape(n, n_ch).T.copy()
+    markers_raw, torn_m = _read_jsonl(root / MARKERS)
+    estimates, torn_e = _read_jsonl(root / ESTIMATES)
+    markers = [(float(m["time"]), str(m["text"])) for m in markers_raw]
+    return Recording(data=data, timestamps=stamps[:n].copy(), channels=channels, sfreq=sfreq,
+                     markers=markers, estimates=estimates,
+                     units=str(meta.get("units", "microvolts")), meta=meta,
+                     truncated=truncated or torn_m or torn_e)
