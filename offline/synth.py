@@ -1,0 +1,534 @@
+"""Synthetic DEAP and SEED-IV datasets in the exact published file formats.
+
+The data are coloured noise with a known, learnable emotion structure, so the
+whole pipeline (readers, preprocessing, training, replay) can be run and tested
+without the real datasets. Every signal is a sum of components, each normalised
+to unit variance per trial and channel and scaled by a gain in µV:
+
+* background: 1/f^beta noise (beta per subject, 0.9-1.5);
+* theta (~6 Hz), alpha (the subject's individual alpha frequency, 9-11 Hz),
+  beta (~20 Hz) and gamma (~38 Hz): narrow-band Gaussian noise.
+
+The structure lives in the *relative* band powers within a channel, so it survives
+the 4-45 Hz filter and per-window z-scoring:
+
+* DEAP, with ``v = (rating - 5) / 4`` in [-1, 1] for each scale:
+
+  - valence: frontal alpha asymmetry: alpha gain of left frontal channels
+    ``* exp(-0.5 v)``, of right frontal channels ``* exp(+0.5 v)``;
+  - arousal: beta gain everywhere ``* exp(0.45 a)``, alpha ``* exp(-0.25 a)``;
+  - dominance: theta gain on central and midline channels ``* exp(0.6 d)``;
+  - liking: no signal of its own (it is drawn correlated with valence).
+
+  The first 3 s of each trial (the baseline) have no emotion modulation; the
+  modulation fades in over 0.5 s.
+* SEED-IV classes (0 neutral, 1 sad, 2 fear, 3 happy) scale band gains by region:
+  neutral none; sad more theta and alpha, less beta; fear more beta and temporal
+  gamma, less alpha; happy more temporal beta/gamma and right-frontal alpha.
+
+Subjects differ (random channel gains, background slope, alpha frequency,
+reactivity, a baseline frontal asymmetry) and SEED-IV sessions shift band gains
+again, so cross-subject and cross-session protocols are meaningful: learnable,
+not trivial. Per-trial gain noise keeps single trials ambiguous. Generation is
+vectorised over trials and channels (one inverse FFT per component).
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.fft
+import scipy.io
+from scipy.ndimage import uniform_filter1d
+
+from eeg_emotion.errors import ConfigError, DataFormatError
+from eeg_emotion.features import band_power_psd, differential_entropy
+from eeg_emotion.montages import DEAP, SEED_IV, channel_region
+from offline.seed_iv import SEED_IV_LABELS
+
+log = logging.getLogger(__name__)
+
+_COMPONENTS = ("theta", "alpha", "beta", "gamma")
+_CENTERS = {"theta": (6.0, 1.2), "beta": (20.0, 4.0), "gamma": (38.0, 4.0)}
+_ALPHA_WIDTH = 1.0
+# Neutral gains in µV: background, theta, alpha, beta, gamma.
+_BG_GAIN = 8.0
+_BASE_GAINS = np.array([3.0, 6.0, 2.5, 1.2])
+
+
+@dataclass(frozen=True)
+class _Subject:
+    """What makes one synthetic subject different from another."""
+
+    channel_gain: np.ndarray  # (n_channels,)
+    bg_exponent: float
+    iaf: float
+    reactivity: float
+    base_gains: np.ndarray  # (n_channels, 4) neutral band gains
+
+
+def _regions(channels: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    reg = np.array([channel_region(c)[0] for c in channels])
+    side = np.array([channel_region(c)[1] for c in channels])
+    return reg, side
+
+
+def _make_subject(rng: np.random.Generator, channels: tuple[str, ...]) -> _Subject:
+    reg, side = _regions(channels)
+    gains = np.tile(_BASE_GAINS, (len(channels), 1))
+    gains[np.isin(reg, ("parietal", "occipital")), 1] *= 1.6  # posterior alpha
+    gains[reg == "temporal", 3] *= 1.3
+    # A subject-specific frontal alpha asymmetry, comparable to the effect itself.
+    asym = rng.normal(0.0, 0.2)
+    gains[(reg == "frontal") & (side == "right"), 1] *= np.exp(asym)
+    gains[(reg == "frontal") & (side == "left"), 1] *= np.exp(-asym)
+    gains *= rng.lognormal(0.0, 0.15, size=gains.shape)
+    return _Subject(channel_gain=rng.lognormal(0.0, 0.3, size=len(channels)),
+                    bg_exponent=float(rng.uniform(0.9, 1.5)),
+                    iaf=float(rng.uniform(9.0, 11.0)),
+                    reactivity=float(rng.uniform(0.6, 1.4)),
+                    base_gains=gains)
+
+
+def _unit_noise(rng: np.random.Generator, shape: tuple[int, ...], n_times: int,
+                amplitude: np.ndarray) -> np.ndarray:
+    """Gaussian noise with spectrum ``amplitude`` (n_freq,), unit variance per row."""
+    n_freq = n_times // 2 + 1
+    spec = (rng.standard_normal((*shape, n_freq), dtype=np.float32)
+            + 1j * rng.standard_normal((*shape, n_freq), dtype=np.float32))
+    spec *= amplitude.astype(np.float32)
+    x = scipy.fft.irfft(spec, n=n_times, axis=-1)
+    x -= x.mean(axis=-1, keepdims=True)
+    x /= np.maximum(x.std(axis=-1, keepdims=True), 1e-12)
+    return x.astype(np.float32, copy=False)
+
+
+def _generate(rng: np.random.Generator, subject: _Subject, sfreq: float, n_times: int,
+              gains_before: np.ndarray, gains_after: np.ndarray,
+              switch_s: float | None) -> np.ndarray:
+    """Sum the components for a block of trials of equal length.
+
+    Parameters
+    ----------
+    gains_before, gains_after : numpy.ndarray, shape (n_trials, n_channels, 4)
+        Band gains (µV) before and after ``switch_s`` (fading over 0.5 s);
+        ``switch_s=None`` uses ``gains_after`` throughout.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_trials, n_channels, n_times), float32
+    """
+    n_trials, n_ch, _ = gains_after.shape
+    freqs = np.fft.rfftfreq(n_times, 1.0 / sfreq)
+    pink = np.where(freqs > 0.5, np.maximum(freqs, 0.5) ** (-subject.bg_exponent / 2), 0.0)
+    out = _unit_noise(rng, (n_trials, n_ch), n_times, pink)
+    out *= (_BG_GAIN * subject.channel_gain)[None, :, None].astype(np.float32)
+    if switch_s is None:
+        fade = None
+    else:
+        t = np.arange(n_times) / sfreq
+        fade = np.clip((t - switch_s) / 0.5, 0.0, 1.0).astype(np.float32)
+    for b, name in enumerate(_COMPONENTS):
+        center, width = (subject.iaf, _ALPHA_WIDTH) if name == "alpha" else _CENTERS[name]
+        if center >= sfreq / 2:
+            continue
+        bump = np.exp(-0.5 * ((freqs - center) / width) ** 2)
+        comp = _unit_noise(rng, (n_trials, n_ch), n_times, bump)
+        g1 = (gains_after[:, :, b] * subject.channel_gain)[..., None].astype(np.float32)
+        if fade is None:
+            comp *= g1
+        else:
+            g0 = (gains_before[:, :, b] * subject.channel_gain)[..., None].astype(np.float32)
+            comp *= g0 + (g1 - g0) * fade
+        out += comp
+    return out
+
+
+def _generate_stationary(rng: np.random.Generator, subject: _Subject, sfreq: float,
+                         n_times: int, gains: np.ndarray) -> np.ndarray:
+    """Like :func:`_generate` with constant gains, in a single inverse FFT.
+
+    The components are independent Gaussian processes, so their sum is one
+    process whose power spectrum is the gain-weighted sum of theirs; each
+    component's expected variance is its gain squared.
+
+    Parameters
+    ----------
+    gains : numpy.ndarray, shape (n_trials, n_channels, 4)
+        Band gains (µV).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_trials, n_channels, n_times), float32
+    """
+    n_trials, n_ch, _ = gains.shape
+    freqs = np.fft.rfftfreq(n_times, 1.0 / sfreq)
+    shapes = [np.where(freqs > 0.5, np.maximum(freqs, 0.5) ** -subject.bg_exponent, 0.0)]
+    for name in _COMPONENTS:
+        center, width = (subject.iaf, _ALPHA_WIDTH) if name == "alpha" else _CENTERS[name]
+        shapes.append(np.exp(-((freqs - center) / width) ** 2))
+    power = np.stack(shapes)  # (5, n_freq)
+    power /= power.sum(axis=1, keepdims=True)
+    g2 = np.concatenate([np.full((n_trials, n_ch, 1), _BG_GAIN), gains], axis=2) ** 2
+    psd = np.einsum("tcb,bf->tcf", g2 * (subject.channel_gain ** 2)[None, :, None], power)
+    amp = (np.sqrt(psd) * (n_times / 2.0)).astype(np.float32)
+    spec = (rng.standard_normal(amp.shape, dtype=np.float32)
+            + 1j * rng.standard_normal(amp.shape, dtype=np.float32)) * amp
+    spec[..., 0] = 0.0
+    return scipy.fft.irfft(spec, n=n_times, axis=-1).astype(np.float32, copy=False)
+
+
+# ----------------------------------------------------------------------------- DEAP
+
+def _deap_ratings(rng: np.random.Generator, n_trials: int) -> np.ndarray:
+    """(n_trials, 4) ratings on 1-9, each scale balanced around 5."""
+    ratings = np.empty((n_trials, 4))
+    for j in range(4):
+        high = rng.permutation(np.arange(n_trials) % 2 == 0)
+        dist = rng.uniform(0.3, 4.0, n_trials)
+        ratings[:, j] = np.where(high, 5.0 + dist, 5.0 - dist)
+    # liking follows valence loosely, as in the real data
+    ratings[:, 3] = np.clip(0.6 * ratings[:, 0] + 0.4 * ratings[:, 3], 1.0, 9.0)
+    ratings[rng.random((n_trials, 4)) < 0.04] = 5.0  # exercise the threshold rule
+    return np.round(np.clip(ratings, 1.0, 9.0), 2)
+
+
+def _deap_gains(subject: _Subject, ratings: np.ndarray, rng: np.random.Generator
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Neutral (baseline) and emotional band gains, (n_trials, 32, 4) each."""
+    reg, side = _regions(DEAP)
+    n = ratings.shape[0]
+    base = np.broadcast_to(subject.base_gains, (n, *subject.base_gains.shape))
+    noise = rng.lognormal(0.0, 0.12, size=base.shape)
+    before = base * noise
+    v, a, d = ((ratings[:, :3] - 5.0) / 4.0 * subject.reactivity).T
+    log_g = np.zeros(base.shape)
+    left_front = (reg == "frontal") & (side == "left")
+    right_front = (reg == "frontal") & (side == "right")
+    log_g[:, left_front, 1] -= 0.5 * v[:, None]
+    log_g[:, right_front, 1] += 0.5 * v[:, None]
+    log_g[:, :, 2] += 0.45 * a[:, None]
+    log_g[:, :, 1] -= 0.25 * a[:, None]
+    theta_chs = (reg == "central") | (side == "midline")
+    log_g[:, theta_chs, 0] += 0.6 * d[:, None]
+    return before, before * np.exp(log_g)
+
+
+def synth_deap_subject(rng: np.random.Generator, n_trials: int, seconds: float,
+                       baseline_s: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
+    """One synthetic DEAP subject.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of randomness.
+    n_trials : int
+        Number of trials.
+    seconds : float
+        Trial length after the baseline.
+    baseline_s : float
+        Pre-trial baseline (DEAP: 3 s).
+
+    Returns
+    -------
+    data : numpy.ndarray, shape (n_trials, 40, n_times), float64
+        32 EEG rows (µV, DEAP order) then 8 peripheral rows.
+    labels : numpy.ndarray, shape (n_trials, 4)
+        Valence, arousal, dominance, liking on 1-9.
+    """
+    sfreq = 128.0
+    n_times = round((baseline_s + seconds) * sfreq)
+    subject = _make_subject(rng, DEAP)
+    labels = _deap_ratings(rng, n_trials)
+    before, after = _deap_gains(subject, labels, rng)
+    eeg = _generate(rng, subject, sfreq, n_times, before, after, switch_s=baseline_s)
+    # Peripheral rows: EOG-like slow noise (2), EMG-like broadband (2), then
+    # GSR, respiration, plethysmograph, temperature as slow drifts of large scale.
+    freqs = np.fft.rfftfreq(n_times, 1.0 / sfreq)
+    slow = np.where(freqs > 0, 1.0 / np.maximum(freqs, 0.05), 0.0)
+    periph = np.concatenate([
+        _unit_noise(rng, (n_trials, 2), n_times, slow) * 40.0,
+        _unit_noise(rng, (n_trials, 2), n_times, np.ones_like(freqs)) * 15.0,
+        _unit_noise(rng, (n_trials, 4), n_times, slow ** 2) * 500.0
+        + rng.uniform(1e3, 1e4, (n_trials, 4, 1)).astype(np.float32),
+    ], axis=1)
+    data = np.concatenate([eeg, periph], axis=1).astype(np.float64)
+    return data, labels
+
+
+def _check_sizes(**sizes: float) -> None:
+    for name, value in sizes.items():
+        if value <= 0:
+            raise ConfigError(f"synth: {name}={value} must be positive",
+                              f"pass --{name} with a value above 0")
+
+
+def write_synthetic_deap(out: str | Path, subjects: int = 6, trials: int = 12,
+                         seconds: float = 20.0, seed: int = 0,
+                         full_size: bool = False) -> list[Path]:
+    """Write a synthetic DEAP ``data_preprocessed_python`` folder.
+
+    Parameters
+    ----------
+    out : str | pathlib.Path
+        Folder to write ``s01.dat`` ... into (created if needed).
+    subjects, trials : int
+        Number of subjects and trials per subject.
+    seconds : float
+        Trial length after the 3-s baseline.
+    seed : int
+        Random seed; the same seed gives the same files.
+    full_size : bool
+        DEAP's real dimensions: 32 subjects x 40 trials x 63 s (overrides the
+        sizes; ~3.3 GB).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, ``sNN.dat`` pickles (protocol 2) holding ``data``
+        (trials, 40, samples) float64 and ``labels`` (trials, 4).
+    """
+    if full_size:
+        subjects, trials, seconds = 32, 40, 60.0
+    _check_sizes(subjects=subjects, trials=trials, seconds=seconds)
+    if subjects > 99:
+        raise ConfigError(f"synth: {subjects} subjects do not fit DEAP's sNN names",
+                          "use at most 99 subjects")
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for s, child in enumerate(np.random.SeedSequence(seed).spawn(subjects), start=1):
+        data, labels = synth_deap_subject(np.random.default_rng(child), trials, seconds)
+        path = folder / f"s{s:02d}.dat"
+        _atomic_pickle(path, {"labels": labels, "data": data})
+        paths.append(path)
+    log.info("wrote %d synthetic DEAP subjects to %s", subjects, folder)
+    return paths
+
+
+def _atomic_pickle(path: Path, obj: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("wb") as f:
+        pickle.dump(obj, f, protocol=2)
+    tmp.replace(path)
+
+
+def write_demo_recording(out: str | Path, trials: int = 8, seconds: float = 30.0,
+                         seed: int = 7) -> Path:
+    """Write one small synthetic DEAP-format subject file for the demo and replay.
+
+    Parameters
+    ----------
+    out : str | pathlib.Path
+        A folder (the file is ``out/s01.dat``) or a path ending in ``.dat``.
+    trials : int
+        Number of trials (played back to back by a replay).
+    seconds : float
+        Trial length after the 3-s baseline.
+    seed : int
+        Random seed.
+
+    Returns
+    -------
+    pathlib.Path
+        The ``.dat`` file.
+    """
+    _check_sizes(trials=trials, seconds=seconds)
+    out = Path(out)
+    path = out if out.suffix == ".dat" else out / "s01.dat"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data, labels = synth_deap_subject(np.random.default_rng(seed), trials, seconds)
+    _atomic_pickle(path, {"labels": labels, "data": data})
+    return path
+
+
+# -------------------------------------------------------------------------- SEED-IV
+
+def _seed_class_log_gains(reg: np.ndarray, side: np.ndarray) -> np.ndarray:
+    """(4 classes, n_channels, 4 bands) log-gain of each class's signature."""
+    n = len(reg)
+    g = np.zeros((4, n, 4))
+    temporal = reg == "temporal"
+    # sad: more theta and alpha, less beta
+    g[1, :, 0] += 0.35
+    g[1, :, 1] += 0.35
+    g[1, :, 2] -= 0.25
+    # fear: more beta and temporal gamma, less alpha
+    g[2, :, 2] += 0.4
+    g[2, temporal, 3] += 0.45
+    g[2, :, 1] -= 0.3
+    # happy: more temporal beta and gamma, right-frontal alpha
+    g[3, temporal, 2] += 0.35
+    g[3, temporal, 3] += 0.6
+    g[3, (reg == "frontal") & (side == "right"), 1] += 0.35
+    return g
+
+
+def _session_shift(rng: np.random.Generator, n_ch: int) -> np.ndarray:
+    """Log band-gain shift of one session (electrode placement, state)."""
+    return rng.normal(0.0, 0.12, size=(1, 4)) + rng.normal(0.0, 0.08, size=(n_ch, 4))
+
+
+def _smooth_lds(x: np.ndarray, q: float = 1e-3, r: float = 1.0) -> np.ndarray:
+    """Random-walk Kalman filter + RTS smoother along axis 1 of (C, W, B)."""
+    c, w, b = x.shape
+    prior = x.var(axis=1) if w > 1 else np.ones((c, b))
+    r_ = np.maximum(prior, 1e-12) * r
+    q_ = np.maximum(prior, 1e-12) * q
+    m = np.empty_like(x)
+    p = np.empty_like(x)
+    m_pred = np.empty_like(x)
+    p_pred = np.empty_like(x)
+    mean, var = x[:, 0], prior.copy()
+    for t in range(w):
+        mp, pp = (x[:, 0], prior) if t == 0 else (mean, var + q_)
+        gain = pp / (pp + r_)
+        mean = mp + gain * (x[:, t] - mp)
+        var = (1 - gain) * pp
+        m[:, t], p[:, t], m_pred[:, t], p_pred[:, t] = mean, var, mp, pp
+    out = m.copy()
+    for t in range(w - 2, -1, -1):
+        j = p[:, t] / p_pred[:, t + 1]
+        out[:, t] = m[:, t] + j * (out[:, t + 1] - m_pred[:, t + 1])
+    return out
+
+
+def seed_iv_feature_arrays(trial: np.ndarray, sfreq: float = 200.0,
+                           window_s: float = 4.0) -> dict[str, np.ndarray]:
+    """SEED-IV-style smoothed features of one trial.
+
+    Parameters
+    ----------
+    trial : numpy.ndarray, shape (62, n_times)
+        Raw EEG (µV).
+    sfreq : float
+        Sampling rate in Hz.
+    window_s : float
+        Non-overlapping window length (SEED-IV: 4 s).
+
+    Returns
+    -------
+    dict
+        ``de_LDS``, ``de_movingAve``, ``psd_LDS``, ``psd_movingAve``: each
+        (n_channels, n_windows, 5). DE from
+        :func:`eeg_emotion.features.differential_entropy`, PSD as
+        ``10 * log10`` of :func:`eeg_emotion.features.band_power_psd`; smoothed
+        over windows by a 5-window moving average or a linear dynamical system
+        (Kalman/RTS smoother).
+    """
+    n = round(window_s * sfreq)
+    n_win = trial.shape[1] // n
+    if n_win < 1:
+        raise ConfigError(f"a trial of {trial.shape[1] / sfreq:.1f} s is shorter than one "
+                          f"{window_s}-s feature window", "make trials longer")
+    wins = trial[:, : n_win * n].reshape(trial.shape[0], n_win, n)
+    de = differential_entropy(wins, sfreq)  # (C, W, 5)
+    psd = 10.0 * np.log10(np.maximum(band_power_psd(wins, sfreq), 1e-12))
+    out = {}
+    for name, feat in (("de", de), ("psd", psd)):
+        out[f"{name}_movingAve"] = uniform_filter1d(feat, size=5, axis=1, mode="nearest")
+        out[f"{name}_LDS"] = _smooth_lds(feat)
+    return out
+
+
+def write_synthetic_seed_iv(out: str | Path, subjects: int = 4, trials: int = 24,
+                            seconds: float = 20.0, seed: int = 0, full_size: bool = False,
+                            sessions: int = 3, features: bool = True) -> list[Path]:
+    """Write a synthetic SEED-IV download root.
+
+    Layout: ``out/eeg_raw_data/<session>/<subject>_<date>.mat`` with variables
+    ``<initials>_eeg1`` ... each (62, samples) float32 at 200 Hz, and (with
+    ``features``) ``out/eeg_feature_smooth/<session>/<subject>_<date>.mat`` with
+    ``de_LDS<n>``, ``de_movingAve<n>``, ``psd_LDS<n>``, ``psd_movingAve<n>`` each
+    (62, windows, 5) computed from the raw trials on 4-s windows.
+
+    Parameters
+    ----------
+    out : str | pathlib.Path
+        Root folder (created if needed).
+    subjects : int
+        Number of subjects (ids 1..N).
+    trials : int
+        Trials per session, at most 24 (the first ``trials`` of the session's
+        published label list).
+    seconds : float
+        Mean trial length; lengths vary by up to +-20 % as in the real data.
+    seed : int
+        Random seed.
+    full_size : bool
+        Real dimensions: 15 subjects x 3 sessions x 24 trials of 2-4 min (~13 GB
+        of float32; overrides the sizes).
+    sessions : int
+        Number of sessions, 1-3.
+    features : bool
+        Also write ``eeg_feature_smooth``.
+
+    Returns
+    -------
+    list of pathlib.Path
+        Every file written (raw first, then features).
+    """
+    if full_size:
+        subjects, trials, seconds, sessions = 15, 24, 180.0, 3
+    _check_sizes(subjects=subjects, trials=trials, seconds=seconds, sessions=sessions)
+    if trials > 24 or sessions > 3:
+        raise ConfigError(f"synth: SEED-IV has at most 24 trials and 3 sessions "
+                          f"(got trials={trials}, sessions={sessions})",
+                          "use --trials 24 or fewer")
+    if seconds < 4.0:
+        raise ConfigError(f"synth: trials of {seconds} s are shorter than SEED-IV's 4-s "
+                          "feature windows", "use --seconds 4 or more")
+    sfreq = 200.0
+    root = Path(out)
+    reg, side = _regions(SEED_IV)
+    class_gains = _seed_class_log_gains(reg, side)
+    raw_paths: list[Path] = []
+    feat_paths: list[Path] = []
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for s, child in enumerate(np.random.SeedSequence(seed).spawn(subjects), start=1):
+        rng = np.random.default_rng(child)
+        subject = _make_subject(rng, SEED_IV)
+        initials = letters[(s * 7) % 26] + letters[(s * 11 + 3) % 26]
+        for session in range(1, sessions + 1):
+            date = f"2016{(session * 3 + s) % 12 + 1:02d}{(s * 5 + session) % 28 + 1:02d}"
+            shift = _session_shift(rng, len(SEED_IV))
+            raw: dict[str, np.ndarray] = {}
+            feats: dict[str, np.ndarray] = {}
+            for t in range(1, trials + 1):
+                label = SEED_IV_LABELS[session][t - 1]
+                n_times = round(seconds * rng.uniform(0.8, 1.2) * sfreq)
+                log_g = shift + class_gains[label] * subject.reactivity
+                gains = subject.base_gains * np.exp(log_g)
+                gains = (gains * rng.lognormal(0.0, 0.12, size=gains.shape))[None]
+                x = _generate_stationary(rng, subject, sfreq, n_times, gains)[0]
+                raw[f"{initials}_eeg{t}"] = x
+                if features:
+                    for name, arr in seed_iv_feature_arrays(x, sfreq).items():
+                        feats[f"{name}{t}"] = arr
+            name = f"{s}_{date}.mat"
+            path = root / "eeg_raw_data" / str(session) / name
+            _atomic_savemat(path, raw)
+            raw_paths.append(path)
+            if features:
+                path = root / "eeg_feature_smooth" / str(session) / name
+                _atomic_savemat(path, feats)
+                feat_paths.append(path)
+    log.info("wrote %d synthetic SEED-IV subjects x %d sessions to %s", subjects, sessions,
+             root)
+    return raw_paths + feat_paths
+
+
+def _atomic_savemat(path: Path, variables: dict[str, np.ndarray]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with tmp.open("wb") as f:
+            scipy.io.savemat(f, variables, do_compression=False)
+    except OSError as exc:
+        raise DataFormatError(f"cannot write {path}: {exc.strerror}",
+                              "check the output folder and free disk space") from exc
+    tmp.replace(path)
