@@ -1,0 +1,308 @@
+"""Schema of a training config (``configs/*.toml``) as dataclasses.
+
+Each TOML table maps onto one dataclass below and is checked by
+:func:`eeg_emotion.config.from_dict`: an unknown key or a bad value raises
+:class:`~eeg_emotion.errors.ConfigError` naming the file and the key.
+
+TOML has no ``null``: leave a key out to get its default ``None`` (for
+``preprocess.window_s`` that means "whole trial as one input").
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from eeg_emotion.config import from_dict, load_toml
+from eeg_emotion.errors import ConfigError
+from eeg_emotion.filters import FilterSpec
+
+MODEL_NAMES = ("scalingnet", "scalingnet-conv", "msmae-cnn", "random_forest")
+PROTOCOLS = ("cross_subject", "loso", "subject_dependent", "trialwise", "cross_session")
+
+
+@dataclass
+class DataSection:
+    """``[data]``: which dataset reader and which input."""
+
+    kind: Literal["auto", "deap", "seed_iv"] = "auto"
+    #: "raw": windows of filtered EEG. "features": SEED-IV's precomputed feature files
+    #: (random_forest only).
+    input: Literal["raw", "features"] = "raw"
+    #: feature-file key prefix when input = "features"
+    feature: str = "de_LDS"
+
+
+@dataclass
+class FilterSection:
+    """``[preprocess.filter]``: the causal FIR shared with the live path."""
+
+    l_freq: float = 4.0
+    h_freq: float = 45.0
+    numtaps: int | None = None
+    phase: Literal["linear", "minimum"] = "linear"
+    notch: float | None = None
+
+    def spec(self) -> FilterSpec:
+        """The :class:`~eeg_emotion.filters.FilterSpec` it describes."""
+        return FilterSpec(self.l_freq, self.h_freq, self.numtaps, self.phase, self.notch)
+
+
+@dataclass
+class PreprocessSection:
+    """``[preprocess]``: maps onto ``offline.preprocess.PreprocessSettings``."""
+
+    filter: FilterSection = field(default_factory=FilterSection)
+    #: window length in s; leave out for whole trials
+    window_s: float | None = None
+    hop_s: float | None = None
+    baseline: Literal["none", "subtract_mean"] = "subtract_mean"
+    standardize: Literal["none", "window"] = "none"
+    #: restrict to these channels (e.g. a headset's); leave out for all
+    channels: list[str] | None = None
+    discard_s: float = 0.0
+
+
+@dataclass
+class ModelSection:
+    """``[model]`` and ``[model.hparams]``."""
+
+    name: Literal["scalingnet", "scalingnet-conv", "msmae-cnn", "random_forest"] = "scalingnet"
+    hparams: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TrainSection:
+    """``[train]``: the supervised loop."""
+
+    epochs: int = 100
+    batch_size: int = 32
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    #: epochs without validation improvement before stopping
+    patience: int = 10
+    seed: int = 0
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    #: share of training groups (subjects or trials) held out for early stopping
+    val_fraction: float = 0.2
+    #: true: one model, cross-entropy summed over targets; false: one model per target
+    joint_targets: bool = True
+    #: stop a fit after this many seconds (None: no limit)
+    max_seconds: float | None = None
+    #: also train a final model on all data (model.pt, what `live` loads)
+    final_model: bool = True
+
+
+@dataclass
+class PretrainSection:
+    """``[pretrain]``: MSMAE self-supervised pre-training before fine-tuning."""
+
+    enabled: bool = False
+    epochs: int = 30
+    lr: float = 1e-3
+    patience: int = 5
+    #: also pre-train on the test session's windows, unlabelled ("unlabelled target
+    #: data allowed"); off by default, stated in the report when on
+    use_unlabelled_target: bool = False
+    #: keyword arguments of the model's pretrain_loss (e.g. mask_ratio)
+    loss: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class AdaptSection:
+    """``[adapt]``: cross-session adaptation."""
+
+    #: k labelled trials of the target session used to calibrate (removed from the
+    #: test set); 0 = off
+    calibration_trials: int = 0
+    calibration_epochs: int = 10
+    #: adversarial session alignment (gradient reversal + session discriminator)
+    adversarial: bool = False
+    adversarial_weight: float = 0.1
+
+
+@dataclass
+class ProtocolSection:
+    """``[protocol]``: how data are split and what is predicted."""
+
+    name: Literal["cross_subject", "loso", "subject_dependent", "trialwise",
+                  "cross_session"] = "cross_subject"
+    folds: int = 5
+    targets: list[str] = field(default_factory=lambda: ["valence", "arousal", "dominance"])
+    threshold: float = 5.0
+    rule: Literal[">", ">="] = ">"
+    #: subject_dependent and cross_session: one model per subject instead of pooled
+    per_subject: bool = False
+    train_sessions: list[int] = field(default_factory=lambda: [1, 2])
+    test_session: int = 3
+    #: cross_session: every (train sessions -> held-out session) ordering
+    all_orderings: bool = False
+    #: run only the first N splits (quick checks; None = all)
+    max_splits: int | None = None
+    #: published figures to lay beside ours
+    paper: Literal["none", "scalingnet_table2", "scalingnet_table3", "scalingnet_table4"] = \
+        "none"
+
+
+@dataclass
+class SweepSection:
+    """``[sweep]``: run the protocol once per value of one key."""
+
+    #: dotted key, e.g. "model.hparams.kernel_length" or "model.name"
+    key: str = ""
+    values: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class BaselineSection:
+    """``[baseline]``: the Random Forest on band features."""
+
+    features: Literal["de", "psd"] = "de"
+    n_estimators: int = 200
+    max_depth: int | None = None
+    #: window length in s of the band features (whole trials are cut into these)
+    feature_window_s: float = 4.0
+
+
+@dataclass
+class TrainingConfig:
+    """A whole training config."""
+
+    description: str = ""
+    data: DataSection = field(default_factory=DataSection)
+    preprocess: PreprocessSection = field(default_factory=PreprocessSection)
+    model: ModelSection = field(default_factory=ModelSection)
+    train: TrainSection = field(default_factory=TrainSection)
+    pretrain: PretrainSection = field(default_factory=PretrainSection)
+    adapt: AdaptSection = field(default_factory=AdaptSection)
+    protocol: ProtocolSection = field(default_factory=ProtocolSection)
+    sweep: SweepSection = field(default_factory=SweepSection)
+    baseline: BaselineSection = field(default_factory=BaselineSection)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form (recorded in runs and checkpoints)."""
+        return dataclasses.asdict(self)
+
+
+def config_from_dict(data: dict[str, Any], where: str = "config") -> TrainingConfig:
+    """Validate a parsed config.
+
+    Parameters
+    ----------
+    data : dict
+        Parsed TOML.
+    where : str
+        Its origin, for error messages.
+
+    Returns
+    -------
+    TrainingConfig
+
+    Raises
+    ------
+    ConfigError
+        On unknown keys, wrong types or inconsistent values.
+    """
+    cfg = from_dict(TrainingConfig, data, where)
+    validate(cfg, where)
+    return cfg
+
+
+def load_config(path: str | Path) -> TrainingConfig:
+    """Read and validate ``configs/NAME.toml``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The TOML file.
+
+    Returns
+    -------
+    TrainingConfig
+    """
+    return config_from_dict(load_toml(path), str(path))
+
+
+def validate(cfg: TrainingConfig, where: str = "config") -> None:
+    """Check values the type system cannot (ranges, combinations)."""
+    t, p, pre = cfg.train, cfg.protocol, cfg.preprocess
+    positive = {"train.epochs": t.epochs, "train.batch_size": t.batch_size,
+                "protocol.folds": p.folds, "pretrain.epochs": cfg.pretrain.epochs,
+                "baseline.n_estimators": cfg.baseline.n_estimators}
+    for key, value in positive.items():
+        if value < 1:
+            raise ConfigError(f"{where}: {key} = {value} must be at least 1")
+    if t.patience < 0 or t.lr <= 0 or t.weight_decay < 0:
+        raise ConfigError(f"{where}: train.patience must be >= 0, train.lr > 0 and "
+                          f"train.weight_decay >= 0 (got {t.patience}, {t.lr}, {t.weight_decay})")
+    if not 0.0 < t.val_fraction < 1.0:
+        raise ConfigError(f"{where}: train.val_fraction = {t.val_fraction} must be in (0, 1)")
+    if pre.window_s is not None and pre.window_s <= 0:
+        raise ConfigError(f"{where}: preprocess.window_s = {pre.window_s} must be positive",
+                          "leave window_s out to use whole trials")
+    if pre.hop_s is not None and pre.hop_s <= 0:
+        raise ConfigError(f"{where}: preprocess.hop_s = {pre.hop_s} must be positive")
+    if not p.targets:
+        raise ConfigError(f"{where}: protocol.targets is empty",
+                          'name at least one target, e.g. ["valence"]')
+    if cfg.data.input == "features" and cfg.model.name != "random_forest":
+        raise ConfigError(f"{where}: data.input = \"features\" only works with "
+                          f"model.name = \"random_forest\", not {cfg.model.name!r}",
+                          'set data.input = "raw" for the networks')
+    if cfg.pretrain.enabled and cfg.model.name != "msmae-cnn":
+        raise ConfigError(f"{where}: pretrain.enabled needs model.name = \"msmae-cnn\"")
+    if cfg.adapt.calibration_trials < 0:
+        raise ConfigError(f"{where}: adapt.calibration_trials must be >= 0")
+    if (cfg.adapt.calibration_trials or cfg.adapt.adversarial or
+            cfg.pretrain.use_unlabelled_target) and p.name != "cross_session":
+        raise ConfigError(f"{where}: [adapt] and pretrain.use_unlabelled_target only apply to "
+                          f"protocol.name = \"cross_session\", not {p.name!r}")
+    if cfg.sweep.key:
+        if not cfg.sweep.values:
+            raise ConfigError(f"{where}: sweep.key = {cfg.sweep.key!r} but sweep.values is empty")
+        for value in cfg.sweep.values:
+            apply_override(cfg, cfg.sweep.key, value, where)
+
+
+def apply_override(cfg: TrainingConfig, key: str, value: Any,
+                   where: str = "config") -> TrainingConfig:
+    """A copy of ``cfg`` with one dotted key set (and re-validated).
+
+    Parameters
+    ----------
+    cfg : TrainingConfig
+        The base config (unchanged).
+    key : str
+        Dotted key: ``"model.hparams.kernel_length"``, ``"model.name"``, ``"train.lr"``.
+    value : Any
+        The new value.
+    where : str
+        Origin, for error messages.
+
+    Returns
+    -------
+    TrainingConfig
+    """
+    data = copy.deepcopy(cfg.to_dict())
+    data["sweep"] = {"key": "", "values": []}
+    parts = key.split(".")
+    node = data
+    for part in parts[:-1]:
+        if not isinstance(node, dict) or part not in node:
+            raise ConfigError(f"{where}: sweep.key {key!r} does not name a config key",
+                              "use a dotted key such as model.hparams.kernel_length")
+        node = node[part]
+    if not isinstance(node, dict) or (parts[-1] not in node and parts[-2:-1] != ["hparams"]):
+        raise ConfigError(f"{where}: sweep.key {key!r} does not name a config key",
+                          "use a dotted key such as model.hparams.kernel_length")
+    node[parts[-1]] = value
+    return config_from_dict(_drop_none(data), f"{where} [{key} = {value!r}]")
+
+
+def _drop_none(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: _drop_none(v) for k, v in data.items() if v is not None}
+    return data
