@@ -285,8 +285,18 @@ class ReplayPlayer:
             return self._marker_outlet.wait_for_consumers(left)
         return True
 
-    def close(self) -> None:
-        """Destroy both outlets (inlets see the streams end). Safe to call twice."""
+    def close(self, linger: float = 0.0) -> None:
+        """Destroy both outlets (inlets see the streams end). Safe to call twice.
+
+        Parameters
+        ----------
+        linger : float
+            Seconds to keep the outlets after the last push when someone is
+            subscribed, so the last chunk and marker reach them before the
+            connection closes.
+        """
+        if linger > 0 and self._outlet is not None and self._outlet.have_consumers():
+            threading.Event().wait(linger)
         # Dropping the last reference destroys the liblsl outlet.
         self._outlet = None
         self._marker_outlet = None

@@ -1,0 +1,112 @@
+"""``eeg-emotion replay``: publish a dataset file as a real-time LSL stream.
+
+Reads a DEAP ``.dat``/``.mat``, a SEED-IV ``.mat`` or any MNE-readable file with
+:func:`offline.dataset.load_trial_file` and plays it with
+:class:`realtime.replay.ReplayPlayer`: the EEG stream plus ``<name>-markers``
+carrying each trial's labels. Stops at the end (or after ``--duration``), on
+Ctrl-C or SIGTERM, destroying both outlets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from eeg_emotion.errors import ConfigError, DataFormatError
+from realtime.replay import ReplayPlayer
+
+log = logging.getLogger(__name__)
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``replay`` options to ``parser``."""
+    parser.add_argument("path", type=Path,
+                        help="DEAP .dat/.mat, SEED-IV .mat, or any file MNE can read")
+    parser.add_argument("--name", default="eeg-emotion-replay",
+                        help="LSL stream name (markers go to NAME-markers)")
+    parser.add_argument("--trial", type=int, default=None, metavar="N",
+                        help="replay only trial N (0-based, in file order); default all")
+    parser.add_argument("--speed", type=float, default=1.0, metavar="X",
+                        help="replay speed, 2 = twice real time (default 1)")
+    parser.add_argument("--loop", action="store_true", help="start again after the last trial")
+    parser.add_argument("--chunk-size", type=int, default=None, metavar="N",
+                        help="samples per pushed chunk (default about 1/32 s)")
+    parser.add_argument("--duration", type=float, default=None, metavar="S",
+                        help="stop after S seconds")
+    parser.add_argument("--wait", type=float, default=0.0, metavar="S",
+                        help="wait up to S seconds for a program to subscribe before sending")
+
+
+def build_player(args: argparse.Namespace) -> ReplayPlayer:
+    """Load the file named in ``args`` and make its player (outlets not yet open).
+
+    Raises
+    ------
+    DataFormatError
+        If the file is missing or cannot be read.
+    ConfigError
+        If ``--trial`` is out of range or another option is invalid.
+    """
+    from offline.dataset import load_trial_file
+
+    path = Path(args.path)
+    if not path.exists():
+        raise DataFormatError(f"replay file {path} does not exist",
+                              "check the path; `eeg-emotion synth` writes a small test dataset")
+    if args.speed <= 0:
+        raise ConfigError(f"--speed {args.speed} must be > 0",
+                          "use --speed 1 for real time, 2 for twice as fast")
+    tf = load_trial_file(path)
+    trials, labels = list(tf.trials), [dict(lab) for lab in tf.labels]
+    numbers = list(range(len(trials)))
+    if not trials:
+        raise DataFormatError(f"{path} holds no trials", "replay a file that contains EEG data")
+    if args.trial is not None:
+        if not 0 <= args.trial < len(trials):
+            raise ConfigError(f"--trial {args.trial} is out of range: {path.name} has "
+                              f"{len(trials)} trials (0..{len(trials) - 1})",
+                              f"pick a trial between 0 and {len(trials) - 1}")
+        trials, numbers = [trials[args.trial]], [args.trial]
+        labels = [labels[args.trial]] if labels else []
+    channels = list(tf.channels)
+    return ReplayPlayer(
+        trials, tf.sfreq, channels, args.name,
+        labels=labels if labels else None, trial_numbers=numbers,
+        chunk_size=args.chunk_size, speed=args.speed, loop=args.loop,
+        baseline_s=float(tf.baseline_s), units=tf.units or "microvolts",
+        dataset=str(tf.kind), source_file=str(path.resolve()),
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``eeg-emotion replay``; returns the exit status."""
+    player = build_player(args)
+    stopping = {"signal": None}
+
+    def on_term(signum: int, _frame: object) -> None:
+        stopping["signal"] = signum
+        player.request_stop()
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        player.open()
+        print(f"replaying {args.path} as LSL stream {player.name!r} "
+              f"({len(player.channels)} channels, {player.sfreq:g} Hz, x{player.speed:g}); "
+              f"markers on {player.name + '-markers'!r}. Ctrl-C stops.", file=sys.stderr)
+        if args.wait > 0 and not player.wait_for_consumers(args.wait, markers=False):
+            log.warning("no program subscribed within %g s; sending anyway", args.wait)
+        stats = player.run(args.duration)
+        print(f"sent {stats.samples} samples ({stats.samples / player.sfreq:.1f} s of data), "
+              f"{stats.markers} markers", file=sys.stderr)
+    except KeyboardInterrupt:
+        stopping["signal"] = signal.SIGINT
+        print("replay stopped", file=sys.stderr)
+    finally:
+        # After a natural end, give subscribers a moment to receive the last chunk.
+        player.close(linger=0.5 if stopping["signal"] is None else 0.0)
+        signal.signal(signal.SIGTERM, previous)
+    if stopping["signal"] == signal.SIGTERM:
+        print("replay stopped (SIGTERM)", file=sys.stderr)
+    return 0
