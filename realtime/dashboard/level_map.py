@@ -101,7 +101,7 @@ class LevelMapPanel(pg.GraphicsLayoutWidget):
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
         self.colorbar = pg.ColorBarItem(colorMap="viridis", interactive=False, width=12,
-                                        label="log power")
+                                        label="level value")
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
         self.labels: tuple[str, ...] = ()
         self.channel = ""
