@@ -1,0 +1,188 @@
+"""Preprocessing: same filter and windows as live, baseline, z-score, channels, cache."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from eeg_emotion.errors import ConfigError, MontageError
+from eeg_emotion.filters import FilterSpec, filter_offline
+from offline import preprocess as pp
+from offline.dataset import DatasetIndex
+from offline.preprocess import PreprocessSettings, prepare_windows
+
+RAW = dict(standardize="none")
+
+
+def test_windows_equal_filter_offline_of_the_trial(deap_index, tmp_path):
+    s = PreprocessSettings(window_s=2.0, hop_s=1.0, **RAW)
+    ws = prepare_windows(deap_index, s, cache_dir=tmp_path, progress=False)
+    # 8 s after the 3-s baseline at 128 Hz: windows of 256 every 128 samples -> 7 per trial
+    assert ws.X.shape == (12 * 7, 32, 256)
+    assert ws.X.dtype == np.float32
+    np.testing.assert_array_equal(ws.start[:7], np.arange(7) * 128)
+    design = FilterSpec().design(128.0)
+    for tid in (0, 5, 11):
+        trial = deap_index.load(deap_index.trials[tid])
+        y = filter_offline(trial[:, 384:], design)
+        rows = np.flatnonzero(ws.trial_id == tid)
+        for row in rows:
+            st = ws.start[row]
+            np.testing.assert_allclose(ws.X[row], y[:, st:st + 256], rtol=1e-5, atol=1e-4)
+    ref = deap_index.trials[5]
+    rows = ws.trial_id == 5
+    assert set(ws.subject[rows]) == {ref.subject}
+    assert (ws.session[rows] == 1).all()
+    for key, value in ref.labels.items():
+        np.testing.assert_array_equal(ws.labels[key][rows], value)
+
+
+def test_baseline_subtraction(deap_index):
+    s = PreprocessSettings(window_s=4.0, baseline="subtract_mean", **RAW)
+    ws = prepare_windows(deap_index, s, progress=False, cache=False)
+    trial = deap_index.load(deap_index.trials[2]).astype(np.float64)
+    x = trial[:, 384:] - trial[:, :384].mean(axis=1, keepdims=True)
+    y = filter_offline(x, FilterSpec().design(128.0))
+    np.testing.assert_allclose(ws.X[ws.trial_id == 2][1], y[:, 512:1024], rtol=1e-5, atol=1e-4)
+    # With a low-pass (DC kept) the difference is exactly the baseline mean per channel.
+    low = FilterSpec(l_freq=0.0, h_freq=45.0)
+    kept = prepare_windows(deap_index, PreprocessSettings(filter=low, window_s=4.0, **RAW),
+                           progress=False, cache=False)
+    sub = prepare_windows(deap_index, PreprocessSettings(filter=low, window_s=4.0,
+                                                         baseline="subtract_mean", **RAW),
+                          progress=False, cache=False)
+    diff = kept.X[kept.trial_id == 2] - sub.X[sub.trial_id == 2]
+    expected = trial[:, :384].mean(axis=1)
+    assert np.abs(expected).max() > 0.05
+    np.testing.assert_allclose(diff, np.broadcast_to(expected[None, :, None], diff.shape),
+                               atol=1e-3)
+
+
+def test_standardisation_per_window(deap_index):
+    ws = prepare_windows(deap_index, PreprocessSettings(window_s=2.0), progress=False,
+                         cache=False)
+    np.testing.assert_allclose(ws.X.mean(axis=-1), 0.0, atol=1e-4)
+    np.testing.assert_allclose(ws.X.std(axis=-1), 1.0, atol=1e-3)
+
+
+def test_discard_and_channel_restriction(deap_index):
+    full = prepare_windows(deap_index, PreprocessSettings(window_s=2.0, **RAW),
+                           progress=False, cache=False)
+    s = PreprocessSettings(window_s=2.0, channels=("FP2", "fp1", "Oz"), discard_s=1.0, **RAW)
+    sub = prepare_windows(deap_index, s, progress=False, cache=False)
+    assert sub.channels == ["FP2", "fp1", "Oz"]
+    assert sub.X.shape == (12 * 3, 3, 256)  # 7 s after discard: 3 whole 2-s windows
+    chans = deap_index.channels
+    idx = [chans.index("Fp2"), chans.index("Fp1"), chans.index("Oz")]
+    design = FilterSpec().design(128.0)
+    y = filter_offline(deap_index.load(deap_index.trials[0])[idx, 384:], design)
+    np.testing.assert_allclose(sub.X[0], y[:, 128:384], rtol=1e-5, atol=1e-4)
+    assert not np.allclose(sub.X[0], full.X[0, idx], atol=1e-3)  # the discard shifted it
+    with pytest.raises(MontageError, match="lacks 1 of the model's 2 channels: Xx9"):
+        prepare_windows(deap_index, PreprocessSettings(channels=("Fp1", "Xx9")),
+                        progress=False, cache=False)
+
+
+def test_whole_trial_mode(deap_index, seed_iv_index):
+    ws = prepare_windows(deap_index, PreprocessSettings(window_s=None), progress=False,
+                         cache=False)
+    assert ws.X.shape == (12, 32, 8 * 128)
+    np.testing.assert_array_equal(ws.trial_id, np.arange(12))
+    with pytest.raises(ConfigError, match="whole-trial windows need trials of equal length"):
+        prepare_windows(seed_iv_index, PreprocessSettings(window_s=None), progress=False,
+                        cache=False)
+
+
+def test_seed_iv_windows(seed_iv_index):
+    ws = prepare_windows(seed_iv_index, PreprocessSettings(window_s=2.0), progress=False,
+                         cache=False)
+    assert ws.X.shape[1:] == (62, 400)
+    lengths = [t.n_times for t in seed_iv_index.trials]
+    assert len(ws) == sum(n // 400 for n in lengths)
+    assert set(ws.session.tolist()) == {1, 2, 3}
+    assert set(ws.labels["emotion"].tolist()) == {0.0, 1.0, 2.0, 3.0}
+
+
+def test_bad_settings(deap_index, seed_iv_index):
+    with pytest.raises(ConfigError, match="needs a pre-trial baseline"):
+        prepare_windows(seed_iv_index, PreprocessSettings(baseline="subtract_mean"),
+                        progress=False, cache=False)
+    with pytest.raises(ConfigError, match="shorter than one 10-s window"):
+        prepare_windows(deap_index, PreprocessSettings(window_s=10.0), progress=False,
+                        cache=False)
+    with pytest.raises(ConfigError, match="window_s=0"):
+        PreprocessSettings(window_s=0)
+    with pytest.raises(ConfigError, match="standardize='zscore'"):
+        PreprocessSettings(standardize="zscore")
+    empty = DatasetIndex("deap", 128.0, list(deap_index.channels), [], deap_index.root)
+    with pytest.raises(Exception, match="has no trials"):
+        prepare_windows(empty, PreprocessSettings(), progress=False, cache=False)
+
+
+def test_settings_round_trip():
+    s = PreprocessSettings(filter=FilterSpec(1.0, 40.0), window_s=2.0, hop_s=0.5,
+                           channels=("Fp1", "Fp2"))
+    assert PreprocessSettings.from_dict(s.to_dict()) == s
+
+
+def test_cache_reused_and_invalidated(deap_index, tmp_path, monkeypatch):
+    s = PreprocessSettings(window_s=2.0)
+    first = prepare_windows(deap_index, s, cache_dir=tmp_path, progress=False)
+    assert isinstance(first.X, np.memmap)
+    entries = [p for p in tmp_path.iterdir()]
+    assert len(entries) == 1 and not entries[0].name.startswith(".tmp")
+    loads = []
+    real = DatasetIndex.load
+    monkeypatch.setattr(DatasetIndex, "load",
+                        lambda self, ref: loads.append(ref) or real(self, ref))
+    again = prepare_windows(deap_index, s, cache_dir=tmp_path, progress=False)
+    assert loads == []  # nothing recomputed
+    np.testing.assert_array_equal(again.X, first.X)
+    np.testing.assert_array_equal(again.trial_id, first.trial_id)
+    assert again.labels.keys() == first.labels.keys()
+    other = prepare_windows(deap_index, PreprocessSettings(window_s=2.0, hop_s=1.0),
+                            cache_dir=tmp_path, progress=False)
+    assert len(loads) == 12 and len(other) != len(first)
+    assert len(list(tmp_path.iterdir())) == 2
+
+
+def test_cache_key_follows_files(deap_index, tmp_path):
+    import os
+    import shutil
+
+    from offline.dataset import open_dataset
+    shutil.copytree(deap_index.root, tmp_path / "d")
+    index = open_dataset(tmp_path / "d")
+    s = PreprocessSettings()
+    key = pp.cache_key(index, s)
+    assert pp.cache_key(index, s) == key
+    f = tmp_path / "d" / "s02.dat"
+    st = f.stat()
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 10_000_000))
+    assert pp.cache_key(index, s) != key
+
+
+def test_interrupted_run_leaves_no_entry(deap_index, tmp_path, monkeypatch):
+    calls = []
+    real = pp.process_trial
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pp, "process_trial", failing)
+    with pytest.raises(KeyboardInterrupt):
+        prepare_windows(deap_index, PreprocessSettings(), cache_dir=tmp_path, progress=False)
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(pp, "process_trial", real)
+    ws = prepare_windows(deap_index, PreprocessSettings(), cache_dir=tmp_path, progress=False)
+    assert len(ws) == 24
+
+
+def test_default_cache_dir_from_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("EEG_EMOTION_CACHE", str(tmp_path / "c"))
+    assert pp.default_cache_dir() == tmp_path / "c"
+    monkeypatch.delenv("EEG_EMOTION_CACHE")
+    assert pp.default_cache_dir().name == "eeg-emotion"
