@@ -85,9 +85,15 @@ def recording_to_raw(rec: Recording):
                               f"edit meta.json's units to one of {', '.join(TO_VOLTS)}")
     info = mne.create_info(list(rec.channels), rec.sfreq, ch_types="eeg")
     raw = mne.io.RawArray(rec.data.astype(np.float64) * scale, info, verbose="error")
-    created = rec.meta.get("created_unix")
+    created, created_lsl = rec.meta.get("created_unix"), rec.meta.get("created_lsl_clock")
     if created is not None:
-        raw.set_meas_date(dt.datetime.fromtimestamp(float(created), tz=dt.UTC))
+        # Wall time of the first sample: the recording's start plus the LSL-clock offset.
+        start = float(created)
+        if created_lsl is not None:
+            offset = float(rec.timestamps[0]) - float(created_lsl)
+            if abs(offset) < 86400:  # timestamps not on this machine's LSL clock otherwise
+                start += offset
+        raw.set_meas_date(dt.datetime.fromtimestamp(start, tz=dt.UTC))
     # Annotations sit at the sample they mark: marker times are mapped to sample
     # positions through the timestamps, so they stay aligned after a gap.
     stamps = rec.timestamps

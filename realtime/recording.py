@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from eeg_emotion.errors import ConfigError, DataFormatError, StreamError
+from eeg_emotion.lsl import import_pylsl
 from realtime.source import Chunk, SourceInfo
 from realtime.state import Estimate
 
@@ -37,6 +38,14 @@ FORMAT = "eeg-emotion-recording"
 VERSION = 1
 META, SAMPLES, TIMESTAMPS = "meta.json", "samples.f32", "timestamps.f64"
 MARKERS, ESTIMATES = "markers.jsonl", "estimates.jsonl"
+
+
+def _lsl_clock() -> float | None:
+    """``pylsl.local_clock()`` now, to map recorded timestamps to wall time (None if no LSL)."""
+    try:
+        return float(import_pylsl().local_clock())
+    except StreamError:
+        return None
 
 
 class Recorder:
@@ -81,7 +90,7 @@ class Recorder:
                 "channels": list(info.channels), "sfreq": info.sfreq,
                 "source_id": info.source_id, "units": info.units,
                 "sample_dtype": "<f4", "timestamp_dtype": "<f8", "layout": "sample-major",
-                "created_unix": time.time()}
+                "created_unix": time.time(), "created_lsl_clock": _lsl_clock()}
         tmp = self.path / (META + ".tmp")
         tmp.write_text(json.dumps(meta, indent=1))
         os.replace(tmp, self.path / META)

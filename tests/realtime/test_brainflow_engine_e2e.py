@@ -55,4 +55,6 @@ def test_synthetic_board_drives_the_engine_and_records(tmp_path: Path, loaded_fa
     out = export_recording(rec_path, tmp_path / "board_raw.fif")
     raw = mne.io.read_raw_fif(out, preload=True, verbose="error")
     assert raw.ch_names == rec.channels and raw.info["sfreq"] == 250.0
+    # The measurement date is the wall time of the first sample.
+    assert abs(raw.info["meas_date"].timestamp() - time.time()) < 60
     np.testing.assert_allclose(raw.get_data(), rec.data * 1e-6, rtol=1e-6, atol=1e-12)
