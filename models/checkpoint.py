@@ -1,0 +1,348 @@
+"""Checkpoints: one file per trained model, weights plus what the model needs to run.
+
+File layout (``torch.save`` of plain containers, loaded with
+``torch.load(weights_only=True)``, so loading never runs code from the file)::
+
+    {"format": "eeg-emotion-checkpoint", "format_version": 1,
+     "meta": "<JSON of CheckpointMeta>", "state_dict": {name: tensor}}
+
+:class:`CheckpointMeta` carries the signal contract (channels, rate, filter,
+windows, preprocessing), the targets, and how the model was trained, so the
+live path can rebuild the exact offline pipeline and refuse a stream that
+does not fit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import pickle
+import zipfile
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+import torch
+
+import eeg_emotion
+from eeg_emotion.errors import CheckpointError, EEGEmotionError, MontageError
+from eeg_emotion.filters import FilterSpec
+from eeg_emotion.montages import match_channels
+from eeg_emotion.targets import Target
+from models.base import EmotionModel
+from models.registry import MODELS, build_model
+
+logger = logging.getLogger(__name__)
+
+FORMAT = "eeg-emotion-checkpoint"
+FORMAT_VERSION = 1
+
+
+@dataclass
+class CheckpointMeta:
+    """Everything besides the weights that a trained model needs to run.
+
+    Parameters
+    ----------
+    model : str
+        Registry name (``"scalingnet"``).
+    hparams : dict
+        Constructor keyword arguments (``model.hparams()``).
+    channels : list of str
+        Channel names in model input order.
+    sfreq : float
+        Sampling rate of the training windows in Hz.
+    filter : dict
+        ``FilterSpec.to_dict()`` of the causal filter used offline and live.
+    window_s, hop_s : float
+        Window length and hop in seconds.
+    preprocessing : dict
+        e.g. ``{"baseline": "deap-3s-mean", "standardize": "per-window"}``.
+    targets : list of dict
+        ``Target.to_dict()`` per head, in head order.
+    training : dict
+        Summary: protocol, folds, metrics, data description.
+    synthetic : bool
+        True when trained only on synthetic data (not for real use).
+    version : str
+        eeg-emotion version that wrote the file.
+    created : str
+        ISO 8601 UTC time of writing.
+    """
+
+    model: str
+    hparams: dict[str, Any]
+    channels: list[str]
+    sfreq: float
+    filter: dict[str, Any]
+    window_s: float
+    hop_s: float
+    preprocessing: dict[str, Any] = field(default_factory=dict)
+    targets: list[dict[str, Any]] = field(default_factory=list)
+    training: dict[str, Any] = field(default_factory=dict)
+    synthetic: bool = False
+    version: str = eeg_emotion.__version__
+    created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+    # -- conversions -----------------------------------------------------------------------
+    def target_objects(self) -> list[Target]:
+        """The targets as :class:`Target` objects."""
+        return [Target.from_dict(t) for t in self.targets]
+
+    def filter_spec(self) -> FilterSpec:
+        """The filter as a :class:`FilterSpec`."""
+        return FilterSpec.from_dict(self.filter)
+
+    def to_json(self) -> str:
+        """JSON text of the metadata."""
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str, source: str = "checkpoint") -> CheckpointMeta:
+        """Parse and validate metadata JSON.
+
+        Raises
+        ------
+        CheckpointError
+            Naming ``source`` and the missing or malformed field.
+        """
+        try:
+            data = json.loads(text)
+        except (TypeError, ValueError) as exc:
+            raise CheckpointError(f"{source}: metadata is not valid JSON ({exc})",
+                                  "the file is damaged; train or copy the model again") from exc
+        if not isinstance(data, dict):
+            raise CheckpointError(f"{source}: metadata is not a JSON object")
+        names = {f.name for f in fields(cls)}
+        required = {"model", "hparams", "channels", "sfreq", "filter", "window_s", "hop_s"}
+        missing = sorted(required - set(data))
+        if missing:
+            raise CheckpointError(f"{source}: metadata lacks {', '.join(missing)}",
+                                  "the file was not written by eeg-emotion's save_checkpoint")
+        extra = sorted(set(data) - names)
+        if extra:
+            logger.warning("%s: ignoring unknown metadata keys %s", source, extra)
+        meta = cls(**{k: v for k, v in data.items() if k in names})
+        meta.validate(source)
+        return meta
+
+    def validate(self, source: str = "checkpoint") -> None:
+        """Check types and values; raise CheckpointError naming ``source``."""
+        def bad(what: str) -> CheckpointError:
+            return CheckpointError(f"{source}: metadata field {what}",
+                                   "the file is damaged or was edited; train the model again")
+        if not isinstance(self.model, str):
+            raise bad(f"model={self.model!r} is not a name")
+        if not isinstance(self.hparams, dict):
+            raise bad("hparams is not a table")
+        if (not isinstance(self.channels, list) or not self.channels
+                or not all(isinstance(c, str) for c in self.channels)):
+            raise bad("channels is not a non-empty list of names")
+        for name in ("sfreq", "window_s", "hop_s"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int | float) or not v > 0:
+                raise bad(f"{name}={v!r} is not a positive number")
+        if not isinstance(self.filter, dict):
+            raise bad("filter is not a table")
+        try:
+            self.filter_spec()
+            targets = self.target_objects()
+        except (TypeError, KeyError, ValueError, EEGEmotionError) as exc:
+            raise bad(f"filter or targets are malformed ({exc})") from exc
+        if not targets:
+            raise bad("targets is empty")
+        for name in ("preprocessing", "training"):
+            if not isinstance(getattr(self, name), dict):
+                raise bad(f"{name} is not a table")
+
+    # -- compatibility ---------------------------------------------------------------------
+    def check_compatible(self, channels: list[str] | tuple[str, ...], sfreq: float, *,
+                         allow_resample: bool = False, source: str = "the stream") -> np.ndarray:
+        """Check that a stream or file can feed this model.
+
+        Parameters
+        ----------
+        channels : sequence of str
+            Channel names of the stream or file.
+        sfreq : float
+            Its sampling rate in Hz.
+        allow_resample : bool
+            Whether the caller resamples to the model's rate (the live path
+            can). Even then a rate whose Nyquist frequency is below the
+            model's filter upper edge is refused: resampling cannot restore
+            frequencies that were never recorded.
+        source : str
+            How to name the data in messages.
+
+        Returns
+        -------
+        numpy.ndarray of int
+            Index into ``channels`` of each model channel, in model order.
+
+        Raises
+        ------
+        CheckpointError
+            Missing channels (listed) or an unusable sampling rate.
+        """
+        try:
+            idx = match_channels(list(channels), self.channels, source=source)
+        except MontageError as exc:
+            raise CheckpointError(
+                f"model {self.model!r} does not fit {source}: {exc.problem}", exc.fix) from exc
+        if abs(float(sfreq) - float(self.sfreq)) > 1e-6 * self.sfreq:
+            h_freq = self.filter.get("h_freq") or 0.0
+            if not allow_resample:
+                raise CheckpointError(
+                    f"{source} runs at {sfreq:g} Hz but model {self.model!r} was trained at "
+                    f"{self.sfreq:g} Hz",
+                    f"resample {source} to {self.sfreq:g} Hz (the live path does this when "
+                    "resampling is enabled) or train a model at this rate")
+            if sfreq / 2.0 < h_freq:
+                raise CheckpointError(
+                    f"{source} at {sfreq:g} Hz carries nothing above {sfreq / 2:g} Hz, but "
+                    f"model {self.model!r} uses signal up to {h_freq:g} Hz",
+                    f"record at {2 * h_freq:g} Hz or more, or train a model at {sfreq:g} Hz")
+            logger.info("%s at %g Hz will be resampled to the model's %g Hz", source, sfreq,
+                        self.sfreq)
+        return idx
+
+
+class LoadedModel(NamedTuple):
+    """A model read from a checkpoint (in eval mode) and its metadata."""
+
+    model: EmotionModel
+    meta: CheckpointMeta
+
+
+def save_checkpoint(path: str | Path, model: EmotionModel, meta: CheckpointMeta) -> Path:
+    """Write a model and its metadata to one file.
+
+    Parameters
+    ----------
+    path : str | Path
+        Output file (``.pt``); parent folders are created.
+    model : EmotionModel
+        Trained model.
+    meta : CheckpointMeta
+        Its metadata; ``model``, ``hparams``, ``sfreq``, channel count and
+        targets must agree with the model.
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    path = Path(path)
+    meta.validate(str(path))
+    problems = []
+    if meta.model != model.name:
+        problems.append(f"meta.model={meta.model!r} but the model is {model.name!r}")
+    if len(meta.channels) != model.n_channels:
+        problems.append(f"{len(meta.channels)} channel names for a {model.n_channels}-channel "
+                        "model")
+    if abs(meta.sfreq - model.sfreq) > 1e-9:
+        problems.append(f"meta.sfreq={meta.sfreq} but the model runs at {model.sfreq}")
+    if [t.to_dict() for t in model.targets] != meta.targets:
+        problems.append("meta.targets differ from the model's targets")
+    if json.loads(json.dumps(model.hparams())) != meta.hparams:
+        problems.append("meta.hparams differ from model.hparams()")
+    if problems:
+        raise CheckpointError(f"refusing to write {path}: " + "; ".join(problems),
+                              "build the metadata from the model (hparams=model.hparams(), "
+                              "targets=[t.to_dict() for t in model.targets])")
+    state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save({"format": FORMAT, "format_version": FORMAT_VERSION, "meta": meta.to_json(),
+                "state_dict": state}, tmp)
+    tmp.replace(path)
+    logger.info("saved %s checkpoint to %s", model.name, path)
+    return path
+
+
+def read_meta(path: str | Path) -> CheckpointMeta:
+    """Read only the metadata of a checkpoint (validated, no model built)."""
+    return _read(Path(path))[0]
+
+
+def _read(path: Path) -> tuple[CheckpointMeta, dict[str, torch.Tensor]]:
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path} does not exist or is not a file",
+                              "give the path of a .pt file written by `eeg-emotion train`")
+    try:
+        blob = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise CheckpointError(
+            f"{path} is not an eeg-emotion checkpoint: it holds objects other than plain "
+            "data, which are refused for safety",
+            "only load checkpoints written by eeg-emotion; never load files you do not "
+            "trust") from exc
+    except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile,
+            UnicodeDecodeError) as exc:
+        raise CheckpointError(f"{path} is not a readable checkpoint (corrupt or another "
+                              f"format: {exc.__class__.__name__})",
+                              "train the model again or copy the file again") from exc
+    if not isinstance(blob, dict) or blob.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not an eeg-emotion checkpoint (no format tag)",
+                              "give a file written by `eeg-emotion train`")
+    version = blob.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION or version < 1:
+        raise CheckpointError(
+            f"{path} has checkpoint format version {version!r}; this eeg-emotion "
+            f"({eeg_emotion.__version__}) reads up to {FORMAT_VERSION}",
+            "upgrade eeg-emotion to load it")
+    meta = CheckpointMeta.from_json(blob.get("meta"), str(path))
+    state = blob.get("state_dict")
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor)
+                                              for v in state.values()):
+        raise CheckpointError(f"{path}: the weights are missing or malformed",
+                              "train the model again")
+    return meta, state
+
+
+def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> LoadedModel:
+    """Load a model and its metadata.
+
+    Parameters
+    ----------
+    path : str | Path
+        Checkpoint file.
+    device : str | torch.device
+        Where to put the model.
+
+    Returns
+    -------
+    LoadedModel
+        ``model`` in eval mode on ``device``, and ``meta``.
+
+    Raises
+    ------
+    CheckpointError
+        Missing, corrupt or unsafe file; unknown model; weights that do not fit
+        the architecture; a newer format version.
+    """
+    path = Path(path)
+    meta, state = _read(path)
+    if meta.model not in MODELS:
+        raise CheckpointError(f"{path} holds a {meta.model!r} model, unknown to this version",
+                              f"known models: {', '.join(MODELS)}; upgrade eeg-emotion")
+    try:
+        model = build_model(meta.model, len(meta.channels), float(meta.sfreq),
+                            meta.target_objects(), **meta.hparams)
+    except EEGEmotionError as exc:
+        raise CheckpointError(f"{path}: cannot rebuild the {meta.model} model: {exc.problem}",
+                              exc.fix) from exc
+    own = model.state_dict()
+    missing = [k for k in own if k not in state]
+    unexpected = [k for k in state if k not in own]
+    wrong = [k for k, v in state.items() if k in own and own[k].shape != v.shape]
+    if missing or unexpected or wrong:
+        raise CheckpointError(
+            f"{path}: the weights do not fit the {meta.model} architecture "
+            f"(missing {missing[:5]}, unexpected {unexpected[:5]}, wrong shape {wrong[:5]})",
+            "the file is damaged or was written by an incompatible version; train again")
+    model.load_state_dict(state)
+    model.eval()
+    return LoadedModel(model.to(device), meta)
