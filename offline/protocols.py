@@ -1,0 +1,424 @@
+"""Evaluation protocols: split, train per fold, score, save; resumable.
+
+:func:`run_config` runs what a config describes (one protocol, or one per value
+of a ``[sweep]``) into an output folder:
+
+* ``run.json``: the resolved config, data and options (a rerun with another
+  config into the same folder is refused);
+* ``folds/<split>.json`` (+ ``folds/<split>[_<target>].pt``) as each split
+  finishes: a rerun with the same ``--out`` skips finished splits;
+* ``model.pt`` (or ``model_<target>.pt`` when targets are trained one at a
+  time): a model trained on all data, what ``eeg-emotion live`` loads;
+* ``metrics.json``, ``folds.csv``, PNG plots and ``report.md`` (:mod:`offline.report`).
+
+Splits are over whole trials (:mod:`offline.splits`) and each is checked for
+leakage; early stopping uses an inner validation split of the training data.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from eeg_emotion.errors import ConfigError, EEGEmotionError
+from offline import splits as sp
+from offline.baselines import band_features, fit_predict_forest
+from offline.metrics import classification_metrics, summarize_folds
+from offline.pretrain import pretrain
+from offline.report import PAPER_FIGURES, render_sweep_report, write_json, write_run_outputs
+from offline.run_data import RunData, load_run_data
+from offline.train_config import TrainingConfig, apply_override
+from offline.trainer import AdversarialSpec, fit, load_batch, predict, resolve_device
+
+log = logging.getLogger(__name__)
+
+SPLIT_KIND = {"cross_subject": "cross-subject", "loso": "leave-one-subject-out",
+              "subject_dependent": "subject-dependent", "trialwise": "trial-wise",
+              "cross_session": "cross-session"}
+
+
+@dataclass
+class RunOptions:
+    """Command-line options of a run."""
+
+    out: Path
+    device: str = "auto"
+    channels: list[str] | None = None
+    progress: bool = True
+    cache_dir: Path | None = None
+
+
+def make_splits(cfg: TrainingConfig, data: RunData) -> list[sp.Split]:
+    """The outer splits of the config's protocol (each checked for leakage)."""
+    p, seed = cfg.protocol, cfg.train.seed
+    if p.name == "cross_subject":
+        splits = sp.cross_subject_kfold(data.subject, data.trial_id, p.folds, seed)
+    elif p.name == "loso":
+        splits = sp.leave_one_subject_out(data.subject, data.trial_id)
+    elif p.name == "subject_dependent":
+        splits = sp.subject_dependent_kfold(data.subject, data.trial_id, p.folds, seed,
+                                            p.per_subject)
+    elif p.name == "trialwise":
+        splits = sp.trialwise_kfold(data.trial_id, p.folds, seed)
+    else:
+        orders = (sp.session_orderings(np.unique(data.session).tolist()) if p.all_orderings
+                  else [(tuple(p.train_sessions), p.test_session)])
+        splits = [s for tr, te in orders
+                  for s in sp.cross_session(data.session, data.subject, data.trial_id, tr, te,
+                                            p.per_subject)]
+    if p.max_splits is not None:
+        splits = splits[:p.max_splits]
+    return splits
+
+
+def _val_groups(cfg: TrainingConfig, data: RunData, train_idx: np.ndarray) -> np.ndarray:
+    """Subjects for cross-subject protocols (when >= 2 train subjects), else trials."""
+    if cfg.protocol.name in ("cross_subject", "loso") and \
+            len(np.unique(data.subject[train_idx])) >= 2:
+        return data.subject
+    return data.trial_id
+
+
+def _hparams(cfg: TrainingConfig, data: RunData, n_domains: int | None) -> dict[str, Any]:
+    hp = dict(cfg.model.hparams)
+    if cfg.model.name == "msmae-cnn":
+        hp.setdefault("channels", list(data.channels))
+        if n_domains is not None:
+            hp["n_domains"] = max(int(hp.get("n_domains", 2)), n_domains)
+    return hp
+
+
+def _target_groups(cfg: TrainingConfig, data: RunData) -> list[list]:
+    if cfg.train.joint_targets or len(data.targets) == 1:
+        return [list(data.targets)]
+    return [[t] for t in data.targets]
+
+
+def _suffix(group: list, data: RunData) -> str:
+    return "" if len(group) == len(data.targets) else "_" + group[0].name
+
+
+def _calibration_split(cfg: TrainingConfig, data: RunData, test: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """k labelled trials per subject of the test set for calibration, removed from test."""
+    k = cfg.adapt.calibration_trials
+    if k == 0:
+        return np.zeros(0, np.int64), test
+    rng = np.random.default_rng(cfg.train.seed)
+    chosen = []
+    for s in np.unique(data.subject[test]):
+        trials = np.unique(data.trial_id[test][data.subject[test] == s])
+        if len(trials) <= k:
+            raise ConfigError(f"adapt.calibration_trials = {k} leaves no test trials of "
+                              f"subject {s} ({len(trials)} in the test session)",
+                              "use fewer calibration trials")
+        chosen.extend(rng.choice(trials, k, replace=False).tolist())
+    is_cal = np.isin(data.trial_id[test], chosen)
+    sp.assert_no_leakage(test[is_cal], test[~is_cal], data.trial_id, what="calibration split")
+    return test[is_cal], test[~is_cal]
+
+
+def _domains(data: RunData, split: sp.Split) -> tuple[np.ndarray, int]:
+    """Session index per sample: training sessions 0..k-1, test session k."""
+    sessions = [*split.info.get("train_sessions", []), split.info.get("test_session")]
+    lookup = {s: i for i, s in enumerate(sessions) if s is not None}
+    dom = np.array([lookup.get(int(s), 0) for s in data.session], dtype=np.int64)
+    return dom, len(lookup)
+
+
+def _train_network(cfg: TrainingConfig, data: RunData, group: list, fit_idx: np.ndarray,
+                   val_idx: np.ndarray, device: torch.device, progress: bool, desc: str, *,
+                   unlabelled: np.ndarray | None = None, split: sp.Split | None = None,
+                   calib_idx: np.ndarray | None = None) -> tuple[torch.nn.Module, dict]:
+    """Build, (pre-)train and optionally calibrate one network."""
+    from models import build_model
+
+    adversarial = None
+    n_domains = None
+    if cfg.adapt.adversarial and split is not None:
+        dom, n_domains = _domains(data, split)
+        extra = unlabelled if unlabelled is not None else np.zeros(0, np.int64)
+        adversarial = AdversarialSpec(dom, cfg.adapt.adversarial_weight, extra)
+    torch.manual_seed(cfg.train.seed)
+    model = build_model(cfg.model.name, len(data.channels), data.sfreq, group,
+                        **_hparams(cfg, data, n_domains))
+    info: dict[str, Any] = {}
+    if cfg.pretrain.enabled:
+        pre_idx = fit_idx if unlabelled is None else np.union1d(fit_idx, unlabelled)
+        info["pretrain"] = pretrain(model, data.X, pre_idx, val_idx, cfg.pretrain,
+                                    batch_size=cfg.train.batch_size, seed=cfg.train.seed,
+                                    device=device, progress=progress,
+                                    desc=f"{desc} pre-train")
+    labels = {t.name: data.labels[t.name] for t in group}
+    res = fit(model, data.X, labels, fit_idx, val_idx, cfg.train, device=device,
+              progress=progress, desc=desc, adversarial=adversarial)
+    info.update(history=res.history, best_epoch=res.best_epoch,
+                train_seconds=res.train_seconds, stopped_early=res.stopped_early)
+    if calib_idx is not None and len(calib_idx):
+        from models.adaptation import calibrate
+
+        xb = load_batch(data.X, np.sort(calib_idx), device)
+        yb = {t.name: torch.from_numpy(data.labels[t.name][np.sort(calib_idx)]).to(device)
+              for t in group}
+        losses = calibrate(model, xb, yb, steps=cfg.adapt.calibration_epochs, lr=cfg.train.lr)
+        info["calibration"] = {"windows": len(calib_idx), "loss_first": losses[0],
+                               "loss_last": losses[-1]}
+    return model, info
+
+
+def run_split(cfg: TrainingConfig, data: RunData, split: sp.Split, opts: RunOptions,
+              device: torch.device, features: np.ndarray | None = None) -> dict:
+    """Train and score one split, saving its JSON and checkpoint(s); resume if done."""
+    folds_dir = opts.out / "folds"
+    done = folds_dir / f"{split.name}.json"
+    if done.is_file():
+        log.info("%s already done, skipping (%s)", split.name, done)
+        return json.loads(done.read_text())
+    folds_dir.mkdir(parents=True, exist_ok=True)
+    calib_idx, test_idx = (_calibration_split(cfg, data, split.test)
+                           if cfg.protocol.name == "cross_session"
+                           else (np.zeros(0, np.int64), split.test))
+    result: dict[str, Any] = {"name": split.name, "kind": split.kind,
+                              "description": split.description, "n_train": len(split.train),
+                              "n_test": len(test_idx), "metrics": {}, "history": {},
+                              "best_epoch": {}, "train_seconds": 0.0, "inference_seconds": 0.0}
+    if cfg.model.name == "random_forest":
+        for t in data.targets:
+            pred, t_fit, t_inf = fit_predict_forest(
+                features, data.labels[t.name], split.train, test_idx,
+                n_estimators=cfg.baseline.n_estimators, max_depth=cfg.baseline.max_depth,
+                seed=cfg.train.seed)
+            result["metrics"][t.name] = classification_metrics(
+                data.labels[t.name][test_idx], pred, len(t.classes))
+            result["train_seconds"] += t_fit
+            result["inference_seconds"] += t_inf
+    else:
+        fit_idx, val_idx = sp.inner_validation_split(
+            split.train, _val_groups(cfg, data, split.train), cfg.train.val_fraction,
+            cfg.train.seed, trial_id=data.trial_id)
+        unlabelled = split.test if cfg.pretrain.use_unlabelled_target else None
+        for group in _target_groups(cfg, data):
+            suffix = _suffix(group, data)
+            model, info = _train_network(cfg, data, group, fit_idx, val_idx, device,
+                                         opts.progress, f"{split.name}{suffix}",
+                                         unlabelled=unlabelled, split=split,
+                                         calib_idx=calib_idx)
+            preds, _, secs = predict(model, data.X, test_idx, cfg.train.batch_size, device)
+            for t in group:
+                result["metrics"][t.name] = classification_metrics(
+                    data.labels[t.name][test_idx], preds[t.name], len(t.classes))
+                result["best_epoch"][t.name] = info["best_epoch"]
+            result["history"][suffix.lstrip("_") or "joint"] = info["history"]
+            result["train_seconds"] += info["train_seconds"]
+            result["inference_seconds"] += secs
+            for key in ("pretrain", "calibration"):
+                if key in info:
+                    result.setdefault(key, {})[suffix.lstrip("_") or "joint"] = {
+                        k: v for k, v in info[key].items() if k != "history"}
+            save_model(folds_dir / f"{split.name}{suffix}.pt", model, cfg, data,
+                       {"split": split.name, "split_kind": split.kind,
+                        "held_out": split.description,
+                        "metrics": {t.name: result["metrics"][t.name] for t in group}})
+    write_json(done, result)
+    return result
+
+
+def save_model(path: Path, model: torch.nn.Module, cfg: TrainingConfig, data: RunData,
+               training: dict) -> None:
+    """Save a checkpoint recording everything ``live`` needs to preprocess a stream."""
+    import datetime
+
+    from eeg_emotion import __version__
+    from models.checkpoint import CheckpointMeta, save_checkpoint
+
+    pre = cfg.preprocess
+    meta = CheckpointMeta(
+        model=cfg.model.name, hparams=model.hparams(), channels=list(data.channels),
+        sfreq=data.sfreq, filter=pre.filter.spec().to_dict(), window_s=data.window_s,
+        hop_s=data.hop_s, preprocessing=data.settings.to_dict() if data.settings else {},
+        targets=[t.to_dict() for t in model.targets],
+        training={"config": cfg.to_dict(), "data": str(data.path), **training},
+        synthetic=data.synthetic, version=__version__,
+        created=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"))
+    save_checkpoint(path, model.to("cpu"), meta)
+
+
+def train_final(cfg: TrainingConfig, data: RunData, opts: RunOptions, device: torch.device,
+                summary: dict) -> list[Path]:
+    """Train on all data (inner validation split for early stopping) and save model.pt."""
+    paths = []
+    all_idx = np.arange(len(data.trial_id))
+    fit_idx, val_idx = sp.inner_validation_split(
+        all_idx, _val_groups(cfg, data, all_idx), cfg.train.val_fraction, cfg.train.seed,
+        trial_id=data.trial_id)
+    for group in _target_groups(cfg, data):
+        suffix = _suffix(group, data)
+        path = opts.out / f"model{suffix}.pt"
+        if path.is_file():
+            log.info("%s exists, skipping the final model", path)
+            paths.append(path)
+            continue
+        model, info = _train_network(cfg, data, group, fit_idx, val_idx, device, opts.progress,
+                                     f"final{suffix}")
+        save_model(path, model, cfg, data, {
+            "split": "all data", "best_epoch": info["best_epoch"],
+            "train_seconds": info["train_seconds"],
+            "cv_summary": {t.name: {k: summary[t.name][k] for k in
+                                    ("accuracy", "balanced_accuracy", "macro_f1")}
+                           for t in group},
+            "cv_split_kind": SPLIT_KIND[cfg.protocol.name]})
+        paths.append(path)
+    return paths
+
+
+def _check_resume(out: Path, record: dict) -> None:
+    run_file = out / "run.json"
+    if run_file.is_file():
+        old = json.loads(run_file.read_text())
+        if old != json.loads(json.dumps(record, default=str)):
+            raise ConfigError(f"{out} holds a run of a different config, data or options",
+                              "use a new --out folder, or delete the old one to start again")
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        write_json(run_file, json.loads(json.dumps(record, default=str)))
+
+
+def run_protocol(cfg: TrainingConfig, data_path: str | Path, opts: RunOptions,
+                 data: RunData | None = None) -> dict:
+    """Run one protocol end to end into ``opts.out``; return the run summary.
+
+    Parameters
+    ----------
+    cfg : TrainingConfig
+        Validated config (no sweep).
+    data_path : str | Path
+        Dataset folder.
+    opts : RunOptions
+        Output folder, device, channel restriction, progress.
+    data : RunData | None
+        Already prepared data (sweeps reuse it).
+
+    Returns
+    -------
+    dict
+        What :func:`offline.report.write_run_outputs` wrote to ``metrics.json``.
+    """
+    device = resolve_device(cfg.train.device if opts.device == "auto" else opts.device) \
+        if cfg.model.name != "random_forest" else torch.device("cpu")
+    record = {"config": cfg.to_dict(), "data": str(Path(data_path).expanduser().resolve()),
+              "channels": opts.channels}
+    _check_resume(opts.out, record)
+    if data is None:
+        data = load_run_data(cfg, data_path, channels=opts.channels, cache_dir=opts.cache_dir,
+                             progress=opts.progress)
+    if data.features_only and cfg.model.name != "random_forest":
+        raise ConfigError("feature files can only train model.name = \"random_forest\"")
+    features = None
+    if cfg.model.name == "random_forest":
+        features = data.X if data.features_only else band_features(
+            data.X, data.sfreq, cfg.baseline.features)
+    splits = make_splits(cfg, data)
+    folds = []
+    for split in tqdm(splits, desc="splits", disable=not opts.progress, unit="split"):
+        try:
+            folds.append(run_split(cfg, data, split, opts, device, features))
+        except EEGEmotionError:
+            raise
+        except torch.cuda.OutOfMemoryError as exc:
+            raise ConfigError(f"the GPU ran out of memory in {split.name}: {exc}",
+                              "lower train.batch_size or use --device cpu") from exc
+    summary = {t.name: summarize_folds([f["metrics"][t.name] for f in folds])
+               for t in data.targets}
+    n_test = sum(f["n_test"] for f in folds)
+    notes = list(data.notes)
+    if cfg.pretrain.enabled:
+        notes.append("MSMAE pre-training on the training windows"
+                     + (" AND the test session's windows without labels (unlabelled target "
+                        "data allowed)" if cfg.pretrain.use_unlabelled_target else
+                        " only (no test data, labelled or not)"))
+    if cfg.adapt.adversarial:
+        notes.append("adversarial session alignment (gradient reversal + session "
+                     "discriminator)" + (" with unlabelled test-session windows"
+                                         if cfg.pretrain.use_unlabelled_target else ""))
+    if cfg.adapt.calibration_trials:
+        notes.append(f"few-shot calibration on {cfg.adapt.calibration_trials} labelled "
+                     "test-session trial(s) per subject, removed from the test set")
+    if not cfg.train.joint_targets and len(data.targets) > 1:
+        notes.append("one model per target (cross-entropy of that target only)")
+    elif len(data.targets) > 1:
+        notes.append("one joint model, cross-entropy summed over targets")
+    if data.synthetic:
+        notes.append("the data are SYNTHETIC (written by `eeg-emotion synth`): figures say "
+                     "nothing about real EEG")
+    run = {
+        "description": cfg.description, "protocol": cfg.protocol.name,
+        "split_kind": SPLIT_KIND[cfg.protocol.name], "model": cfg.model.name,
+        "hparams": dict(cfg.model.hparams), "n_folds": len(folds),
+        "data": {"path": str(data.path), "kind": data.kind, "n_trials": data.n_trials,
+                 "n_windows": len(data.trial_id), "window_s": data.window_s,
+                 "n_channels": len(data.channels), "channels": list(data.channels),
+                 "sfreq": data.sfreq, "synthetic": data.synthetic,
+                 "subjects": len(np.unique(data.subject)),
+                 "sessions": np.unique(data.session).tolist()},
+        "targets": [t.to_dict() for t in data.targets],
+        "class_names": {t.name: list(t.classes) for t in data.targets},
+        "class_balance": data.class_balance(), "notes": notes, "folds": folds,
+        "summary": summary,
+        "timing": {"device": str(device),
+                   "train_seconds_total": sum(f["train_seconds"] for f in folds),
+                   "train_seconds_mean": float(np.mean([f["train_seconds"] for f in folds])),
+                   "inference_ms_per_window": 1000.0 * sum(f["inference_seconds"]
+                                                            for f in folds) / max(n_test, 1)},
+        "paper": _paper(cfg), "config": cfg.to_dict(),
+    }
+    if cfg.train.final_model and cfg.model.name != "random_forest":
+        run["final_models"] = [p.name for p in train_final(cfg, data, opts, device, summary)]
+    write_run_outputs(opts.out, run)
+    return run
+
+
+def _paper(cfg: TrainingConfig) -> dict | None:
+    return PAPER_FIGURES.get(cfg.protocol.paper)
+
+
+def sweep_label(key: str, value: Any) -> str:
+    """Folder/row name of one sweep value: ``kernel_length=33``."""
+    return f"{key.split('.')[-1]}={value}"
+
+
+def run_config(cfg: TrainingConfig, data_path: str | Path, opts: RunOptions) -> dict:
+    """Run a config: one protocol, or one per ``[sweep]`` value (sub-folders + table).
+
+    Returns
+    -------
+    dict
+        The run summary, or ``{"sweep": key, "runs": {label: summary}}``.
+    """
+    if not cfg.sweep.key:
+        return run_protocol(cfg, data_path, opts)
+    runs: dict[str, dict] = {}
+    data = None
+    for value in cfg.sweep.values:
+        sub = apply_override(cfg, cfg.sweep.key, value)
+        label = sweep_label(cfg.sweep.key, value)
+        if data is None and not cfg.sweep.key.startswith(("preprocess", "data", "protocol")):
+            data = load_run_data(sub, data_path, channels=opts.channels,
+                                 cache_dir=opts.cache_dir, progress=opts.progress)
+        sub_opts = RunOptions(opts.out / label, opts.device, opts.channels, opts.progress,
+                              opts.cache_dir)
+        runs[label] = run_protocol(sub, data_path, sub_opts, data)
+    paper = PAPER_FIGURES.get(cfg.protocol.paper)
+    rows = [(label, r["summary"]) for label, r in runs.items()]
+    (opts.out / "report.md").write_text(render_sweep_report(
+        cfg.description or cfg.sweep.key, cfg.sweep.key, rows, paper))
+    result = {"sweep": cfg.sweep.key, "runs": {k: v["summary"] for k, v in runs.items()},
+              "paper": paper}
+    write_json(opts.out / "metrics.json", result)
+    return result

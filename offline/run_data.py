@@ -1,0 +1,153 @@
+"""A dataset made ready for a protocol: windows (or features), groups, class labels.
+
+Opens the dataset named by ``--data``, applies the config's preprocessing (the
+same causal filter and windowing as the live path, via
+:func:`offline.preprocess.prepare_windows`), restricts channels if asked, and
+turns raw labels into class indices with the config's targets.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from eeg_emotion.errors import ConfigError, DataFormatError
+from eeg_emotion.montages import match_channels
+from eeg_emotion.targets import Target, deap_targets, seed_iv_target
+from offline.train_config import TrainingConfig
+
+log = logging.getLogger(__name__)
+
+#: files whose presence in a data folder (or its parent) marks synthetic data
+SYNTHETIC_MARKERS = ("SYNTHETIC", ".synthetic", "synthetic.json", "SYNTHETIC.txt")
+
+
+@dataclass
+class RunData:
+    """Everything a protocol needs from the data."""
+
+    X: np.ndarray
+    trial_id: np.ndarray
+    subject: np.ndarray
+    session: np.ndarray
+    labels: dict[str, np.ndarray]
+    targets: list[Target]
+    channels: list[str]
+    sfreq: float
+    kind: str
+    path: Path
+    synthetic: bool
+    window_s: float
+    hop_s: float
+    settings: object | None = None
+    features_only: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n_trials(self) -> int:
+        """Number of distinct trials."""
+        return len(np.unique(self.trial_id))
+
+    def class_balance(self) -> dict[str, dict[str, int]]:
+        """Trials per class, per target."""
+        _, first = np.unique(self.trial_id, return_index=True)
+        return {t.name: {c: int(np.sum(self.labels[t.name][first] == i))
+                         for i, c in enumerate(t.classes)} for t in self.targets}
+
+
+def is_synthetic(path: Path) -> bool:
+    """Whether ``path`` holds data written by ``eeg-emotion synth``.
+
+    Looks for a marker file (:data:`SYNTHETIC_MARKERS`) in the folder or its parent.
+    """
+    path = Path(path)
+    return any((d / m).exists() for d in (path, path.parent) for m in SYNTHETIC_MARKERS)
+
+
+def build_targets(cfg: TrainingConfig, kind: str) -> list[Target]:
+    """The config's targets for a dataset kind."""
+    names = tuple(cfg.protocol.targets)
+    if kind == "seed-iv":
+        if names != ("emotion",):
+            raise ConfigError(f"SEED-IV has one target, 'emotion'; protocol.targets = "
+                              f"{list(names)}", 'set protocol.targets = ["emotion"]')
+        return [seed_iv_target()]
+    return deap_targets(names, cfg.protocol.threshold, cfg.protocol.rule)
+
+
+def _dataset_kind(cfg: TrainingConfig) -> str | None:
+    return {"auto": None, "deap": "deap", "seed_iv": "seed-iv"}[cfg.data.kind]
+
+
+def load_run_data(cfg: TrainingConfig, data_path: str | Path, *,
+                  channels: list[str] | None = None, cache_dir: Path | None = None,
+                  progress: bool = True) -> RunData:
+    """Open, preprocess and label a dataset for ``cfg``.
+
+    Parameters
+    ----------
+    cfg : TrainingConfig
+        The validated config.
+    data_path : str | Path
+        Dataset folder.
+    channels : list of str | None
+        Overrides ``preprocess.channels`` (``--channels``).
+    cache_dir : Path | None
+        Window cache folder (None: the default cache).
+    progress : bool
+        Show progress bars.
+
+    Returns
+    -------
+    RunData
+    """
+    from offline.dataset import open_dataset
+
+    path = Path(data_path).expanduser()
+    if cfg.data.input == "features":
+        return _load_feature_files(cfg, path)
+    from offline.preprocess import PreprocessSettings, prepare_windows
+
+    index = open_dataset(path, _dataset_kind(cfg))
+    wanted = channels if channels is not None else cfg.preprocess.channels
+    if wanted is not None:
+        # clear error naming the missing channels and the dataset
+        match_channels(index.channels, list(wanted), source=f"dataset {path}")
+    pre = cfg.preprocess
+    settings = PreprocessSettings(filter=pre.filter.spec(), window_s=pre.window_s,
+                                  hop_s=pre.hop_s, baseline=pre.baseline,
+                                  standardize=pre.standardize,
+                                  channels=tuple(wanted) if wanted is not None else None,
+                                  discard_s=pre.discard_s)
+    ws = prepare_windows(index, settings, cache_dir=cache_dir, progress=progress)
+    targets = build_targets(cfg, index.kind)
+    labels = {}
+    for t in targets:
+        if t.label_key not in ws.labels:
+            raise DataFormatError(f"dataset {path} has no {t.label_key!r} labels (it has "
+                                  f"{', '.join(ws.labels)})", "choose targets the data label")
+        labels[t.name] = t.classify(ws.labels[t.label_key])
+    window_s = ws.X.shape[2] / ws.sfreq
+    hop_s = pre.hop_s if pre.hop_s is not None else window_s
+    return RunData(ws.X, np.asarray(ws.trial_id), np.asarray(ws.subject),
+                   np.asarray(ws.session), labels, targets, list(ws.channels), float(ws.sfreq),
+                   index.kind, path, is_synthetic(path), float(window_s), float(hop_s),
+                   settings)
+
+
+def _load_feature_files(cfg: TrainingConfig, path: Path) -> RunData:
+    from offline.seed_iv import load_seed_iv_features
+
+    if cfg.data.kind == "deap":
+        raise ConfigError("data.input = \"features\" reads SEED-IV feature files, but "
+                          "data.kind = \"deap\"", 'set data.kind = "seed_iv"')
+    table = load_seed_iv_features(path, cfg.data.feature)
+    targets = build_targets(cfg, "seed-iv")
+    labels = {t.name: t.classify(table.labels[t.label_key]) for t in targets}
+    return RunData(np.asarray(table.X), np.asarray(table.trial_id), np.asarray(table.subject),
+                   np.asarray(table.session), labels, targets, list(table.channels), 200.0,
+                   "seed-iv", path, is_synthetic(path), 4.0, 4.0, None, features_only=True,
+                   notes=[f"features: SEED-IV's own {table.feature} files (4-s windows)"])
