@@ -216,3 +216,45 @@ def test_bad_data_raises_config_error() -> None:
     player = ReplayPlayer(np.zeros((1, 10)), SFREQ, ["Cz"], "x")
     with pytest.raises(ConfigError, match="duration"):
         player.run(duration=0)
+
+
+class _SlowOnce:
+    """Wraps an outlet; the first push stalls, as a busy machine would."""
+
+    def __init__(self, outlet, stall_s: float) -> None:
+        self.outlet, self.stall_s = outlet, stall_s
+
+    def push_chunk(self, *args, **kwargs) -> None:
+        if self.stall_s:
+            stall, self.stall_s = self.stall_s, 0.0
+            import time
+
+            time.sleep(stall)
+        self.outlet.push_chunk(*args, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self.outlet, name)
+
+
+def test_falling_behind_catches_up_without_drift(caplog: pytest.LogCaptureFixture) -> None:
+    trials = _ramp_trials(1, [200])  # 1 s at 200 Hz
+    player = ReplayPlayer(trials, SFREQ, ["Cz"], _name(), chunk_size=10)
+    inlet, minlet = _connect(player)
+    player._outlet = _SlowOnce(player._outlet, 1.0)
+    try:
+        with caplog.at_level("WARNING", logger="realtime.replay"):
+            player.start()
+            data, stamps, arrival = _pull_all(inlet, 200)
+            assert player.join(5.0)
+    finally:
+        _close(inlet, minlet)
+        player.stop()
+    np.testing.assert_array_equal(data[:, 0], np.arange(200))
+    # The schedule, not the stall, sets the timestamps.
+    np.testing.assert_allclose(np.diff(stamps), 1 / SFREQ, atol=1e-6)
+    assert abs(stamps[0] - player.stats.t0) < 1e-6
+    assert player.stats.behind_events >= 1 and player.stats.max_lateness_s > 0.5
+    assert "behind schedule" in caplog.text
+    # Caught up: the overdue chunks went out at once, so the last sample did not
+    # inherit the 1-s stall (sleeping chunk by chunk would deliver it >= 1 s late).
+    assert arrival[-1] - stamps[-1] < 0.5
