@@ -154,7 +154,8 @@ def band_power_psd(windows: np.ndarray, sfreq: float,
     Returns
     -------
     numpy.ndarray, shape (..., n_channels, n_bands), float64
-        PSD integrated over each band (units squared).
+        PSD summed over the frequency bins in ``[low, high)`` times the bin width
+        (units squared).
     """
     x = np.asarray(windows, dtype=np.float64)
     bands = _check_bands(sfreq, bands)
@@ -163,6 +164,6 @@ def band_power_psd(windows: np.ndarray, sfreq: float,
     df = freqs[1] - freqs[0]
     out = np.empty((*x.shape[:-1], len(bands)))
     for i, (lo, hi) in enumerate(bands.values()):
-        inside = (freqs >= lo) & (freqs <= hi)
+        inside = (freqs >= lo) & ((freqs < hi) | (np.isclose(freqs, hi) & (hi >= sfreq / 2)))
         out[..., i] = psd[..., inside].sum(axis=-1) * df
     return out

@@ -15,8 +15,8 @@ the 4-45 Hz filter and per-window z-scoring:
 * DEAP, with ``v = (rating - 5) / 4`` in [-1, 1] for each scale:
 
   - valence: frontal alpha asymmetry: alpha gain of left frontal channels
-    ``* exp(-0.5 v)``, of right frontal channels ``* exp(+0.5 v)``;
-  - arousal: beta gain everywhere ``* exp(0.45 a)``, alpha ``* exp(-0.25 a)``;
+    ``* exp(-0.35 v)``, of right frontal channels ``* exp(+0.35 v)``;
+  - arousal: beta gain everywhere ``* exp(0.35 a)``, alpha ``* exp(-0.2 a)``;
   - dominance: theta gain on central and midline channels ``* exp(0.6 d)``;
   - liking: no signal of its own (it is drawn correlated with valence).
 
@@ -83,10 +83,11 @@ def _make_subject(rng: np.random.Generator, channels: tuple[str, ...]) -> _Subje
     gains[np.isin(reg, ("parietal", "occipital")), 1] *= 1.6  # posterior alpha
     gains[reg == "temporal", 3] *= 1.3
     # A subject-specific frontal alpha asymmetry, comparable to the effect itself.
-    asym = rng.normal(0.0, 0.2)
+    asym = rng.normal(0.0, 0.3)
     gains[(reg == "frontal") & (side == "right"), 1] *= np.exp(asym)
     gains[(reg == "frontal") & (side == "left"), 1] *= np.exp(-asym)
     gains *= rng.lognormal(0.0, 0.15, size=gains.shape)
+    gains *= rng.lognormal(0.0, 0.2, size=(1, 4))  # the subject's own band balance
     return _Subject(channel_gain=rng.lognormal(0.0, 0.3, size=len(channels)),
                     bg_exponent=float(rng.uniform(0.9, 1.5)),
                     iaf=float(rng.uniform(9.0, 11.0)),
@@ -197,22 +198,28 @@ def _deap_ratings(rng: np.random.Generator, n_trials: int) -> np.ndarray:
     return np.round(np.clip(ratings, 1.0, 9.0), 2)
 
 
+def _trial_noise(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Multiplicative gain noise of trials (n_trials, n_channels, 4): per channel
+    and band, plus a state shared by all channels of a trial and band."""
+    return (rng.lognormal(0.0, 0.12, size=shape)
+            * rng.lognormal(0.0, 0.2, size=(shape[0], 1, shape[2])))
+
+
 def _deap_gains(subject: _Subject, ratings: np.ndarray, rng: np.random.Generator
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Neutral (baseline) and emotional band gains, (n_trials, 32, 4) each."""
     reg, side = _regions(DEAP)
     n = ratings.shape[0]
     base = np.broadcast_to(subject.base_gains, (n, *subject.base_gains.shape))
-    noise = rng.lognormal(0.0, 0.12, size=base.shape)
-    before = base * noise
+    before = base * _trial_noise(rng, base.shape)
     v, a, d = ((ratings[:, :3] - 5.0) / 4.0 * subject.reactivity).T
     log_g = np.zeros(base.shape)
     left_front = (reg == "frontal") & (side == "left")
     right_front = (reg == "frontal") & (side == "right")
-    log_g[:, left_front, 1] -= 0.5 * v[:, None]
-    log_g[:, right_front, 1] += 0.5 * v[:, None]
-    log_g[:, :, 2] += 0.45 * a[:, None]
-    log_g[:, :, 1] -= 0.25 * a[:, None]
+    log_g[:, left_front, 1] -= 0.35 * v[:, None]
+    log_g[:, right_front, 1] += 0.35 * v[:, None]
+    log_g[:, :, 2] += 0.35 * a[:, None]
+    log_g[:, :, 1] -= 0.2 * a[:, None]
     theta_chs = (reg == "central") | (side == "midline")
     log_g[:, theta_chs, 0] += 0.6 * d[:, None]
     return before, before * np.exp(log_g)
@@ -503,7 +510,7 @@ def write_synthetic_seed_iv(out: str | Path, subjects: int = 4, trials: int = 24
                 n_times = round(seconds * rng.uniform(0.8, 1.2) * sfreq)
                 log_g = shift + class_gains[label] * subject.reactivity
                 gains = subject.base_gains * np.exp(log_g)
-                gains = (gains * rng.lognormal(0.0, 0.12, size=gains.shape))[None]
+                gains = gains[None] * _trial_noise(rng, (1, *gains.shape))
                 x = _generate_stationary(rng, subject, sfreq, n_times, gains)[0]
                 raw[f"{initials}_eeg{t}"] = x
                 if features:
