@@ -58,6 +58,9 @@ def build_player(args: argparse.Namespace) -> ReplayPlayer:
     if args.speed <= 0:
         raise ConfigError(f"--speed {args.speed} must be > 0",
                           "use --speed 1 for real time, 2 for twice as fast")
+    if args.duration is not None and args.duration <= 0:
+        raise ConfigError(f"--duration {args.duration} must be > 0",
+                          "use e.g. --duration 10, or leave it out to play everything")
     tf = load_trial_file(path)
     trials, labels = list(tf.trials), [dict(lab) for lab in tf.labels]
     numbers = list(range(len(trials)))

@@ -109,6 +109,7 @@ def test_sigterm_stops_a_looping_replay_cleanly(deap_file: Path) -> None:
     (["--trial", "-1"], "out of range"),
     (["--speed", "0"], "--speed"),
     (["--chunk-size", "0"], "chunk size"),
+    (["--duration", "-1"], "--duration"),
 ])
 def test_bad_options_exit_2(deap_file: Path, args: list[str], message: str,
                             capsys: pytest.CaptureFixture) -> None:
@@ -124,3 +125,23 @@ def test_missing_and_unknown_files_exit_2(tmp_path: Path, capsys: pytest.Capture
     odd.write_text("hello")
     assert main(["replay", str(odd)]) == 2
     assert "not supported" in capsys.readouterr().err
+
+
+def test_seed_iv_file_becomes_a_player_with_emotion_labels(tmp_path: Path) -> None:
+    import argparse
+
+    from offline.synth import write_synthetic_seed_iv
+    from realtime.cmd_replay import build_player
+
+    write_synthetic_seed_iv(tmp_path, subjects=1, trials=3, seconds=4.0, sessions=1,
+                            features=False)
+    mat = next((tmp_path / "eeg_raw_data").rglob("*.mat"))
+    args = argparse.Namespace(path=mat, name="seed", trial=2, speed=2.0, loop=False,
+                              chunk_size=None, duration=None, wait=0.0)
+    player = build_player(args)
+    expected = load_trial_file(mat)
+    assert player.sfreq == 200.0 and len(player.channels) == 62
+    assert player.dataset == "seed-iv" and player.baseline_samples == 0
+    assert player.trial_numbers == [2] and player.labels == [expected.labels[2]]
+    assert "emotion" in player.labels[0]
+    np.testing.assert_array_equal(player.trials[0], expected.trials[2])
