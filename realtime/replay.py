@@ -113,6 +113,19 @@ def _check_trials(data: np.ndarray | Sequence[np.ndarray], n_channels: int) -> l
     return out
 
 
+def _plain_labels(labels: Mapping[str, object], trial: int) -> dict[str, object]:
+    """Labels as plain JSON values (numpy scalars become Python numbers)."""
+    out: dict[str, object] = {}
+    for key, value in labels.items():
+        if isinstance(value, np.generic):
+            value = value.item()
+        if not isinstance(value, (int, float, str, bool)) or value is None:
+            raise ConfigError(f"label {key!r} of trial {trial} is {value!r}, not a number "
+                              "or string", "give each trial's labels as {name: number}")
+        out[str(key)] = value
+    return out
+
+
 class ReplayPlayer:
     """Publish trials as a paced LSL stream plus a marker stream.
 
@@ -190,8 +203,8 @@ class ReplayPlayer:
         if trial_numbers is not None and len(trial_numbers) != len(self.trials):
             raise ConfigError(f"{len(trial_numbers)} trial numbers given for "
                               f"{len(self.trials)} trials", "give one number per trial")
-        self.labels = [dict(lab) for lab in labels] if labels is not None else [
-            {} for _ in self.trials]
+        self.labels = [_plain_labels(lab, i) for i, lab in enumerate(labels)] \
+            if labels is not None else [{} for _ in self.trials]
         self.trial_numbers = ([int(t) for t in trial_numbers] if trial_numbers is not None
                               else list(range(len(self.trials))))
         self.sfreq = float(sfreq)

@@ -213,7 +213,12 @@ def test_bad_data_raises_config_error() -> None:
         ReplayPlayer([], SFREQ, ["Cz"], "x")
     with pytest.raises(ConfigError, match="sampling rate"):
         ReplayPlayer(np.zeros((1, 10)), 0.0, ["Cz"], "x")
-    player = ReplayPlayer(np.zeros((1, 10)), SFREQ, ["Cz"], "x")
+    with pytest.raises(ConfigError, match="label 'valence'"):
+        ReplayPlayer(np.zeros((1, 10)), SFREQ, ["Cz"], "x", labels=[{"valence": [1, 2]}])
+    player = ReplayPlayer(np.zeros((1, 10)), SFREQ, ["Cz"], "x",
+                          labels=[{"valence": np.float32(7.5), "emotion": np.int64(2)}])
+    assert player.labels == [{"valence": 7.5, "emotion": 2}]
+    assert type(player.labels[0]["emotion"]) is int
     with pytest.raises(ConfigError, match="duration"):
         player.run(duration=0)
 
