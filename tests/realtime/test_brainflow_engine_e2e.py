@@ -58,3 +58,35 @@ def test_synthetic_board_drives_the_engine_and_records(tmp_path: Path, loaded_fa
     # The measurement date is the wall time of the first sample.
     assert abs(raw.info["meas_date"].timestamp() - time.time()) < 60
     np.testing.assert_allclose(raw.get_data(), rec.data * 1e-6, rtol=1e-6, atol=1e-12)
+
+
+def test_synthetic_board_with_a_real_untrained_checkpoint(tmp_path: Path) -> None:
+    """The full live path: models.build_model -> checkpoint file -> Engine on the board."""
+    import torch
+
+    from eeg_emotion.filters import FilterSpec
+    from eeg_emotion.targets import deap_targets
+    from models import build_model
+    from models.checkpoint import CheckpointMeta, load_checkpoint, save_checkpoint
+
+    torch.manual_seed(0)
+    channels = ["Fz", "C3", "Cz", "C4"]
+    targets = deap_targets(("valence", "arousal"))
+    model = build_model("scalingnet", len(channels), 128.0, targets)
+    meta = CheckpointMeta(model="scalingnet", hparams=model.hparams(), channels=channels,
+                          sfreq=128.0, filter=FilterSpec(4.0, 45.0).to_dict(), window_s=2.0,
+                          hop_s=0.5, preprocessing={"standardize": "window"},
+                          targets=[t.to_dict() for t in targets], synthetic=True)
+    path = save_checkpoint(tmp_path / "untrained.pt", model, meta)
+    engine = Engine(BrainFlowSource("synthetic"), load_checkpoint(path, "cpu"), device="cpu",
+                    markers=None)
+    with engine:
+        assert _wait(lambda: len(engine.estimates_since(0)) >= 2, 30), engine.status()
+        status = engine.status()
+    est = engine.estimates_since(0)[-1]
+    assert status.model_name and status.model_rate == 128.0
+    assert status.model_channels == tuple(channels) and status.synthetic_model
+    assert set(est.probabilities) == {"valence", "arousal"}
+    for probs in est.probabilities.values():
+        assert set(probs) == {"low", "high"} and abs(sum(probs.values()) - 1.0) < 1e-5
+    assert est.level_map is not None and est.level_map.shape[0] == len(channels)
