@@ -145,3 +145,26 @@ def test_seed_iv_file_becomes_a_player_with_emotion_labels(tmp_path: Path) -> No
     assert player.trial_numbers == [2] and player.labels == [expected.labels[2]]
     assert "emotion" in player.labels[0]
     np.testing.assert_array_equal(player.trials[0], expected.trials[2])
+
+
+def test_an_exported_recording_can_be_replayed(tmp_path: Path, rng) -> None:
+    """record -> export FIF -> replay: the same channels, rate and microvolts come back."""
+    import argparse
+
+    from realtime.cmd_export import export_recording
+    from realtime.cmd_replay import build_player
+    from realtime.recording import Recorder
+    from realtime.source import Chunk, SourceInfo
+
+    info = SourceInfo(name="r", kind="lsl", channels=("Fp1", "Fp2", "Cz"), sfreq=250.0)
+    data = rng.normal(0, 30, (3, 500))
+    with Recorder(tmp_path / "s.rec", info) as rec:
+        rec.write_samples(Chunk(data, 10.0 + np.arange(500) / 250.0))
+    fif = export_recording(tmp_path / "s.rec", tmp_path / "s_raw.fif")
+    args = argparse.Namespace(path=fif, name="again", trial=None, speed=1.0, loop=False,
+                              chunk_size=None, duration=None, wait=0.0)
+    player = build_player(args)
+    assert player.channels == info.channels and player.sfreq == 250.0
+    assert player.units == "microvolts" and len(player.trials) == 1
+    np.testing.assert_allclose(player.trials[0], data.astype(np.float32), rtol=1e-5,
+                               atol=1e-4)
