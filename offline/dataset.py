@@ -10,7 +10,8 @@ Supported layouts (``kind`` in brackets, auto-detected):
 
 * ``deap``: a folder with ``s01.dat`` ... (DEAP's preprocessed Python pickles) or
   ``s01.mat`` ... (the MATLAB variant), or one containing
-  ``data_preprocessed_python/`` or ``data_preprocessed_matlab/``.
+  ``data_preprocessed_python/`` or ``data_preprocessed_matlab/``; or a single
+  subject file.
 * ``seed-iv``: a folder containing ``eeg_raw_data/1|2|3/<subject>_<date>.mat``
   (the SEED-IV download root), or the ``eeg_raw_data`` folder itself.
 * ``mne``: a folder with recordings MNE reads (FIF, EDF, BDF, BrainVision) and a
@@ -210,6 +211,10 @@ def detect_kind(path: str | Path) -> str:
                               "pass --data the folder you downloaded (e.g. the one "
                               "with s01.dat for DEAP, or with eeg_raw_data/ for SEED-IV)")
     if not root.is_dir():
+        from offline.deap import looks_like_deap_mat
+        if root.suffix.lower() == ".dat" or (root.suffix.lower() == ".mat"
+                                             and looks_like_deap_mat(root)):
+            return "deap"  # one DEAP subject file is a one-subject dataset
         raise DataFormatError(f"{root} is a file, not a dataset folder",
                               "pass the folder that holds it; to replay one file use "
                               "`eeg-emotion replay FILE`")

@@ -44,7 +44,8 @@ def find_deap_files(root: Path, *, strict: bool = True) -> list[Path]:
     ----------
     root : pathlib.Path
         The folder with ``s01.dat`` ..., or one containing
-        ``data_preprocessed_python/`` (or ``data_preprocessed_matlab/``).
+        ``data_preprocessed_python/`` (or ``data_preprocessed_matlab/``), or one
+        subject file.
     strict : bool
         Raise on misnamed files or an empty folder (False: just report what looks
         like DEAP, for auto-detection).
@@ -60,6 +61,11 @@ def find_deap_files(root: Path, *, strict: bool = True) -> list[Path]:
         (strict only) If no subject file is found, or a ``.dat`` / ``.mat`` file
         is not named ``sNN``.
     """
+    if root.is_file():
+        if strict and not _NAME.match(root.name):
+            raise DataFormatError(f"{root} is not named like a DEAP subject file (s01.dat)",
+                                  "rename it sNN.dat (two digits, e.g. s01.dat)")
+        return [root]
     folders = [root] + [root / s for s in SUBFOLDERS if (root / s).is_dir()]
     for folder in folders:
         files = [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []

@@ -75,6 +75,11 @@ def test_parent_folder_and_mat_variant(tmp_path, deap_dir):
     assert tf.kind == "deap" and len(tf.trials) == 4
 
 
+def test_single_file_is_a_one_subject_dataset(deap_dir):
+    index = open_dataset(deap_dir / "s02.dat")
+    assert index.subjects() == ["s02"] and len(index.trials) == 4
+
+
 def test_load_trial_file_dat(deap_dir):
     tf = load_trial_file(deap_dir / "s03.dat")
     assert (tf.kind, tf.sfreq, tf.channels, tf.units) == ("deap", 128.0, list(DEAP),
