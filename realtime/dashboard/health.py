@@ -71,8 +71,8 @@ class HealthPanel(QGroupBox):
             if label.text() != text:
                 label.setText(text)
         self.grid.setColumnStretch(1, 1)
-        gaps = self.values["Gaps"]
-        gaps.setStyleSheet(f"color: {theme.WARN};" if status.source.gaps else "")
-        lost = self.values["Lost / bad"]
         bad = status.source.overruns or status.source.bad_samples
-        lost.setStyleSheet(f"color: {theme.WARN};" if bad else "")
+        for key, warn in (("Gaps", status.source.gaps), ("Lost / bad", bad)):
+            style = f"color: {theme.WARN};" if warn else ""
+            if self.values[key].styleSheet() != style:  # restyling costs a repaint
+                self.values[key].setStyleSheet(style)

@@ -34,58 +34,87 @@ def color_levels(image: np.ndarray) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
-def mosaic_shape(n_maps: int, map_shape: tuple[int, int], aspect: float = 1.6) -> tuple[int, int]:
+def mosaic_shape(n_maps: int, aspect: float = 1.6, tile_aspect: float = 2.0) -> tuple[int, int]:
     """Rows and columns of a grid of ``n_maps`` tiles whose overall shape is near ``aspect``.
+
+    Tiles are stretched to the panel, so only their displayed shape matters, not
+    their pixel counts.
 
     Parameters
     ----------
     n_maps : int
         Number of tiles (channels).
-    map_shape : tuple of int
-        ``(levels, time)`` of one tile.
     aspect : float
         Wanted width / height of the whole mosaic.
+    tile_aspect : float
+        Displayed width / height of one tile.
 
     Returns
     -------
     tuple of int
-        ``(rows, cols)`` with ``rows * cols >= n_maps``.
+        ``(rows, cols)`` with ``rows * cols >= n_maps`` and no empty row.
     """
-    levels, steps = map_shape
-    best = (n_maps, 1)
-    best_err = math.inf
+    best, best_err = (n_maps, 1), math.inf
     for cols in range(1, n_maps + 1):
         rows = math.ceil(n_maps / cols)
-        err = abs(math.log((cols * (steps + 1)) / (rows * (levels + 1)) / aspect))
+        err = abs(math.log(cols * tile_aspect / rows / aspect))
         if err < best_err:
             best, best_err = (rows, cols), err
     return best
 
 
-def mosaic(level_map: np.ndarray, cols: int) -> np.ndarray:
-    """Tile ``(C, L, T)`` maps into one image, channel 0 top-left, one-pixel gaps.
+def pool_time(level_map: np.ndarray, max_steps: int = 64) -> np.ndarray:
+    """Average neighbouring time steps so that at most ``max_steps`` remain (newest kept).
+
+    Parameters
+    ----------
+    level_map : numpy.ndarray, shape (..., n_times)
+    max_steps : int
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., <= max_steps)
+    """
+    n_t = level_map.shape[-1]
+    if n_t <= max_steps:
+        return level_map
+    k = math.ceil(n_t / max_steps)
+    m = n_t // k
+    tail = level_map[..., n_t - m * k:]
+    return tail.reshape(*level_map.shape[:-1], m, k).mean(-1)
+
+
+def mosaic_gaps(map_shape: tuple[int, int]) -> tuple[int, int]:
+    """Gap (levels, time) between tiles: about a sixteenth of a tile, at least one pixel."""
+    return max(1, map_shape[0] // 16), max(1, map_shape[1] // 16)
+
+
+def mosaic(level_map: np.ndarray, cols: int, gaps: tuple[int, int] = (1, 1)) -> np.ndarray:
+    """Tile ``(C, L, T)`` maps into one image, channel 0 top-left, NaN gaps between tiles.
 
     Parameters
     ----------
     level_map : numpy.ndarray, shape (n_channels, n_levels, n_times)
     cols : int
         Tiles per row.
+    gaps : tuple of int
+        Gap rows (between tile rows) and gap columns (between tile columns).
 
     Returns
     -------
-    numpy.ndarray, shape (rows * (L + 1) - 1, cols * (T + 1) - 1)
-        Row-major image, row 0 drawn at the bottom by pyqtgraph (so level 0 of each
-        tile is at the tile's bottom); gaps and empty tiles are NaN (transparent).
+    numpy.ndarray, shape (rows * (L + gl) - gl, cols * (T + gt) - gt)
+        Row-major image; pyqtgraph draws image row 0 at the bottom, so level 0 of
+        each tile is at the tile's bottom. Gaps and empty tiles are NaN (transparent).
     """
     n_ch, n_lev, n_t = level_map.shape
+    gl, gt = gaps
     rows = math.ceil(n_ch / cols)
-    padded = np.full((rows * cols, n_lev + 1, n_t + 1), np.nan, np.float32)
+    padded = np.full((rows * cols, n_lev + gl, n_t + gt), np.nan, np.float32)
     padded[:n_ch, :n_lev, :n_t] = level_map
-    # tile (r, c) holds channel r * cols + c; pyqtgraph draws image row 0 at the bottom,
-    # so reverse the tile rows to put channel 0 at the top
-    grid = padded.reshape(rows, cols, n_lev + 1, n_t + 1)[::-1]
-    image = grid.transpose(0, 2, 1, 3).reshape(rows * (n_lev + 1), cols * (n_t + 1))
-    return image[: rows * (n_lev + 1) - 1, : cols * (n_t + 1) - 1]  # drop the outer gaps
+    # tile (r, c) holds channel r * cols + c; reverse the tile rows to put row 0 on top
+    grid = padded.reshape(rows, cols, n_lev + gl, n_t + gt)[::-1]
+    image = grid.transpose(0, 2, 1, 3).reshape(rows * (n_lev + gl), cols * (n_t + gt))
+    return image[: image.shape[0] - gl, : image.shape[1] - gt]  # drop the outer gaps
 
 
 class LevelMapPanel(pg.GraphicsLayoutWidget):
@@ -149,7 +178,8 @@ class MosaicPanel(pg.GraphicsLayoutWidget):
         self.highlight.setPen(pg.mkPen(theme.BAD, width=2))
         self.plot.addItem(self.highlight)
         self.names: tuple[str, ...] = ()
-        self.grid: tuple[int, int, int, int] = (0, 0, 0, 0)  # rows, cols, L, T
+        self.grid: tuple[int, int] = (0, 0)  # rows, cols
+        self.tile: tuple[int, int, int, int] = (0, 0, 1, 1)  # levels, steps, gaps
         self.texts: list[pg.TextItem] = []
         self.selected = 0
         self.data: np.ndarray | None = None
@@ -157,18 +187,19 @@ class MosaicPanel(pg.GraphicsLayoutWidget):
 
     def update_maps(self, level_map: np.ndarray, names: tuple[str, ...]) -> None:
         """Show every channel of ``level_map (C, L, T)``; ``names`` label the tiles."""
-        n_ch, n_lev, n_t = level_map.shape
+        pooled = pool_time(np.asarray(level_map, dtype=np.float32))
+        n_ch, n_lev, n_t = pooled.shape
         if len(names) != n_ch:
             names = tuple(f"ch{i}" for i in range(n_ch))
-        if (self.grid[2:] != (n_lev, n_t)) or names != self.names or self.grid[0] * \
-                self.grid[1] < n_ch:
-            rows, cols = mosaic_shape(n_ch, (n_lev, n_t))
-            self.grid = (rows, cols, n_lev, n_t)
+        if self.tile[:2] != (n_lev, n_t) or names != self.names:
+            rows, cols = mosaic_shape(n_ch)
+            self.grid = (rows, cols)
+            self.tile = (n_lev, n_t, *mosaic_gaps((n_lev, n_t)))
             self.names = names
             self._place_names()
-        image = mosaic(level_map, self.grid[1])
+        image = mosaic(pooled, self.grid[1], self.tile[2:])
         self.data = image
-        self.image.setImage(image, levels=color_levels(level_map))
+        self.image.setImage(image, levels=color_levels(pooled))
         self.image.setRect(QRectF(0, 0, image.shape[1], image.shape[0]))
         self._place_highlight()
 
@@ -179,16 +210,18 @@ class MosaicPanel(pg.GraphicsLayoutWidget):
 
     def tile_origin(self, channel: int) -> tuple[float, float]:
         """Bottom-left corner ``(x, y)`` of a channel's tile in image coordinates."""
-        rows, cols, n_lev, n_t = self.grid
+        rows, cols = self.grid
+        n_lev, n_t, gl, gt = self.tile
         r, c = divmod(channel, max(cols, 1))
-        return c * (n_t + 1), (rows - 1 - r) * (n_lev + 1)
+        return c * (n_t + gt), (rows - 1 - r) * (n_lev + gl)
 
     def channel_at(self, x: float, y: float) -> int | None:
-        """The channel whose tile holds image point ``(x, y)``, or None."""
-        rows, cols, n_lev, n_t = self.grid
-        if not rows:
+        """The channel whose tile (gap included) holds image point ``(x, y)``, or None."""
+        rows, cols = self.grid
+        n_lev, n_t, gl, gt = self.tile
+        if not rows or x < 0 or y < 0:
             return None
-        c, r = int(x // (n_t + 1)), rows - 1 - int(y // (n_lev + 1))
+        c, r = int(x // (n_t + gt)), rows - 1 - int(y // (n_lev + gl))
         ch = r * cols + c
         return ch if 0 <= c < cols and 0 <= r < rows and ch < len(self.names) else None
 
@@ -196,7 +229,7 @@ class MosaicPanel(pg.GraphicsLayoutWidget):
         for text in self.texts:
             self.plot.removeItem(text)
         self.texts = []
-        n_lev = self.grid[2]
+        n_lev = self.tile[0]
         for ch, name in enumerate(self.names):
             x, y = self.tile_origin(ch)
             text = pg.TextItem(name, color="w", anchor=(0, 0))
@@ -204,16 +237,17 @@ class MosaicPanel(pg.GraphicsLayoutWidget):
             text.setPos(x, y + n_lev)
             self.plot.addItem(text)
             self.texts.append(text)
-        rows, cols, n_lev, n_t = self.grid
-        self.plot.setRange(xRange=(0, cols * (n_t + 1) - 1), yRange=(0, rows * (n_lev + 1) - 1),
-                           padding=0.01)
+        rows, cols = self.grid
+        n_lev, n_t, gl, gt = self.tile
+        self.plot.setRange(xRange=(0, cols * (n_t + gt) - gt),
+                           yRange=(0, rows * (n_lev + gl) - gl), padding=0.01)
 
     def _place_highlight(self) -> None:
         if not self.grid[0] or self.selected >= len(self.names):
             self.highlight.setVisible(False)
             return
         x, y = self.tile_origin(self.selected)
-        self.highlight.setRect(QRectF(x, y, self.grid[3], self.grid[2]))
+        self.highlight.setRect(QRectF(x, y, self.tile[1], self.tile[0]))
         self.highlight.setVisible(True)
 
     def _clicked(self, event: object) -> None:

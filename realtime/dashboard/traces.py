@@ -75,28 +75,68 @@ def stack(data: np.ndarray, spacing: float, clip: float = 2.0) -> np.ndarray:
     return centred + np.arange(n_ch - 1, -1, -1, dtype=np.float64)[:, None]
 
 
+def peak_decimate(x: np.ndarray, y: np.ndarray, max_points: int) -> tuple[np.ndarray,
+                                                                              np.ndarray]:
+    """Keep each block's min and max so peaks survive when there are more samples than pixels.
+
+    Parameters
+    ----------
+    x : numpy.ndarray, shape (n,)
+    y : numpy.ndarray, shape (n_channels, n)
+    max_points : int
+        Upper bound on the points kept per channel.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``x (m,)`` and ``y (n_channels, m)``, unchanged when ``n <= max_points``.
+    """
+    n = y.shape[-1]
+    if n <= max_points or max_points < 2:
+        return x, y
+    k = int(np.ceil(2 * n / max_points))
+    m = n // k
+    blocks = y[:, n - m * k:].reshape(y.shape[0], m, k)
+    out = np.empty((y.shape[0], m, 2), dtype=y.dtype)
+    out[..., 0] = blocks.min(-1)
+    out[..., 1] = blocks.max(-1)
+    xb = x[n - m * k:].reshape(m, k)
+    xs = np.stack([xb[:, 0], xb[:, -1]], axis=-1)
+    return xs.reshape(-1), out.reshape(y.shape[0], -1)
+
+
 class TracesPanel(pg.PlotWidget):
-    """One :class:`pyqtgraph.PlotDataItem` per channel, stacked with offsets.
+    """Stacked traces, drawn as a few connected paths (one per colour) for speed.
+
+    Channels are split into ``n_colors`` groups (alternating colours); each group
+    is one :class:`pyqtgraph.PlotCurveItem` with a NaN point between channels
+    (``connect="finite"``), so a frame costs a handful of ``setData`` calls
+    whatever the channel count.
 
     Parameters
     ----------
     seconds : float
         Length of the visible window.
+    n_colors : int
+        Alternating trace colours.
     """
 
-    def __init__(self, seconds: float = 10.0, parent: object = None) -> None:
+    def __init__(self, seconds: float = 10.0, n_colors: int = 3, parent: object = None) -> None:
         super().__init__(parent=parent)
         self.seconds = float(seconds)
+        self.n_colors = int(n_colors)
         self.fixed_scale: float | None = None  # None: auto
         self.spacing = 1.0
         self.channels: tuple[str, ...] = ()
-        self.curves: list[pg.PlotDataItem] = []
+        self.curves: list[pg.PlotCurveItem] = []
+        self.x = np.zeros(0)
+        self.y = np.zeros((0, 0))  # what is drawn: (channels, points), stacked
+        self._drawn: tuple | None = None
         plot = self.getPlotItem()
         plot.setMenuEnabled(False)
         plot.hideButtons()
         plot.setMouseEnabled(x=False, y=False)
         plot.setLabel("bottom", "time (s)")
-        plot.showGrid(x=True, y=False, alpha=0.15)
         plot.setXRange(-self.seconds, 0, padding=0.01)
         self._title = "Filtered signal"
         plot.setTitle(self._title, color=theme.MUTED, size="10pt")
@@ -110,11 +150,10 @@ class TracesPanel(pg.PlotWidget):
         self.channels = tuple(names)
         n_ch = len(names)
         self.curves = []
-        for i in range(n_ch):
-            curve = plot.plot(pen=pg.mkPen(theme.series_color(i % 3), width=1))
-            curve.setClipToView(True)
-            curve.setDownsampling(auto=True, method="peak")
-            curve.setSkipFiniteCheck(True)
+        for g in range(min(self.n_colors, n_ch)):
+            curve = pg.PlotCurveItem(pen=pg.mkPen(theme.series_color(g), width=1),
+                                     skipFiniteCheck=True)
+            plot.addItem(curve)
             self.curves.append(curve)
         ticks = [(n_ch - 1 - i, name) for i, name in enumerate(names)]
         plot.getAxis("left").setTicks([ticks, []])
@@ -124,20 +163,46 @@ class TracesPanel(pg.PlotWidget):
         """Fixed spacing in microvolts between baselines, or None for auto."""
         self.fixed_scale = microvolts
 
-    def update_signal(self, times: np.ndarray, data: np.ndarray) -> None:
-        """Draw ``data (C, n)`` against ``times (n,)`` (seconds before the newest sample)."""
-        if data.ndim != 2 or data.shape[1] < 2 or data.shape[0] != len(self.curves):
-            return
-        x = times - times[-1]
+    def channel_y(self, channel: int) -> np.ndarray:
+        """The drawn (stacked) values of one channel."""
+        return self.y[channel]
+
+    def update_signal(self, times: np.ndarray, data: np.ndarray) -> bool:
+        """Draw ``data (C, n)`` against ``times (n,)`` (seconds before the newest sample).
+
+        Returns
+        -------
+        bool
+            False when nothing was drawn: no usable data, or the same newest sample
+            and scale as the last call.
+        """
+        if data.ndim != 2 or data.shape[1] < 2 or data.shape[0] != len(self.channels):
+            return False
+        key = (float(times[-1]), data.shape[1], self.fixed_scale)
+        if key == self._drawn:
+            return False
+        self._drawn = key
         self.spacing = self.fixed_scale or auto_spacing(data)
         y = stack(np.asarray(data, dtype=np.float64), self.spacing)
-        for curve, row in zip(self.curves, y, strict=True):
-            curve.setData(x, row)
+        width = max(int(self.getPlotItem().getViewBox().width()), 100)
+        self.x, self.y = peak_decimate(times - times[-1], y, 2 * width)
+        # each colour group is one path: channels separated by a NaN point, drawn with
+        # connect="finite" (pyqtgraph's fast polygon path; no per-channel items)
+        n = self.x.size
+        for g, curve in enumerate(self.curves):
+            rows = self.y[g::self.n_colors]
+            ys = np.full((rows.shape[0], n + 1), np.nan)
+            ys[:, :n] = rows
+            xs = np.empty(n + 1)
+            xs[:n] = self.x
+            xs[n] = np.nan
+            curve.setData(np.tile(xs, rows.shape[0]), ys.reshape(-1), connect="finite")
         mode = "fixed" if self.fixed_scale else "auto"
         title = f"Filtered signal — {self.spacing:g} µV between channels ({mode})"
         if title != self._title:
             self._title = title
             self.getPlotItem().setTitle(title, color=theme.MUTED, size="10pt")
+        return True
 
 
 def _small_font() -> object:

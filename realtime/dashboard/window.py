@@ -55,12 +55,15 @@ class FrameStats:
         GUI-thread seconds spent in refresh.
     max_ms : float
         Longest single refresh.
+    trace_updates : int
+        Frames that found new samples and redrew the traces.
     errors : int
         Refreshes that failed (shown in the status bar).
     """
 
     ticks: int = 0
     frames: int = 0
+    trace_updates: int = 0
     busy_s: float = 0.0
     max_ms: float = 0.0
     errors: int = 0
@@ -265,7 +268,8 @@ class DashboardWindow(QMainWindow):
             self._show_status(status)
             if not self.paused:
                 times, data = self.engine.latest_signal(self.signal_s)
-                self.traces.update_signal(np.asarray(times), np.asarray(data))
+                if self.traces.update_signal(np.asarray(times), np.asarray(data)):
+                    self.stats.trace_updates += 1
                 new = self.engine.estimates_since(self._next_index)
                 if new or status.running_accuracy != self._accuracy:
                     self._accuracy = status.running_accuracy

@@ -10,7 +10,7 @@ import pytest
 from eeg_emotion.errors import ConfigError
 from realtime.dashboard.estimates import history_series, top_class
 from realtime.dashboard.health import format_health
-from realtime.dashboard.level_map import color_levels, mosaic, mosaic_shape
+from realtime.dashboard.level_map import color_levels, mosaic, mosaic_gaps, mosaic_shape, pool_time
 from realtime.dashboard.synthetic_engine import SyntheticEngine
 from realtime.dashboard.traces import auto_spacing, nice_scale, stack
 
@@ -51,12 +51,25 @@ def test_mosaic_places_channel_zero_top_left():
     np.testing.assert_array_equal(img[0:2, 0:3], lm[4])
     assert np.isnan(img[0:2, 4:7]).all()  # empty tile
     assert np.isnan(img[2]).all() and np.isnan(img[:, 3]).all()  # gaps
+    wide = mosaic(lm, cols=3, gaps=(2, 5))
+    assert wide.shape == (2 * 4 - 2, 3 * 8 - 5)
+    np.testing.assert_array_equal(wide[4:6, 8:11], lm[1])
+    assert mosaic_gaps((6, 512)) == (1, 32) and mosaic_gaps((2, 16)) == (1, 1)
 
 
-@pytest.mark.parametrize("n", [1, 4, 10, 32, 62])
-def test_mosaic_shape_fits_all_channels(n):
-    rows, cols = mosaic_shape(n, (6, 16))
+def test_pool_time_keeps_newest_and_averages():
+    x = np.arange(2 * 3 * 130, dtype=float).reshape(2, 3, 130)
+    out = pool_time(x, max_steps=64)
+    assert out.shape == (2, 3, 43)  # k = 3, the oldest sample dropped
+    np.testing.assert_allclose(out[..., -1], x[..., -3:].mean(-1))
+    assert pool_time(x[..., :10], 64) is not None and pool_time(x[..., :10], 64).shape[-1] == 10
+
+
+@pytest.mark.parametrize("n, want", [(1, (1, 1)), (4, (2, 2)), (32, (7, 5)), (62, (9, 7))])
+def test_mosaic_shape_fits_all_channels(n, want):
+    rows, cols = mosaic_shape(n)
     assert rows * cols >= n and (rows - 1) * cols < n
+    assert (rows, cols) == want
 
 
 def test_color_levels_are_robust():

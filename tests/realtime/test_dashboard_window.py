@@ -73,12 +73,19 @@ def curve_y(curve) -> np.ndarray:
     return np.asarray(curve.yData, dtype=float)
 
 
+def drawn_channel(traces, i: int) -> np.ndarray:
+    """Channel ``i`` as actually held by its colour group's curve."""
+    curve = traces.curves[i % traces.n_colors]
+    return curve_y(curve).reshape(-1, traces.x.size + 1)[i // traces.n_colors, :-1]
+
+
 def test_window_shows_real_data_everywhere(qapp, window, engine, tmp_path):
     spin(qapp, 0.5)
     # traces: one curve per channel, each a moving signal around its own baseline
-    assert len(window.traces.curves) == len(CHANNELS)
-    for i, curve in enumerate(window.traces.curves):
-        y = curve_y(curve)
+    assert len(window.traces.curves) == 3  # one path per colour
+    for i in range(len(CHANNELS)):
+        y = drawn_channel(window.traces, i)
+        np.testing.assert_array_equal(y, window.traces.channel_y(i))
         assert y.size > 128 and np.std(y) > 0.05
         assert abs(np.median(y) - (len(CHANNELS) - 1 - i)) < 0.5
     labels = [name for _, name in window.traces.getPlotItem().getAxis("left")._tickLevels[0]]
@@ -137,12 +144,12 @@ def test_pause_freezes_display_while_engine_runs(qapp, window, engine):
     assert window.paused and window.pause_button.text() == "Resume display"
     spin(qapp, 0.1)
     frames = window.stats.frames
-    y0 = curve_y(window.traces.curves[0]).copy()
+    y0 = drawn_channel(window.traces, 0).copy()
     n_est = len(window.estimates.times)
     samples0 = engine.status().source.samples_received
     spin(qapp, 0.8)
     assert window.stats.frames == frames
-    np.testing.assert_array_equal(curve_y(window.traces.curves[0]), y0)
+    np.testing.assert_array_equal(drawn_channel(window.traces, 0), y0)
     assert len(window.estimates.times) == n_est
     samples1 = engine.status().source.samples_received
     assert samples1 - samples0 > 64  # acquisition went on
@@ -151,7 +158,7 @@ def test_pause_freezes_display_while_engine_runs(qapp, window, engine):
     window.pause_button.click()
     spin(qapp, 0.4)
     assert window.stats.frames > frames
-    assert not np.array_equal(curve_y(window.traces.curves[0]), y0)
+    assert not np.array_equal(drawn_channel(window.traces, 0), y0)
     assert len(window.estimates.times) > n_est  # estimates made while paused are caught up
 
 
@@ -236,11 +243,11 @@ def test_fixed_scale_control(qapp, window):
     window.scale_combo.setCurrentIndex(window.scale_combo.findText("500 µV"))
     spin(qapp, 0.1)
     assert window.traces.spacing == 500.0
-    small = np.ptp(curve_y(window.traces.curves[0]))
+    small = np.ptp(drawn_channel(window.traces, 0))
     window.scale_combo.setCurrentIndex(window.scale_combo.findText("20 µV"))
     spin(qapp, 0.1)
     assert window.traces.spacing == 20.0
-    assert np.ptp(curve_y(window.traces.curves[0])) > 3 * small
+    assert np.ptp(drawn_channel(window.traces, 0)) > 3 * small
     window.scale_combo.setCurrentIndex(0)
     spin(qapp, 0.1)
     assert window.traces.fixed_scale is None
