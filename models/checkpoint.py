@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import pickle
-import zipfile
+import warnings
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -272,15 +272,16 @@ def _read(path: Path) -> tuple[CheckpointMeta, dict[str, torch.Tensor]]:
         raise CheckpointError(f"checkpoint {path} does not exist or is not a file",
                               "give the path of a .pt file written by `eeg-emotion train`")
     try:
-        blob = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # e.g. "pickle protocol 4" notes on foreign files
+            warnings.simplefilter("ignore", UserWarning)
+            blob = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         raise CheckpointError(
             f"{path} is not an eeg-emotion checkpoint: it holds objects other than plain "
             "data, which are refused for safety",
             "only load checkpoints written by eeg-emotion; never load files you do not "
             "trust") from exc
-    except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile,
-            UnicodeDecodeError) as exc:
+    except Exception as exc:  # torch raises all kinds of errors on damaged files
         raise CheckpointError(f"{path} is not a readable checkpoint (corrupt or another "
                               f"format: {exc.__class__.__name__})",
                               "train the model again or copy the file again") from exc

@@ -1,0 +1,202 @@
+"""Checkpoints: round trip, metadata, compatibility checks and refusals."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import pickle
+from pathlib import Path
+
+import pytest
+import torch
+
+from eeg_emotion.errors import CheckpointError
+from eeg_emotion.filters import FilterSpec
+from eeg_emotion.montages import CYTON, DEAP, SEED_IV
+from eeg_emotion.targets import deap_targets
+from models import build_model
+from models.checkpoint import FORMAT, CheckpointMeta, load_checkpoint, read_meta, save_checkpoint
+
+
+def _meta(model, channels) -> CheckpointMeta:
+    return CheckpointMeta(
+        model=model.name, hparams=model.hparams(), channels=list(channels), sfreq=model.sfreq,
+        filter=FilterSpec(4.0, 45.0).to_dict(), window_s=4.0, hop_s=1.0,
+        preprocessing={"baseline": "none", "standardize": False},
+        targets=[t.to_dict() for t in model.targets],
+        training={"protocol": "cross-subject", "folds": 5, "metrics": {"accuracy": 0.61}},
+        synthetic=True)
+
+
+@pytest.fixture
+def saved(tmp_path):
+    torch.manual_seed(0)
+    model = build_model("scalingnet", 32, 128.0, deap_targets(("valence",)), dropout=0.1,
+                        conv_filters=[8, 4])
+    path = save_checkpoint(tmp_path / "sub" / "model.pt", model, _meta(model, DEAP))
+    return model.eval(), path
+
+
+@pytest.mark.parametrize(("name", "channels", "hp"), [
+    ("scalingnet", DEAP, {"dropout": 0.2, "n_levels": 4}),
+    ("scalingnet-conv", CYTON, {}),
+    ("msmae-cnn", CYTON, {"channels": list(CYTON)}),
+])
+def test_round_trip_same_outputs(tmp_path, name, channels, hp):
+    torch.manual_seed(0)
+    model = build_model(name, len(channels), 128.0, deap_targets(), **hp)
+    if name == "msmae-cnn":  # make running statistics non-trivial
+        model.train()
+        model(torch.randn(8, len(channels), 256))
+    model.eval()
+    meta = _meta(model, channels)
+    path = save_checkpoint(tmp_path / "m.pt", model, meta)
+    loaded = load_checkpoint(path)
+    assert not loaded.model.training
+    assert type(loaded.model) is type(model)
+    assert loaded.meta == meta
+    assert loaded.meta.synthetic is True
+    assert loaded.meta.target_objects() == model.targets
+    assert loaded.meta.filter_spec() == FilterSpec(4.0, 45.0)
+    x = torch.randn(3, len(channels), 300)
+    with torch.no_grad():
+        for key, value in model(x).items():
+            torch.testing.assert_close(loaded.model(x)[key], value)
+
+
+def test_meta_fields_survive(saved):
+    _, path = saved
+    meta = read_meta(path)
+    assert meta.channels == list(DEAP)
+    assert meta.training["folds"] == 5
+    assert meta.window_s == 4.0 and meta.hop_s == 1.0
+    assert meta.version and meta.created.endswith("+00:00")
+
+
+def test_check_compatible_maps_channels(saved):
+    _, path = saved
+    meta = read_meta(path)
+    stream = list(reversed(SEED_IV))  # a superset in another order and case
+    idx = meta.check_compatible(stream, 128.0)
+    assert [stream[i].upper() for i in idx] == [c.upper() for c in DEAP]
+
+
+def test_check_compatible_lists_missing_channels(saved):
+    meta = read_meta(saved[1])
+    with pytest.raises(CheckpointError, match="lacks 24 of the model's 32") as info:
+        meta.check_compatible(list(CYTON), 128.0, source="stream 'obci_eeg1'")
+    assert "AF3" in info.value.problem and "stream 'obci_eeg1'" in info.value.problem
+
+
+def test_check_compatible_sampling_rate(saved):
+    meta = read_meta(saved[1])
+    with pytest.raises(CheckpointError, match="250 Hz but model 'scalingnet' was trained at 128"):
+        meta.check_compatible(list(DEAP), 250.0)
+    assert len(meta.check_compatible(list(DEAP), 250.0, allow_resample=True)) == 32
+    with pytest.raises(CheckpointError, match="nothing above 40 Hz"):
+        meta.check_compatible(list(DEAP), 80.0, allow_resample=True)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(CheckpointError, match="does not exist"):
+        load_checkpoint(tmp_path / "nope.pt")
+    with pytest.raises(CheckpointError, match="not a file"):
+        load_checkpoint(tmp_path)
+
+
+def test_corrupt_file(saved, tmp_path):
+    _, path = saved
+    data = path.read_bytes()
+    broken = tmp_path / "broken.pt"
+    broken.write_bytes(data[: len(data) // 2])
+    with pytest.raises(CheckpointError, match=r"broken\.pt is not a readable checkpoint"):
+        load_checkpoint(broken)
+    text = tmp_path / "notes.pt"
+    text.write_text("hello")
+    with pytest.raises(CheckpointError, match=r"notes\.pt"):
+        load_checkpoint(text)
+
+
+class _Evil:
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+def test_code_injection_refused(tmp_path):
+    marker = tmp_path / "pwned"
+    evil = tmp_path / "evil.pt"
+    torch.save({"format": FORMAT, "format_version": 1, "meta": "{}",
+                "state_dict": {}, "payload": _Evil(marker)}, evil)
+    with pytest.raises(CheckpointError, match="refused for safety"):
+        load_checkpoint(evil)
+    assert not marker.exists()
+    plain = tmp_path / "plain.pkl"
+    plain.write_bytes(pickle.dumps(_Evil(marker)))
+    with pytest.raises(CheckpointError):
+        load_checkpoint(plain)
+    assert not marker.exists()
+
+
+def _rewrite(path: Path, out: Path, **changes) -> Path:
+    blob = torch.load(path, weights_only=True)
+    blob.update(changes)
+    torch.save(blob, out)
+    return out
+
+
+def test_not_a_checkpoint_and_future_version(saved, tmp_path):
+    _, path = saved
+    torch.save({"weights": torch.zeros(3)}, tmp_path / "other.pt")
+    with pytest.raises(CheckpointError, match="no format tag"):
+        load_checkpoint(tmp_path / "other.pt")
+    future = _rewrite(path, tmp_path / "future.pt", format_version=99)
+    with pytest.raises(CheckpointError, match="format version 99") as info:
+        load_checkpoint(future)
+    assert "upgrade" in info.value.fix
+
+
+def test_unknown_model_and_bad_meta(saved, tmp_path):
+    _, path = saved
+    meta = json.loads(torch.load(path, weights_only=True)["meta"])
+    other = _rewrite(path, tmp_path / "x.pt", meta=json.dumps({**meta, "model": "eegnet"}))
+    with pytest.raises(CheckpointError, match="'eegnet' model, unknown"):
+        load_checkpoint(other)
+    bad = _rewrite(path, tmp_path / "y.pt", meta=json.dumps({**meta, "sfreq": "fast"}))
+    with pytest.raises(CheckpointError, match="sfreq"):
+        load_checkpoint(bad)
+    gone = {k: v for k, v in meta.items() if k != "channels"}
+    lacking = _rewrite(path, tmp_path / "z.pt", meta=json.dumps(gone))
+    with pytest.raises(CheckpointError, match="lacks channels"):
+        load_checkpoint(lacking)
+    notjson = _rewrite(path, tmp_path / "w.pt", meta="{oops")
+    with pytest.raises(CheckpointError, match="not valid JSON"):
+        load_checkpoint(notjson)
+
+
+def test_state_dict_mismatch(saved, tmp_path):
+    _, path = saved
+    blob = torch.load(path, weights_only=True)
+    state = dict(blob["state_dict"])
+    state["extractor.weight"] = torch.zeros(32, 17)
+    wrong = _rewrite(path, tmp_path / "shape.pt", state_dict=state)
+    with pytest.raises(CheckpointError, match=r"do not fit.*extractor\.weight"):
+        load_checkpoint(wrong)
+    del state["extractor.weight"]
+    missing = _rewrite(path, tmp_path / "missing.pt", state_dict=state)
+    with pytest.raises(CheckpointError, match="missing"):
+        load_checkpoint(missing)
+
+
+def test_save_refuses_inconsistent_meta(saved, tmp_path):
+    model, _ = saved
+    meta = _meta(model, DEAP)
+    with pytest.raises(CheckpointError, match="channel names"):
+        save_checkpoint(tmp_path / "a.pt", model,
+                        dataclasses.replace(meta, channels=list(CYTON)))
+    with pytest.raises(CheckpointError, match="hparams"):
+        save_checkpoint(tmp_path / "b.pt", model,
+                        dataclasses.replace(meta, hparams={**meta.hparams, "dropout": 0.5}))
+    assert not (tmp_path / "a.pt").exists()
