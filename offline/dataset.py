@@ -11,7 +11,8 @@ Supported layouts (``kind`` in brackets, auto-detected):
 * ``deap``: a folder with ``s01.dat`` ... (DEAP's preprocessed Python pickles) or
   ``s01.mat`` ... (the MATLAB variant), or one containing
   ``data_preprocessed_python/`` or ``data_preprocessed_matlab/``; or a single
-  subject file.
+  subject file; or DEAP's original ``data_original/sNN.bdf`` recordings with
+  ``participant_ratings.csv`` (see :mod:`offline.deap_bdf`).
 * ``seed-iv``: a folder containing ``eeg_raw_data/1|2|3/<subject>_<date>.mat``
   (the SEED-IV download root), or the ``eeg_raw_data`` folder itself.
 * ``mne``: a folder with recordings MNE reads (FIF, EDF, BDF, BrainVision) and a
@@ -23,6 +24,7 @@ Supported layouts (``kind`` in brackets, auto-detected):
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -219,9 +221,10 @@ def detect_kind(path: str | Path) -> str:
                               "pass the folder that holds it; to replay one file use "
                               "`eeg-emotion replay FILE`")
     from offline.deap import find_deap_files
+    from offline.deap_bdf import find_bdf_files
     from offline.seed_iv import find_raw_root
 
-    if find_deap_files(root, strict=False):
+    if find_deap_files(root, strict=False) or find_bdf_files(root, strict=False):
         return "deap"
     if find_raw_root(root, strict=False) is not None or (root / "eeg_feature_smooth").is_dir():
         return "seed-iv"
@@ -283,7 +286,7 @@ def load_trial_file(path: str | Path) -> TrialFile:
     Parameters
     ----------
     path : str | pathlib.Path
-        A DEAP ``sNN.dat`` / ``sNN.mat``, a SEED-IV raw ``.mat``, or any file MNE
+        A DEAP ``sNN.dat`` / ``sNN.mat`` / ``sNN.bdf``, a SEED-IV raw ``.mat``, or any file MNE
         reads (``.fif``, ``.edf``, ``.bdf``, ``.vhdr``; a ``<name>.labels.csv``
         beside it splits it into labelled trials).
 
@@ -311,6 +314,9 @@ def load_trial_file(path: str | Path) -> TrialFile:
             return read_deap_file(p)
         from offline.seed_iv import read_seed_iv_file
         return read_seed_iv_file(p)
+    if suffix == ".bdf" and re.match(r"^s\d{2}\.bdf$", p.name, re.IGNORECASE):
+        from offline.deap_bdf import read_deap_bdf_file
+        return read_deap_bdf_file(p)
     from offline.mne_files import MNE_SUFFIXES, read_mne_file
     if suffix in MNE_SUFFIXES or p.name.lower().endswith(".fif.gz"):
         return read_mne_file(p)

@@ -203,7 +203,8 @@ def index_deap(root: Path) -> DatasetIndex:
     Parameters
     ----------
     root : pathlib.Path
-        See :func:`find_deap_files`.
+        See :func:`find_deap_files`; a folder with only the original
+        ``sNN.bdf`` recordings goes to :func:`offline.deap_bdf.index_deap_bdf`.
 
     Returns
     -------
@@ -211,6 +212,10 @@ def index_deap(root: Path) -> DatasetIndex:
         ``kind="deap"``, 128 Hz, 32 channels, ``baseline_s=3.0``; one
         :class:`TrialRef` per trial with subject ``"sNN"``, session 1, trial 1..n.
     """
+    if not find_deap_files(Path(root), strict=False):
+        from offline.deap_bdf import find_bdf_files, index_deap_bdf
+        if find_bdf_files(Path(root), strict=False):
+            return index_deap_bdf(Path(root))
     trials: list[TrialRef] = []
     for path in find_deap_files(Path(root)):
         eeg, labels = read_deap_arrays(path)
@@ -234,6 +239,9 @@ def load_deap_trial(ref: TrialRef) -> np.ndarray:
     -------
     numpy.ndarray, shape (32, n_times), float32, microvolts
     """
+    if Path(ref.file).suffix.lower() == ".bdf":
+        from offline.deap_bdf import load_bdf_trial
+        return load_bdf_trial(ref)
     eeg, _ = read_deap_arrays(ref.file)
     i = int(ref.key)
     if not 0 <= i < eeg.shape[0]:
