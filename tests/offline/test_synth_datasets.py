@@ -11,6 +11,7 @@ import scipy.io
 from eeg_emotion.cli import main
 from eeg_emotion.errors import ConfigError
 from eeg_emotion.features import band_variance
+from eeg_emotion.filters import FilterSpec
 from offline.dataset import open_dataset
 from offline.preprocess import PreprocessSettings, prepare_windows
 from offline.seed_iv import SEED_IV_LABELS
@@ -18,6 +19,7 @@ from offline.synth import synth_deap_subject, write_synthetic_deap, write_synthe
 
 RIGHT_FRONTAL = ("Fp2", "AF4", "F4", "F8", "FC6", "FC2")
 LEFT_FRONTAL = ("Fp1", "AF3", "F3", "F7", "FC5", "FC1")
+SHORT_FIR = FilterSpec(4.0, 45.0, numtaps=65)  # same band, cheaper than the default length
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +28,8 @@ def deap_windows(tmp_path_factory):
     out = tmp_path_factory.mktemp("deap_struct")
     write_synthetic_deap(out, subjects=6, trials=12, seconds=8.0, seed=3)
     index = open_dataset(out)
-    ws = prepare_windows(index, PreprocessSettings(window_s=2.0), progress=False,
-                         cache=False)
+    ws = prepare_windows(index, PreprocessSettings(filter=SHORT_FIR, window_s=2.0),
+                         progress=False, cache=False)
     return index, ws
 
 
@@ -103,8 +105,8 @@ def test_seed_iv_class_signatures(tmp_path):
     write_synthetic_seed_iv(tmp_path, subjects=2, trials=24, seconds=8.0, seed=3,
                             sessions=1, features=False)
     index = open_dataset(tmp_path)
-    ws = prepare_windows(index, PreprocessSettings(window_s=4.0), progress=False,
-                         cache=False)
+    ws = prepare_windows(index, PreprocessSettings(filter=SHORT_FIR, window_s=4.0),
+                         progress=False, cache=False)
     logp = np.log(band_variance(ws.X, 200.0))
     y = ws.labels["emotion"].astype(int)
     np.testing.assert_array_equal(np.unique(y), [0, 1, 2, 3])
