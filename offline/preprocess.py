@@ -21,11 +21,12 @@ For every trial of a :class:`~offline.dataset.DatasetIndex`, in this order:
 
 Windows are written trial by trial into a memory-mapped ``.npy`` under the
 cache folder (``cache_dir``, else ``$EEG_EMOTION_CACHE``, else
-``~/.cache/eeg-emotion``), so memory stays bounded by one trial. The cache entry
-is keyed by a hash of the settings and of the data files (path, size, mtime), is
-built in a temporary folder and renamed into place when complete, so an
-interrupted run never leaves a corrupt entry; a second call with the same inputs
-reuses it.
+``$XDG_CACHE_HOME/eeg-emotion`` or ``~/.cache/eeg-emotion``), so memory stays
+bounded by one trial. The cache entry is keyed by a hash of the settings and of
+the data files (path, size, mtime), is built in a temporary folder and renamed
+into place when complete, so an interrupted run never leaves a corrupt entry; a
+second call with the same inputs reuses it. Entries are never deleted
+automatically: remove the folder to reclaim the space.
 """
 
 from __future__ import annotations
@@ -162,9 +163,13 @@ class WindowSet:
 
 
 def default_cache_dir() -> Path:
-    """``$EEG_EMOTION_CACHE`` if set, else ``~/.cache/eeg-emotion``."""
+    """``$EEG_EMOTION_CACHE`` if set, else ``$XDG_CACHE_HOME/eeg-emotion`` or
+    ``~/.cache/eeg-emotion``."""
     env = os.environ.get("EEG_EMOTION_CACHE")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "eeg-emotion"
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "eeg-emotion"
 
 
 @dataclass(frozen=True)

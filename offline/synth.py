@@ -35,6 +35,7 @@ vectorised over trials and channels (one inverse FFT per component).
 
 from __future__ import annotations
 
+import json
 import logging
 import pickle
 from dataclasses import dataclass
@@ -297,7 +298,8 @@ def write_synthetic_deap(out: str | Path, subjects: int = 6, trials: int = 12,
     -------
     list of pathlib.Path
         The files written, ``sNN.dat`` pickles (protocol 2) holding ``data``
-        (trials, 40, samples) float64 and ``labels`` (trials, 4).
+        (trials, 40, samples) float64 and ``labels`` (trials, 4). A
+        ``synthetic.json`` marker with the settings is written beside them.
     """
     if full_size:
         subjects, trials, seconds = 32, 40, 60.0
@@ -313,8 +315,22 @@ def write_synthetic_deap(out: str | Path, subjects: int = 6, trials: int = 12,
         path = folder / f"s{s:02d}.dat"
         _atomic_pickle(path, {"labels": labels, "data": data})
         paths.append(path)
+    _write_marker(folder, "deap", subjects=subjects, trials=trials, seconds=seconds,
+                  seed=seed)
     log.info("wrote %d synthetic DEAP subjects to %s", subjects, folder)
     return paths
+
+
+#: Written next to every synthetic dataset so reports can say the data are synthetic.
+MARKER = "synthetic.json"
+
+
+def _write_marker(folder: Path, kind: str, **params: object) -> Path:
+    """Write :data:`MARKER` (what was generated, with which settings) into ``folder``."""
+    path = Path(folder) / MARKER
+    path.write_text(json.dumps({"generator": "eeg-emotion synth", "format": kind,
+                                **params}, indent=1) + "\n")
+    return path
 
 
 def _atomic_pickle(path: Path, obj: dict) -> None:
@@ -350,6 +366,8 @@ def write_demo_recording(out: str | Path, trials: int = 8, seconds: float = 30.0
     path.parent.mkdir(parents=True, exist_ok=True)
     data, labels = synth_deap_subject(np.random.default_rng(seed), trials, seconds)
     _atomic_pickle(path, {"labels": labels, "data": data})
+    _write_marker(path.parent, "deap", subjects=1, trials=trials, seconds=seconds, seed=seed,
+                  demo=path.name)
     return path
 
 
@@ -477,7 +495,8 @@ def write_synthetic_seed_iv(out: str | Path, subjects: int = 4, trials: int = 24
     Returns
     -------
     list of pathlib.Path
-        Every file written (raw first, then features).
+        Every data file written (raw first, then features); a ``synthetic.json``
+        marker goes into ``out``.
     """
     if full_size:
         subjects, trials, seconds, sessions = 15, 24, 180.0, 3
@@ -524,6 +543,8 @@ def write_synthetic_seed_iv(out: str | Path, subjects: int = 4, trials: int = 24
                 path = root / "eeg_feature_smooth" / str(session) / name
                 _atomic_savemat(path, feats)
                 feat_paths.append(path)
+    _write_marker(root, "seed-iv", subjects=subjects, sessions=sessions, trials=trials,
+                  seconds=seconds, seed=seed, features=features)
     log.info("wrote %d synthetic SEED-IV subjects x %d sessions to %s", subjects, sessions,
              root)
     return raw_paths + feat_paths

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 
 import numpy as np
@@ -76,6 +77,12 @@ def test_deap_ratings_balanced_and_exercise_the_threshold():
 def test_full_size_dimensions():
     data, labels = synth_deap_subject(np.random.default_rng(0), 1, 60.0)
     assert data.shape == (1, 40, 8064) and labels.shape == (1, 4)
+
+
+def test_marker_says_synthetic(deap_dir, seed_iv_dir, demo_dat):
+    for folder, kind in ((deap_dir, "deap"), (seed_iv_dir, "seed-iv"), (demo_dat.parent, "deap")):
+        info = json.loads((folder / "synthetic.json").read_text())
+        assert info["format"] == kind and info["generator"] == "eeg-emotion synth"
 
 
 def test_deterministic_by_seed(tmp_path):
