@@ -1,10 +1,12 @@
 """Emotion networks: ScalingNet (and its conv ablation) and MSMAE-CNN.
 
-Build one with :func:`build_model`; save and load with
-:mod:`models.checkpoint`.
+Build one with :func:`build_model`; save and load with :func:`save_checkpoint`
+and :func:`load_checkpoint`.
 """
 
 from models.base import EmotionModel
+from models.checkpoint import CheckpointMeta, LoadedModel, load_checkpoint, save_checkpoint
 from models.registry import MODELS, build_model
 
-__all__ = ["MODELS", "EmotionModel", "build_model"]
+__all__ = ["MODELS", "CheckpointMeta", "EmotionModel", "LoadedModel", "build_model",
+           "load_checkpoint", "save_checkpoint"]
