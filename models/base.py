@@ -83,9 +83,9 @@ class EmotionModel(nn.Module):
         ----------
         x : Tensor, shape (batch, n_channels, time), float32
             Filtered EEG windows in µV.
-        channel_mask : Tensor, shape (n_channels,), bool, optional
+        channel_mask : Tensor, shape (n_channels,) or (batch, n_channels), bool, optional
             False marks absent channels (only models with
-            ``supports_missing_channels``).
+            ``supports_missing_channels``; an all-True mask is accepted by all).
 
         Returns
         -------
@@ -116,15 +116,19 @@ class EmotionModel(nn.Module):
                 f"got {shape}",
                 "select the model's channels in its order before calling it")
         if channel_mask is not None:
+            b = x.shape[0]
+            ok_shape = channel_mask.shape in ((self.n_channels,), (1, self.n_channels),
+                                              (b, self.n_channels))
+            if not ok_shape or channel_mask.dtype != torch.bool:
+                raise ConfigError(
+                    f"channel_mask must be a bool tensor of shape ({self.n_channels},) or "
+                    f"(batch, {self.n_channels}), got {channel_mask.dtype} "
+                    f"{tuple(channel_mask.shape)}")
             if not self.supports_missing_channels and not bool(channel_mask.all()):
                 raise ConfigError(
                     f"{self.name} cannot predict with missing channels",
                     "use a model that supports missing channels (msmae-cnn) or supply "
                     "every channel")
-            if channel_mask.shape != (self.n_channels,) or channel_mask.dtype != torch.bool:
-                raise ConfigError(
-                    f"channel_mask must be a bool tensor of shape ({self.n_channels},), got "
-                    f"{channel_mask.dtype} {tuple(channel_mask.shape)}")
 
     def make_heads(self, in_features: int, dropout: float) -> nn.ModuleDict:
         """One linear classification head per target (with optional dropout)."""

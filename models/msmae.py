@@ -155,21 +155,30 @@ class MSMAECNN(EmotionModel):
                 f"{self.n_bands}), got {shape}",
                 "pass (windows, channels, bands) with the model's channels and bands")
 
-    def _present(self, channel_mask: Tensor | None, device: torch.device) -> Tensor:
+    def _present(self, channel_mask: Tensor | None, batch: int, device: torch.device) -> Tensor:
+        """Present channels as a (batch, C) bool tensor."""
         if channel_mask is None:
-            return torch.ones(self.n_channels, dtype=torch.bool, device=device)
-        if channel_mask.shape != (self.n_channels,) or channel_mask.dtype != torch.bool:
+            return torch.ones(batch, self.n_channels, dtype=torch.bool, device=device)
+        if channel_mask.dtype != torch.bool or channel_mask.shape not in (
+                (self.n_channels,), (1, self.n_channels), (batch, self.n_channels)):
             raise ConfigError(f"channel_mask must be a bool tensor of shape "
-                              f"({self.n_channels},), got {channel_mask.dtype} "
-                              f"{tuple(channel_mask.shape)}")
-        if not bool(channel_mask.any()):
+                              f"({self.n_channels},) or (batch, {self.n_channels}), got "
+                              f"{channel_mask.dtype} {tuple(channel_mask.shape)}")
+        present = channel_mask.to(device).expand(batch, self.n_channels)
+        if not bool(present.any(dim=1).all()):
             raise ConfigError("every channel is marked missing", "connect some electrodes")
-        return channel_mask.to(device)
+        return present
 
     def normalize(self, de: Tensor, present: Tensor) -> Tensor:
-        """Standardise DE per band; in training, update running stats from present channels."""
+        """Standardise DE per band; in training, update running stats from present channels.
+
+        Parameters
+        ----------
+        de : Tensor, shape (batch, C, bands)
+        present : Tensor, shape (C,) or (batch, C), bool
+        """
         if self.training:
-            vals = de[:, present].detach().reshape(-1, self.n_bands)
+            vals = de.detach()[present.expand(de.shape[0], self.n_channels)]
             mean = vals.mean(dim=0)
             var = vals.var(dim=0, unbiased=False) if len(vals) > 1 else torch.ones_like(mean)
             with torch.no_grad():
@@ -193,7 +202,7 @@ class MSMAECNN(EmotionModel):
         ----------
         z : Tensor, shape (batch, C, bands)
             Standardised DE.
-        hidden : Tensor, shape (batch, C) or (C,), bool
+        hidden : Tensor, shape (batch, C), (1, C) or (C,), bool
             True for masked or absent channels.
 
         Returns
@@ -226,7 +235,7 @@ class MSMAECNN(EmotionModel):
         else:
             self.check_input(x)
             de = self.compute_de(x)
-        present = self._present(channel_mask, x.device)
+        present = self._present(channel_mask, x.shape[0], x.device)
         z, _ = self.encode(self.normalize(de, present), ~present)
         return z
 
@@ -275,7 +284,7 @@ class MSMAECNN(EmotionModel):
             Whether ``x`` is DE.
         masks : Tensor (batch, C) bool, optional
             True = hidden; drawn by :func:`models.masking.make_masks` when None.
-        channel_mask : Tensor (C,) bool, optional
+        channel_mask : Tensor (C,) or (batch, C) bool, optional
             False for absent channels (never scored, always token-filled).
         generator : torch.Generator, optional
             For reproducible masks.
@@ -294,10 +303,10 @@ class MSMAECNN(EmotionModel):
         else:
             self.check_input(x, channel_mask)
             de = self.compute_de(x)
-        present = self._present(channel_mask, x.device)
+        present = self._present(channel_mask, x.shape[0], x.device)
         if masks is None:
             masks, scales = make_masks(self.channels, x.shape[0], channel_ratio=self.mask_ratio,
-                                       available=present, generator=generator)
+                                       available=present.all(dim=0), generator=generator)
             masks = masks.to(x.device)
         else:
             if masks.shape != (x.shape[0], self.n_channels) or masks.dtype != torch.bool:

@@ -266,3 +266,27 @@ def test_domain_adversarial_loss(binary_target):
     torch.testing.assert_close(model.embed[1].weight.grad, -enc_w)
     with pytest.raises(ConfigError, match="session labels"):
         domain_adversarial_loss(model, x, torch.tensor([0, 1, 2, 3, 0, 1]))
+
+
+def test_mask_shapes_single_and_batched(binary_target):
+    """(C,), (1, C) (the live path) and (batch, C) masks all work; others are refused."""
+    model = _model(binary_target).eval()
+    x = torch.randn(3, 8, 128)
+    present = torch.ones(8, dtype=torch.bool)
+    present[3] = False
+    with torch.no_grad():
+        a = model(x, channel_mask=present)["band"]
+        b = model(x, channel_mask=present[None])["band"]
+        c = model(x, channel_mask=present.expand(3, 8).clone())["band"]
+        per_row = torch.ones(3, 8, dtype=torch.bool)
+        per_row[0, 3] = False
+        d = model(x, channel_mask=per_row)["band"]
+        full = model(x)["band"]
+    torch.testing.assert_close(a, b)
+    torch.testing.assert_close(a, c)
+    torch.testing.assert_close(d[0], a[0])
+    torch.testing.assert_close(d[1:], full[1:])
+    with pytest.raises(ConfigError, match="channel_mask"):
+        model(x, channel_mask=torch.ones(2, 8, dtype=torch.bool))
+    with pytest.raises(ConfigError, match="channel_mask"):
+        model(x, channel_mask=torch.ones(8))
