@@ -41,7 +41,7 @@ from eeg_emotion.targets import Target
 from models.adaptation import grad_reverse
 from models.band_de import BandDE
 from models.base import EmotionModel
-from models.masking import make_masks, masked_mse
+from models.masking import SCALES, make_masks, masked_mse
 from models.scalp_grid import GRID_SIZE, grid_positions
 
 
@@ -272,7 +272,8 @@ class MSMAECNN(EmotionModel):
         return self.discriminator(grad_reverse(z, lambda_))
 
     def pretrain_loss(self, x: Tensor, *, features: bool = False, masks: Tensor | None = None,
-                      channel_mask: Tensor | None = None,
+                      channel_mask: Tensor | None = None, mask_ratio: float | None = None,
+                      scales: Sequence[str] = SCALES,
                       generator: torch.Generator | None = None) -> tuple[Tensor, dict[str, Any]]:
         """Masked-reconstruction loss at several masking scales.
 
@@ -286,6 +287,10 @@ class MSMAECNN(EmotionModel):
             True = hidden; drawn by :func:`models.masking.make_masks` when None.
         channel_mask : Tensor (C,) or (batch, C) bool, optional
             False for absent channels (never scored, always token-filled).
+        mask_ratio : float, optional
+            Fraction hidden at the channel scale; default the ``mask_ratio`` hparam.
+        scales : sequence of str
+            Masking scales to draw from (default all: channel, region, hemisphere).
         generator : torch.Generator, optional
             For reproducible masks.
 
@@ -305,20 +310,22 @@ class MSMAECNN(EmotionModel):
             de = self.compute_de(x)
         present = self._present(channel_mask, x.shape[0], x.device)
         if masks is None:
-            masks, scales = make_masks(self.channels, x.shape[0], channel_ratio=self.mask_ratio,
-                                       available=present.all(dim=0), generator=generator)
+            ratio = self.mask_ratio if mask_ratio is None else mask_ratio
+            masks, used = make_masks(self.channels, x.shape[0], scales=scales,
+                                     channel_ratio=ratio, available=present.all(dim=0),
+                                     generator=generator)
             masks = masks.to(x.device)
         else:
             if masks.shape != (x.shape[0], self.n_channels) or masks.dtype != torch.bool:
                 raise ConfigError(f"masks must be bool (batch, {self.n_channels}), got "
                                   f"{masks.dtype} {tuple(masks.shape)}")
-            scales = ["given"] * x.shape[0]
+            used = ["given"] * x.shape[0]
         target = self.normalize(de, present).detach()
         scored = masks & present
         emb, fmap = self.encode(target, masks | ~present)
         recon = self.decode(emb, fmap)
         loss = masked_mse(recon, target, scored)
-        return loss, {"mask": scored, "scales": scales, "reconstruction": recon.detach()}
+        return loss, {"mask": scored, "scales": used, "reconstruction": recon.detach()}
 
     # -- display ---------------------------------------------------------------------------
     @torch.no_grad()

@@ -163,6 +163,8 @@ def test_pretrain_loss_scores_masked_entries_and_learns(binary_target, band_task
     assert np.mean(losses[-5:]) < 0.75 * np.mean(losses[:5])
     _, info = model.pretrain_loss(x[:4])  # raw windows work too
     assert info["mask"].shape == (4, 8)
+    _, info = model.pretrain_loss(de[:6], features=True, mask_ratio=0.5, scales=["channel"])
+    assert info["scales"] == ["channel"] * 6 and (info["mask"].sum(1) == 4).all()
 
 
 # -- classification, missing channels, adaptation -----------------------------------------
