@@ -1,4 +1,4 @@
-"""End to end: replayed LSL stream (subprocess) -> real Engine + untrained ScalingNet -> dashboard.
+"""End to end: replayed LSL stream -> real Engine + untrained ScalingNet checkpoint -> dashboard.
 
 Uses ``tests/realtime/conftest.py``'s ``publishers`` (``lsl_publisher.py`` in replay mode:
 channel 0 is a sample counter, trial markers carry labels) and a unique stream name.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from types import SimpleNamespace
+from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
@@ -27,19 +27,21 @@ CHANNELS = ("Fp1", "Fp2", "C3", "C4")
 SFREQ = 128.0
 
 
-def untrained_scalingnet() -> SimpleNamespace:
-    """A LoadedModel-like ``model`` + ``meta`` around a freshly initialised ScalingNet."""
-    from models.scalingnet import ScalingNet
+def untrained_scalingnet(tmp_path: Path):
+    """A freshly initialised ScalingNet, saved and loaded as a checkpoint (as `live` does)."""
+    from models import build_model
+    from models.checkpoint import CheckpointMeta, load_checkpoint, save_checkpoint
 
     torch.manual_seed(0)
     targets = deap_targets(("valence", "arousal", "dominance"))
-    model = ScalingNet(len(CHANNELS), SFREQ, targets, kernel_length=17,
-                       conv_filters=(4, 4)).eval()
-    meta = {"name": "scalingnet", "channels": list(CHANNELS), "sfreq": SFREQ,
-            "filter": FilterSpec(4.0, 45.0).to_dict(), "window_s": 1.0, "hop_s": 0.25,
-            "preprocessing": {"standardize": "window"},
-            "targets": [t.to_dict() for t in targets], "synthetic": True}
-    return SimpleNamespace(model=model, meta=meta)
+    model = build_model("scalingnet", len(CHANNELS), SFREQ, targets, kernel_length=17,
+                        conv_filters=(4, 4))
+    meta = CheckpointMeta(model="scalingnet", hparams=model.hparams(), channels=list(CHANNELS),
+                          sfreq=SFREQ, filter=FilterSpec(4.0, 45.0).to_dict(), window_s=1.0,
+                          hop_s=0.25, preprocessing={"standardize": "window"},
+                          targets=[t.to_dict() for t in targets], synthetic=True)
+    path = save_checkpoint(tmp_path / "untrained.pt", model, meta)
+    return load_checkpoint(path, "cpu")
 
 
 def spin(app: QApplication, seconds: float) -> None:
@@ -52,11 +54,15 @@ def spin(app: QApplication, seconds: float) -> None:
 def test_dashboard_on_replayed_stream_and_real_engine(publishers, stream_name, tmp_path):
     app = QApplication.instance() or QApplication(["test"])
     configure_pyqtgraph()
+    # 2.5 s trials: a marker inlet that connects after the first trial_start still
+    # gets the second one
     trials = [{"valence": 7.0, "arousal": 2.0, "dominance": 6.0},
-              {"valence": 3.0, "arousal": 8.0, "dominance": 4.0}]
+              {"valence": 3.0, "arousal": 8.0, "dominance": 4.0},
+              {"valence": 8.0, "arousal": 7.0, "dominance": 2.0},
+              {"valence": 2.0, "arousal": 3.0, "dominance": 8.0}]
     publishers.start(stream_name, mode="replay", channels=4, labels=",".join(CHANNELS),
-                     seconds=8.0, chunk=8, linger=2.0, trial_labels=json.dumps(trials))
-    engine = Engine(LSLSource(stream_name), untrained_scalingnet(), device="cpu",
+                     seconds=10.0, chunk=8, linger=3.0, trial_labels=json.dumps(trials))
+    engine = Engine(LSLSource(stream_name), untrained_scalingnet(tmp_path), device="cpu",
                     markers="auto")
     counters: list[np.ndarray] = []
     engine.add_raw_listener(lambda chunk: counters.append(np.array(chunk.data[0])))
@@ -66,9 +72,19 @@ def test_dashboard_on_replayed_stream_and_real_engine(publishers, stream_name, t
         win.show()
         win.start()
         end = time.monotonic() + 15
-        while time.monotonic() < end and len(win.estimates.times) < 4:
+        def ready() -> bool:
+            last = win.estimates.last
+            return len(win.estimates.times) >= 4 and last.ground_truth is not None
+
+        while time.monotonic() < end and not ready():
             spin(app, 0.05)
-        assert len(win.estimates.times) >= 4, engine.status()
+        assert ready(), engine.status()
+        # the replay's trial markers reached the engine: ground truth and accuracy are shown
+        truth = win.estimates.last.ground_truth
+        assert set(truth) == {"valence", "arousal", "dominance"}
+        spin(app, 0.1)
+        footer = win.estimates._titles["valence"][1]
+        assert "truth" in footer and "accuracy" in footer
         spin(app, 0.5)
 
         # the GUI thread blocks for a second: acquisition must not notice
@@ -100,8 +116,6 @@ def test_dashboard_on_replayed_stream_and_real_engine(publishers, stream_name, t
             np.testing.assert_allclose(np.asarray(bar.opts["height"]), want)
         assert set(win.estimates.bars) == {"valence", "arousal", "dominance"}
         assert all(np.asarray(c.yData).size >= 4 for c in win.estimates.curves)
-        if last.ground_truth is not None:  # the replay's trial markers reached the engine
-            assert "truth" in win.estimates._titles["valence"][1]
         assert win.health.values["Stream"].text().startswith(stream_name)
         assert win.banner.isVisible()  # meta says synthetic
         assert "connected" in win.connection.text()
