@@ -7,9 +7,12 @@ For every trial of a :class:`~offline.dataset.DatasetIndex`, in this order:
 2. **Baseline** (datasets with a pre-trial baseline, i.e. DEAP's first 3 s): with
    ``baseline="subtract_mean"`` the per-channel mean of the baseline is subtracted
    from the rest of the trial; in every case the baseline itself is then dropped.
-3. **Causal filter**: :func:`eeg_emotion.filters.filter_offline` on the trial
-   from a fresh state -- the same :class:`~eeg_emotion.filters.StreamingFilter`
-   a live stream starting at the trial's first sample would run through.
+3. **Causal filter**: the live engine's :class:`~eeg_emotion.filters.StreamingFilter`
+   on the whole trial from a fresh state, exactly as
+   :func:`eeg_emotion.filters.filter_offline` runs it and as a live stream starting
+   at the trial's first sample would go through it. One filter is built per
+   dataset and ``reset()`` before each trial (building one solves for its initial
+   state, which costs more than filtering a short trial).
 4. **Discard**: the first ``discard_s`` seconds (the filter's start-up) go.
 5. **Windows**: :func:`eeg_emotion.windows.sliding_windows` with ``window_s`` /
    ``hop_s``: window k ends at sample ``window + k * hop``, where the live engine
@@ -45,7 +48,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from eeg_emotion.errors import ConfigError, DataFormatError
-from eeg_emotion.filters import FilterDesign, FilterSpec, filter_offline
+from eeg_emotion.filters import FilterDesign, FilterSpec, StreamingFilter, filter_offline
 from eeg_emotion.montages import match_channels
 from eeg_emotion.windows import seconds_to_samples, sliding_windows, window_starts
 from offline.dataset import DatasetIndex
@@ -233,16 +236,19 @@ def _plan(index: DatasetIndex, settings: PreprocessSettings) -> _Plan:
                  window=window, hop=hop, n_windows=n_windows)
 
 
-def process_trial(trial: np.ndarray, design: FilterDesign, settings: PreprocessSettings,
-                  n_baseline: int, window: int, hop: int) -> np.ndarray:
+def process_trial(trial: np.ndarray, design: FilterDesign | StreamingFilter,
+                  settings: PreprocessSettings, n_baseline: int, window: int, hop: int
+                  ) -> np.ndarray:
     """Baseline, filter, discard, window and standardise ONE trial.
 
     Parameters
     ----------
     trial : numpy.ndarray, shape (n_channels, n_times)
         The trial with its baseline (if any), channels already selected.
-    design : FilterDesign
-        ``settings.filter`` designed at the trial's sampling rate.
+    design : FilterDesign | StreamingFilter
+        ``settings.filter`` designed at the trial's sampling rate
+        (:func:`~eeg_emotion.filters.filter_offline` runs it), or a streaming
+        filter of it that is reset and run (same output, no set-up cost).
     settings : PreprocessSettings
         What to do.
     n_baseline : int
@@ -259,8 +265,14 @@ def process_trial(trial: np.ndarray, design: FilterDesign, settings: PreprocessS
         base, x = x[:, :n_baseline], x[:, n_baseline:]
         if settings.baseline == "subtract_mean":
             x = x - base.mean(axis=1, keepdims=True)
-    y = filter_offline(x, design)
-    n_disc = round(settings.discard_s * design.sfreq)
+    if isinstance(design, StreamingFilter):
+        design.reset()
+        y = design.process(x)
+        sfreq = design.design.sfreq
+    else:
+        y = filter_offline(x, design)
+        sfreq = design.sfreq
+    n_disc = round(settings.discard_s * sfreq)
     y = y[:, n_disc:]
     w = sliding_windows(y, window, hop)  # (n_windows, n_channels, window) view
     if settings.standardize == "window":
@@ -353,7 +365,7 @@ def prepare_windows(index: DatasetIndex, settings: PreprocessSettings,
         If a file cannot be read.
     """
     plan = _plan(index, settings)
-    design = settings.filter.design(index.sfreq)
+    streaming = StreamingFilter(settings.filter.design(index.sfreq), len(plan.channels))
     entry = None
     if cache:
         root = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
@@ -380,7 +392,8 @@ def prepare_windows(index: DatasetIndex, settings: PreprocessSettings,
                                    unit="trial", disable=not progress),
                               plan.n_windows, strict=True):
             data = index.load(ref)[plan.channel_idx]
-            w = process_trial(data, design, settings, plan.n_baseline, plan.window, plan.hop)
+            w = process_trial(data, streaming, settings, plan.n_baseline, plan.window,
+                              plan.hop)
             if w.shape[0] != n_win:  # the file changed after indexing
                 raise DataFormatError(
                     f"{ref.file} trial {ref.key} gave {w.shape[0]} windows, expected {n_win}",

@@ -119,6 +119,17 @@ def test_bad_settings(deap_index, seed_iv_index):
         prepare_windows(empty, PreprocessSettings(), progress=False, cache=False)
 
 
+def test_process_trial_design_or_streaming_filter_agree(deap_index):
+    s = PreprocessSettings(window_s=2.0, baseline="subtract_mean")
+    design = s.filter.design(128.0)
+    streaming = pp.StreamingFilter(design, 32)
+    for ref in deap_index.trials[:2]:
+        trial = deap_index.load(ref)
+        a = pp.process_trial(trial, design, s, 384, 256, 256)
+        b = pp.process_trial(trial, streaming, s, 384, 256, 256)  # reset between trials
+        np.testing.assert_array_equal(a, b)
+
+
 def test_settings_round_trip():
     s = PreprocessSettings(filter=FilterSpec(1.0, 40.0), window_s=2.0, hop_s=0.5,
                            channels=("Fp1", "Fp2"))
