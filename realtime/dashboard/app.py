@@ -28,7 +28,8 @@ def _check_display() -> None:
 
 def run_dashboard(engine: EngineView, duration: float | None = None,
                   screenshot: str | None = None, title: str = "eeg-emotion — live",
-                  record_dir: str = "recordings") -> int:
+                  record_dir: str = "recordings",
+                  stop: threading.Event | None = None) -> int:
     """Show the live dashboard of ``engine`` until the window is closed or ``duration`` ends.
 
     Parameters
@@ -44,6 +45,9 @@ def run_dashboard(engine: EngineView, duration: float | None = None,
         Window title.
     record_dir : str
         Folder of the Record button's timestamped recordings.
+    stop : threading.Event, optional
+        Close the window (as at the end of ``duration``) when this is set, e.g. by a
+        SIGTERM handler.
 
     Returns
     -------
@@ -75,6 +79,8 @@ def run_dashboard(engine: EngineView, duration: float | None = None,
     window.resize(1280, 800)
 
     def finish() -> None:
+        if not window.isVisible():
+            return
         if screenshot is not None:
             ok = window.grab().save(str(screenshot))
             if ok:
@@ -86,8 +92,9 @@ def run_dashboard(engine: EngineView, duration: float | None = None,
     # Ctrl-C: Qt's loop blocks Python's signal handling unless Python runs now and then
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, lambda *_: finish()) if in_main else None
+    # also how a `stop` event set from another thread or a signal handler is noticed
     wake = QTimer()
-    wake.timeout.connect(lambda: None)
+    wake.timeout.connect(lambda: finish() if stop is not None and stop.is_set() else None)
     wake.start(200)
     window.show()
     window.refresh()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 
@@ -258,6 +259,15 @@ def test_run_dashboard_saves_screenshot_and_returns(qapp, tmp_path):
     with SyntheticEngine(CHANNELS, 128.0, window_s=0.5, hop_s=0.25) as eng:
         rc = run_dashboard(eng, duration=1.2, screenshot=str(shot))
     assert rc == 0 and shot.stat().st_size > 10_000
+
+
+def test_run_dashboard_closes_when_stop_is_set(qapp):
+    stop = threading.Event()
+    threading.Timer(0.5, stop.set).start()
+    with SyntheticEngine(CHANNELS[:4], 128.0) as eng:
+        t0 = time.monotonic()
+        assert run_dashboard(eng, duration=30.0, stop=stop) == 0
+    assert time.monotonic() - t0 < 10
 
 
 @pytest.mark.parametrize("kwargs, match", [
