@@ -43,9 +43,10 @@ def level_bands(kernel_lengths: Sequence[int], sfreq: float) -> list[tuple[float
     """Approximate frequency band each scaled kernel responds to.
 
     A learned kernel of ``n`` taps at ``sfreq`` spans ``n / sfreq`` seconds; the
-    slowest oscillation it can pick out has about one period over its length,
-    and each level halves the length, so level ``l`` is taken to cover roughly
-    ``sfreq / n`` to ``2 * sfreq / n`` Hz (capped at Nyquist). A one-tap
+    slowest oscillation it can pick out has about one period over its length.
+    Each level halves the length, which doubles the frequency of whatever
+    pattern the base kernel holds (tested), so level ``l`` is labelled with the
+    octave ``sfreq / n`` to ``2 * sfreq / n`` Hz (capped at Nyquist). A one-tap
     kernel has no frequency selectivity (0 Hz to Nyquist). This is an honest
     rule of thumb for display: the learned pattern decides the real response.
 

@@ -66,3 +66,18 @@ def test_joint_heads_train_together(binary_target, band_task, train):
     assert set(out) == {"band", "other"}
     (out["band"].sum() + out["other"].sum()).backward()
     assert model.heads["other"][-1].weight.grad is not None
+
+
+def test_each_level_doubles_the_pattern_frequency():
+    """The premise of the level labels: scaling a pattern down doubles its frequency."""
+    layer = ScalingLayer(1, 65)
+    n = np.arange(65)
+    pattern = np.cos(2 * np.pi * 3 * (n - 32) / 65) * np.hanning(65)  # 3 periods
+    with torch.no_grad():
+        layer.weight[0] = torch.as_tensor(pattern, dtype=torch.float32)
+    kernels = layer.scaled_kernels()[0].detach().numpy()
+    freqs = np.fft.rfftfreq(8192, 1 / 128.0)
+    peaks = [freqs[np.abs(np.fft.rfft(k, 8192)).argmax()] for k in kernels[:4]]
+    assert peaks[0] == pytest.approx(128 * 3 / 65, rel=0.05)
+    ratios = np.array(peaks[1:]) / np.array(peaks[:-1])
+    assert np.all((ratios > 1.8) & (ratios < 2.1)), peaks
