@@ -333,10 +333,19 @@ def _write_marker(folder: Path, kind: str, **params: object) -> Path:
     return path
 
 
+_NEW_GLOBAL = b"cnumpy._core.multiarray\n_reconstruct\n"
+_OLD_GLOBAL = b"cnumpy.core.multiarray\n_reconstruct\n"
+
+
 def _atomic_pickle(path: Path, obj: dict) -> None:
+    """Pickle (protocol 2) as DEAP's files are: arrays rebuilt by
+    ``numpy.core.multiarray._reconstruct``, which numpy 1.x and 2.x both load
+    (numpy 2 would name its private ``numpy._core``, unknown to numpy 1.x)."""
+    blob = pickle.dumps(obj, protocol=2)
+    if blob.count(_NEW_GLOBAL) == 1:  # the GLOBAL opcode, memoised after its first use
+        blob = blob.replace(_NEW_GLOBAL, _OLD_GLOBAL)
     tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as f:
-        pickle.dump(obj, f, protocol=2)
+    tmp.write_bytes(blob)
     tmp.replace(path)
 
 
