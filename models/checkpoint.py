@@ -346,4 +346,10 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Loa
             "the file is damaged or was written by an incompatible version; train again")
     model.load_state_dict(state)
     model.eval()
-    return LoadedModel(model.to(device), meta)
+    try:
+        model = model.to(device)
+    except (RuntimeError, AssertionError, ValueError) as exc:
+        raise CheckpointError(f"cannot put the model from {path} on device {device!r} ({exc})",
+                              "use device 'cpu', or 'cuda' on a machine with a CUDA build of "
+                              "torch and a GPU") from exc
+    return LoadedModel(model, meta)

@@ -200,3 +200,19 @@ def test_save_refuses_inconsistent_meta(saved, tmp_path):
         save_checkpoint(tmp_path / "b.pt", model,
                         dataclasses.replace(meta, hparams={**meta.hparams, "dropout": 0.5}))
     assert not (tmp_path / "a.pt").exists()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_unavailable_device(saved):
+    with pytest.raises(CheckpointError, match="cannot put the model"):
+        load_checkpoint(saved[1], device="cuda")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_load_on_cuda(saved):
+    model, path = saved
+    loaded = load_checkpoint(path, device="cuda")
+    x = torch.randn(2, 32, 256)
+    with torch.no_grad():
+        torch.testing.assert_close(loaded.model(x.cuda())["valence"].cpu(), model(x)["valence"],
+                                   rtol=1e-4, atol=1e-5)

@@ -129,3 +129,25 @@ def test_scalingnet_refuses_missing_channels():
     mask[2] = False
     with pytest.raises(ConfigError, match="missing channels"):
         _build("scalingnet")(torch.randn(1, 8, 64), channel_mask=mask)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_same_outputs_on_cuda(name):
+    model = _build(name).eval()
+    x = torch.randn(4, 8, 300)
+    mask = torch.ones(8, dtype=torch.bool)
+    with torch.no_grad():
+        cpu = model(x)
+        gpu = model.to("cuda")(x.cuda())
+        gpu_maps = model.level_map(x.cuda())
+    for key, value in cpu.items():
+        torch.testing.assert_close(gpu[key].cpu(), value, rtol=1e-3, atol=1e-4)
+    assert gpu_maps.is_cuda
+    model.train()
+    out = model(x.cuda(), channel_mask=mask.cuda())
+    sum(v.sum() for v in out.values()).backward()
+    if name == "msmae-cnn":
+        loss, info = model.pretrain_loss(x.cuda(), generator=torch.Generator().manual_seed(0))
+        loss.backward()
+        assert info["mask"].is_cuda and torch.isfinite(loss)
