@@ -104,12 +104,15 @@ class Engine:
         Seconds of filtered signal (and of estimates) kept for viewers.
     open_timeout : float
         Seconds :meth:`start` waits for the source to appear.
+    record : str | None
+        Start recording to this folder before the first sample is read.
     """
 
     def __init__(self, source: Source, loaded: Any, *, hop_s: float | None = None,
                  window_s: float | None = None, device: str = "auto", smoothing: float = 0.0,
                  notch: float | None = None, markers: str | None = "auto",
-                 history_s: float = 60.0, open_timeout: float = 10.0) -> None:
+                 history_s: float = 60.0, open_timeout: float = 10.0,
+                 record: str | None = None) -> None:
         if not 0.0 <= smoothing < 1.0:
             raise ConfigError(f"smoothing {smoothing} is outside [0, 1)",
                               "use e.g. --smoothing 0.8 (0 turns it off)")
@@ -133,6 +136,7 @@ class Engine:
         self.smoothing = float(smoothing)
         self.markers = markers
         self.open_timeout = float(open_timeout)
+        self.record = record
         self.timeline = TrialTimeline()
 
         self._lock = threading.Lock()
@@ -194,6 +198,8 @@ class Engine:
         self._last_ts: float | None = None
         self._pending_gap = False
         self.connected = True
+        if self.record:
+            self.start_recording(str(self.record))
         self._running.set()
         self._threads = [threading.Thread(target=self._acquire, name="eeg-acquisition",
                                           daemon=True),
@@ -267,8 +273,8 @@ class Engine:
         self._raw_listeners.append(fn)
 
     # -- acquisition --------------------------------------------------------------------
-    def _message(self, text: str) -> None:
-        log.warning(text)
+    def _message(self, text: str, level: int = logging.WARNING) -> None:
+        log.log(level, text)
         with self._lock:
             self._messages.append(f"{time.strftime('%H:%M:%S')} {text}")
 
@@ -318,7 +324,7 @@ class Engine:
                     self._pending_gap = True
                     self._resampler.reset()
                     self._filter.reset()
-                    self._message(f"reconnected to {self.source.info.name!r}")
+                    self._message(f"reconnected to {self.source.info.name!r}", logging.INFO)
                     return True
             except EEGEmotionError as exc:
                 self._fail(exc)
@@ -505,7 +511,7 @@ class Engine:
             if self._recorder is not None:
                 self._recorder.close()
             self._recorder = Recorder(path, self.info)
-        self._message(f"recording to {path}")
+        self._message(f"recording to {path}", logging.INFO)
 
     def stop_recording(self) -> None:
         """Stop recording and close the file (no-op if not recording)."""

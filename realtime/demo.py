@@ -1,0 +1,167 @@
+"""The built-in demo: a synthetic DEAP recording replayed live and a small model.
+
+On first use it writes a small synthetic DEAP subject
+(:func:`offline.synth.write_demo_recording`) and trains a small ScalingNet on it
+in seconds (``train_quick_model`` from the offline layer) into a cache folder;
+later runs reuse both. The recording is replayed by ``eeg-emotion replay --loop``
+in a background process under a unique stream name (killed on exit), and the
+engine runs on it like on any LSL stream. The model knows only synthetic data,
+which the output says.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from eeg_emotion.errors import CheckpointError, StreamError
+
+log = logging.getLogger(__name__)
+
+DEMO_VERSION = 1
+#: Modules that may hold ``train_quick_model`` (the offline layer's fast trainer).
+_QUICK_TRAINERS = ("offline.quick", "offline.quick_train", "offline.train", "offline.training")
+
+
+def cache_dir() -> Path:
+    """The eeg-emotion cache folder (``$EEG_EMOTION_CACHE`` or ``~/.cache/eeg-emotion``)."""
+    env = os.environ.get("EEG_EMOTION_CACHE")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "eeg-emotion"
+
+
+def ensure_demo_recording(cache: Path) -> Path:
+    """Write the synthetic demo recording once; return its path."""
+    path = Path(cache) / "demo" / f"demo-v{DEMO_VERSION}.dat"
+    if not path.is_file():
+        from offline.synth import write_demo_recording
+
+        log.info("writing the synthetic demo recording to %s", path)
+        write_demo_recording(path)
+    return path
+
+
+def _quick_trainer():
+    for name in _QUICK_TRAINERS:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        fn = getattr(module, "train_quick_model", None)
+        if callable(fn):
+            return fn
+    raise CheckpointError("the quick trainer for the demo model is not installed",
+                          "train a model with `eeg-emotion train` and run "
+                          "`eeg-emotion live --stream NAME --model PATH`")
+
+
+def ensure_demo_model(cache: Path, data: Path) -> Path:
+    """Train the small demo model once (seconds); return its checkpoint path."""
+    path = Path(cache) / "demo" / f"demo-model-v{DEMO_VERSION}.pt"
+    if path.is_file():
+        return path
+    train = _quick_trainer()
+    log.warning("training the demo model on synthetic data (first run only, a few seconds)")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        result = train(data, tmp)
+        os.replace(Path(result) if result else tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+class ReplayProcess:
+    """``eeg-emotion replay FILE --loop --name NAME`` in a background process.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        Recording to replay.
+    name : str | None
+        Stream name; default a unique ``eeg-emotion-demo-<random>``.
+    """
+
+    def __init__(self, path: Path, name: str | None = None) -> None:
+        self.path = Path(path)
+        self.name = name or f"eeg-emotion-demo-{uuid.uuid4().hex[:8]}"
+        self.proc: subprocess.Popen | None = None
+        self._err = None
+
+    def start(self) -> ReplayProcess:
+        """Start the replay process."""
+        self._err = tempfile.TemporaryFile(mode="w+")
+        cmd = [sys.executable, "-m", "eeg_emotion.cli", "replay", str(self.path), "--loop",
+               "--name", self.name]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self._err,
+                                     stdin=subprocess.DEVNULL)
+        log.info("replaying %s as LSL stream %r (pid %d)", self.path, self.name, self.proc.pid)
+        return self
+
+    def check(self) -> None:
+        """Raise :class:`StreamError` with the replay's own message if it has exited."""
+        if self.proc is not None and self.proc.poll() is not None:
+            self._err.seek(0)
+            tail = self._err.read()[-800:].strip()
+            raise StreamError(f"the demo replay exited (status {self.proc.returncode}): {tail}",
+                              "run `eeg-emotion replay FILE` yourself to see what fails")
+
+    def stop(self) -> None:
+        """Terminate the process (kill it if it does not exit within 5 s)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        if self._err is not None:
+            self._err.close()
+            self._err = None
+
+    def __enter__(self) -> ReplayProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def open_replayed(replay: ReplayProcess, timeout: float = 30.0) -> Any:
+    """Open an :class:`~realtime.lsl_source.LSLSource` on the replay's stream."""
+    from realtime.lsl_source import LSLSource
+
+    source = LSLSource(replay.name)
+    end = time.monotonic() + timeout
+    while True:
+        replay.check()
+        try:
+            source.open(timeout=min(2.0, max(0.1, end - time.monotonic())))
+            return source
+        except StreamError:
+            if time.monotonic() >= end:
+                raise
+            continue
+
+
+def run_demo_session(args: argparse.Namespace, cache: Path | None = None) -> int:
+    """Build (or reuse) the demo data and model, replay, and run the engine on it."""
+    from realtime.cmd_live import load_model, run_engine
+
+    cache = Path(cache) if cache else cache_dir()
+    data = ensure_demo_recording(cache)
+    loaded = load_model(ensure_demo_model(cache, data))
+    with ReplayProcess(data) as replay:
+        source = open_replayed(replay)
+        return run_engine(args, source, loaded, markers="auto")

@@ -1,0 +1,118 @@
+"""Headless output: one JSON object per line, flushed as each estimate arrives.
+
+The first line describes the run (``"type": "info"``: stream, model, channels,
+and whether the model is a synthetic-data demonstration); then one line per
+estimate (:meth:`realtime.state.Estimate.to_json_dict`: ``index``, ``time``,
+``latency_ms``, ``probabilities`` ``{target: {class: p}}``, ``smoothed``,
+``ground_truth``; plus ``synthetic_model: true`` for a demonstration model);
+the last line (``"type": "summary"``) holds the engine's counters.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from typing import TextIO
+
+from realtime.outlet import EstimateOutlet
+from realtime.state import EngineStatus, Estimate
+
+log = logging.getLogger(__name__)
+
+SYNTHETIC_NOTE = ("this model was trained on synthetic data only: a demonstration of the "
+                  "pipeline, not an estimate of anyone's emotion")
+
+
+def info_line(status: EngineStatus, window_s: float, hop_s: float) -> dict:
+    """The first JSON line: what is running."""
+    out = {"type": "info", "stream": status.source.name, "stream_kind": status.source.kind,
+           "stream_channels": list(status.source.channels),
+           "stream_rate": status.source.nominal_rate, "model": status.model_name,
+           "model_channels": list(status.model_channels), "model_rate": status.model_rate,
+           "device": status.device, "window_s": window_s, "hop_s": hop_s,
+           "filter_delay_ms": round(status.filter_delay_ms, 3),
+           "synthetic_model": status.synthetic_model}
+    if status.synthetic_model:
+        out["note"] = SYNTHETIC_NOTE
+    return out
+
+
+def summary_line(status: EngineStatus) -> dict:
+    """The last JSON line: counters of the run."""
+    s = status.source
+    return {"type": "summary", "windows_done": status.windows_done,
+            "windows_skipped": status.windows_skipped, "samples_received": s.samples_received,
+            "gaps": s.gaps, "gap_seconds": round(s.gap_seconds, 3), "overruns": s.overruns,
+            "bad_samples": s.bad_samples, "latency_ms_p50": round(status.latency_ms_p50, 3),
+            "latency_ms_p95": round(status.latency_ms_p95, 3),
+            "running_accuracy": status.running_accuracy, "last_error": s.last_error}
+
+
+class JsonLinesWriter:
+    """Write dicts as JSON lines to a text stream, flushing after each line."""
+
+    def __init__(self, stream: TextIO, synthetic: bool = False) -> None:
+        self.stream = stream
+        self.synthetic = synthetic
+        self.lines = 0
+
+    def write(self, obj: dict) -> None:
+        """Write one object as a line and flush."""
+        self.stream.write(json.dumps(obj, separators=(",", ":")) + "\n")
+        self.stream.flush()
+        self.lines += 1
+
+    def write_estimate(self, est: Estimate) -> None:
+        """Write one estimate line."""
+        obj = est.to_json_dict()
+        if self.synthetic:
+            obj["synthetic_model"] = True
+        self.write(obj)
+
+
+def run_headless(engine, writer: JsonLinesWriter, *, duration: float | None = None,
+                 outlet: EstimateOutlet | None = None,
+                 stop: threading.Event | None = None) -> int:
+    """Stream estimates of a started engine to ``writer`` (and ``outlet``) until done.
+
+    Parameters
+    ----------
+    engine : Engine
+        A started engine.
+    writer : JsonLinesWriter
+        Where lines go.
+    duration : float | None
+        Seconds to run; None runs until ``stop`` is set or the engine fails.
+    outlet : EstimateOutlet | None
+        Also publish each estimate on LSL.
+    stop : threading.Event | None
+        Set it (e.g. from a signal handler) to end the loop.
+
+    Returns
+    -------
+    int
+        Number of estimates written.
+    """
+    stop = stop or threading.Event()
+    writer.write(info_line(engine.status(), engine.window_s, engine.hop_s))
+    end = None if duration is None else time.monotonic() + duration
+    next_index = 0
+    written = 0
+    while engine.running and not stop.is_set():
+        left = 0.25 if end is None else min(0.25, end - time.monotonic())
+        if left <= 0:
+            break
+        engine.wait_for_estimate(next_index, timeout=left)
+        for est in engine.estimates_since(next_index):
+            if est.index > next_index:
+                log.warning("%d estimates dropped from history before output",
+                            est.index - next_index)
+            writer.write_estimate(est)
+            if outlet is not None:
+                outlet.push(est)
+            next_index = est.index + 1
+            written += 1
+    writer.write(summary_line(engine.status()))
+    return written

@@ -1,0 +1,153 @@
+"""``eeg-emotion live --headless``: JSON lines, the estimate outlet, CLI errors, and a
+run on the real ``eeg-emotion replay`` command in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import uuid
+
+import numpy as np
+import pytest
+
+from eeg_emotion.cli import build_parser, main
+from eeg_emotion.lsl import import_pylsl
+from realtime import cmd_live
+from realtime.engine import Engine
+from realtime.headless import SYNTHETIC_NOTE
+from realtime.lsl_source import LSLSource
+from realtime.outlet import EstimateOutlet
+from realtime.recording import read_recording
+from realtime.state import Estimate
+
+pylsl = import_pylsl()
+
+
+def _args(*argv: str):
+    return build_parser(["live"]).parse_args(["live", *argv])
+
+
+def test_headless_json_lines_schema(publishers, stream_name, loaded_factory, tmp_path,
+                                    monkeypatch):
+    publishers.start(stream_name, channels=4, labels="Fp1,Fp2,C3,C4", seconds=6.0)
+    loaded = loaded_factory(hop_s=0.25)
+    model_file = tmp_path / "tiny.pt"
+    model_file.write_bytes(b"x")
+    monkeypatch.setattr(cmd_live, "load_model", lambda path: loaded)
+    out = tmp_path / "est.jsonl"
+    outlet = f"out-{uuid.uuid4().hex[:8]}"
+    args = _args("--stream", stream_name, "--model", str(model_file), "--headless",
+                 "--duration", "2.5", "--output", str(out), "--outlet", outlet,
+                 "--smoothing", "0.5", "--device", "cpu", "--record", str(tmp_path / "rec"))
+    assert cmd_live.run(args) == 0
+    lines = [json.loads(s) for s in out.read_text().splitlines()]
+    info, ests, summary = lines[0], lines[1:-1], lines[-1]
+    assert info["type"] == "info" and info["synthetic_model"] is True
+    assert info["note"] == SYNTHETIC_NOTE and info["model_channels"] == ["Fp1", "Fp2", "C3", "C4"]
+    assert summary["type"] == "summary" and summary["windows_done"] >= len(ests) >= 3
+    for i, e in enumerate(ests):
+        assert set(e) >= {"index", "time", "latency_ms", "probabilities", "smoothed",
+                          "synthetic_model"}
+        assert e["index"] == i and e["latency_ms"] >= 0
+        for probs in (e["probabilities"], e["smoothed"]):
+            assert set(probs) == {"valence", "arousal"}
+            for p in probs.values():
+                assert set(p) == {"low", "high"} and sum(p.values()) == pytest.approx(1, 1e-5)
+    assert np.all(np.diff([e["time"] for e in ests]) > 0)
+    rec = read_recording(tmp_path / "rec")  # --record: raw stream from its first sample
+    assert rec.channels == ["Fp1", "Fp2", "C3", "C4"]
+    np.testing.assert_array_equal(rec.data[0], np.arange(rec.data.shape[1]))
+    assert rec.data.shape[1] >= summary["samples_received"] > 0  # it records until stop
+    assert [e["index"] for e in rec.estimates] == [e["index"] for e in ests]
+
+
+def test_outlet_publishes_labelled_probabilities(loaded_factory):
+    from realtime.inference import contract_of
+
+    targets = contract_of(loaded_factory()).targets
+    name = f"out-{uuid.uuid4().hex[:8]}"
+    outlet = EstimateOutlet(targets, name)
+    found = pylsl.resolve_bypred(f"name='{name}'", 1, 5.0)
+    assert found and found[0].type() == "Emotion" and found[0].channel_count() == 4
+    inlet = pylsl.StreamInlet(found[0])
+    info = inlet.info(5.0)
+    ch = info.desc().child("channels").child("channel")
+    labels = []
+    while not ch.empty():
+        labels.append(ch.child_value("label"))
+        ch = ch.next_sibling()
+    assert labels == ["valence:low", "valence:high", "arousal:low", "arousal:high"]
+    inlet.open_stream(5.0)
+    time.sleep(0.3)
+    est = Estimate(0, pylsl.local_clock(), 1.0,
+                   {"valence": {"low": 0.25, "high": 0.75}, "arousal": {"low": 0.9, "high": 0.1}})
+    outlet.push(est)
+    sample, ts = inlet.pull_sample(timeout=5.0)
+    np.testing.assert_allclose(sample, [0.25, 0.75, 0.9, 0.1], rtol=1e-6)
+    assert ts == pytest.approx(est.time, abs=1e-3)
+    inlet.close_stream()
+    outlet.close()
+
+
+def test_cli_errors_are_clean(tmp_path, capsys, stream_name, publishers):
+    missing = tmp_path / "nope.pt"
+    assert main(["live", "--stream", "x", "--model", str(missing), "--headless"]) == 2
+    err = capsys.readouterr().err
+    assert "nope.pt does not exist" in err and "fix:" in err and "Traceback" not in err
+    model = tmp_path / "m.pt"
+    model.write_bytes(b"x")
+    assert main(["live", "--stream", stream_name, "--model", str(model), "--headless",
+                 "--timeout", "0.3"]) == 2
+    assert "no LSL stream" in capsys.readouterr().err
+    assert main(["live", "--stream", "x", "--model", str(model), "--output", "o.jsonl"]) == 2
+    assert "--output needs --headless" in capsys.readouterr().err
+    publishers.start(stream_name, channels=4, seconds=5.0, wait=0)
+    assert main(["live", "--stream", stream_name, "--montage", "Fp1,Fp2", "--model",
+                 str(model), "--headless"]) == 2
+    err = capsys.readouterr().err
+    assert "montage" in err and "4" in err and "Traceback" not in err
+    with pytest.raises(SystemExit):
+        main(["live", "--board", "bogus"])
+
+
+def test_find_model_for_says_how_to_train(tmp_path):
+    from eeg_emotion.errors import CheckpointError
+
+    with pytest.raises(CheckpointError, match="Fp1,Fp2") as info:
+        cmd_live.find_model_for(("Fp1", "Fp2"), tmp_path)
+    assert "eeg-emotion train" in info.value.fix and "--channels Fp1,Fp2" in info.value.fix
+
+
+def test_real_replay_command_every_sample_in_order(tmp_path, stream_name, loaded_factory):
+    """``eeg-emotion replay`` in a subprocess -> engine: the raw stream equals the file."""
+    from offline.dataset import load_trial_file
+    from offline.synth import write_demo_recording
+
+    path = write_demo_recording(tmp_path, trials=2, seconds=1.0)
+    trials = load_trial_file(path).trials
+    want = np.concatenate(list(trials), axis=1)
+    n = want.shape[1]
+    proc = subprocess.Popen([sys.executable, "-m", "eeg_emotion.cli", "replay", str(path),
+                             "--name", stream_name, "--speed", "2", "--wait", "10"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        loaded = loaded_factory(channels=("Fp1", "Fp2", "O1", "Pz"), hop_s=0.5)
+        engine = Engine(LSLSource(stream_name), loaded, device="cpu", open_timeout=20)
+        chunks: list = []
+        engine.add_raw_listener(chunks.append)
+        with engine:
+            end = time.monotonic() + 20
+            while engine.raw_samples < n and time.monotonic() < end:
+                time.sleep(0.05)
+            status = engine.status()
+        raw = np.concatenate([c.data for c in chunks], axis=1)
+        assert raw.shape == want.shape
+        np.testing.assert_array_equal(raw, want.astype(np.float32))
+        assert status.source.gaps == 0 and status.windows_done >= 1
+        assert status.source.channels[:2] == ("Fp1", "AF3")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        proc.stderr.close()
