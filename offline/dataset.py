@@ -189,6 +189,16 @@ class TrialFile:
     baseline_s: float = 0.0
 
 
+def unreadable_mat(path: Path, exc: Exception) -> DataFormatError:
+    """The error for a ``.mat`` file scipy cannot read (v7.3 files get their own fix)."""
+    if isinstance(exc, NotImplementedError):  # scipy's answer to HDF5-based v7.3 files
+        return DataFormatError(f"{path} is a MATLAB v7.3 (HDF5) file, which is not supported",
+                               "re-save it in MATLAB with save(..., '-v7'), or for DEAP use "
+                               "the Python files (data_preprocessed_python/sNN.dat)")
+    return DataFormatError(f"{path} is not a readable MATLAB file: {exc}",
+                           "re-download the file")
+
+
 def detect_kind(path: str | Path) -> str:
     """Guess which dataset a folder holds.
 

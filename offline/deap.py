@@ -24,7 +24,7 @@ import scipy.io
 
 from eeg_emotion.errors import DataFormatError
 from eeg_emotion.montages import DEAP
-from offline.dataset import DatasetIndex, TrialFile, TrialRef
+from offline.dataset import DatasetIndex, TrialFile, TrialRef, unreadable_mat
 
 log = logging.getLogger(__name__)
 
@@ -133,8 +133,7 @@ def _read_cached(path: str, mtime_ns: int, size: int) -> tuple[np.ndarray, np.nd
         try:
             mat = scipy.io.loadmat(p, variable_names=["data", "labels"])
         except Exception as exc:  # scipy raises many types for corrupt files
-            raise DataFormatError(f"{p} is not a readable MATLAB file: {exc}",
-                                  "re-download the file") from exc
+            raise unreadable_mat(p, exc) from exc
         if "data" not in mat or "labels" not in mat:
             raise DataFormatError(
                 f"{p} has no 'data' and 'labels' variables "

@@ -25,7 +25,7 @@ import scipy.io
 
 from eeg_emotion.errors import DataFormatError
 from eeg_emotion.montages import SEED_IV
-from offline.dataset import DatasetIndex, TrialFile, TrialRef
+from offline.dataset import DatasetIndex, TrialFile, TrialRef, unreadable_mat
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +116,7 @@ def _whosmat(path: Path) -> list[tuple[str, tuple[int, ...], str]]:
     try:
         return scipy.io.whosmat(path)
     except Exception as exc:  # corrupt files raise many types
-        raise DataFormatError(f"{path} is not a readable MATLAB file: {exc}",
-                              "re-download the file") from exc
+        raise unreadable_mat(path, exc) from exc
 
 
 def _trial_vars(path: Path, session: int) -> list[tuple[int, str, int]]:
@@ -183,8 +182,7 @@ def _load_var(path: Path, name: str) -> np.ndarray:
     try:
         mat = scipy.io.loadmat(path, variable_names=[name])
     except Exception as exc:  # corrupt files raise many types
-        raise DataFormatError(f"{path} is not a readable MATLAB file: {exc}",
-                              "re-download the file") from exc
+        raise unreadable_mat(path, exc) from exc
     if name not in mat:
         raise DataFormatError(f"{path} has no variable {name}",
                               "the file changed after indexing; open the dataset again")
@@ -329,8 +327,7 @@ def load_seed_iv_features(root: str | Path, feature: str = "de_LDS") -> FeatureT
             try:
                 mat = scipy.io.loadmat(path, variable_names=[n for _, n in wanted])
             except Exception as exc:
-                raise DataFormatError(f"{path} is not a readable MATLAB file: {exc}",
-                                      "re-download the file") from exc
+                raise unreadable_mat(path, exc) from exc
             for n, name in wanted:
                 x = np.asarray(mat[name], dtype=np.float32)
                 if x.ndim != 3 or x.shape[0] != N_CHANNELS or x.shape[2] != 5:

@@ -132,6 +132,15 @@ def test_trial_number_out_of_range_and_corrupt(tmp_path):
         open_dataset(tmp_path, kind="seed-iv")
 
 
+def test_matlab_v73_file_gets_its_own_fix(tmp_path):
+    path = _raw(tmp_path, ab_eeg1=np.zeros((62, 400), np.float32))
+    header = b"MATLAB 7.3 MAT-file, HDF5-based".ljust(124) + b"\x00\x02IM"
+    path.write_bytes(header + bytes(512))
+    with pytest.raises(DataFormatError, match=r"MATLAB v7\.3 \(HDF5\) file") as err:
+        open_dataset(tmp_path)
+    assert "-v7" in err.value.fix
+
+
 def test_empty_session_and_missing_raw(tmp_path):
     (tmp_path / "eeg_raw_data" / "1").mkdir(parents=True)
     with pytest.raises(DataFormatError, match=r"has no \.mat files"):
