@@ -60,6 +60,10 @@ class EmotionModel(nn.Module):
         names = [t.name for t in targets]
         if len(set(names)) != len(names):
             raise ConfigError(f"{self.name}: target names repeat: {names}")
+        bad = [n for n in names if not n or "." in n or n in dir(nn.Module)]
+        if bad:
+            raise ConfigError(f"{self.name}: target name(s) {bad} cannot name a head",
+                              "use plain names such as 'valence' (no dots)")
         self.n_channels = n_channels
         self.sfreq = float(sfreq)
         self.targets = targets

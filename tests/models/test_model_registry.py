@@ -9,7 +9,7 @@ import torch
 
 from eeg_emotion.errors import ConfigError, MontageError
 from eeg_emotion.montages import CYTON
-from eeg_emotion.targets import deap_targets
+from eeg_emotion.targets import Target, deap_targets
 from models import MODELS, EmotionModel, build_model
 from models.registry import model_hparam_names
 
@@ -112,6 +112,8 @@ def test_channel_off_the_scalp_grid():
     ((0, 128.0, deap_targets()), "n_channels"),
     ((8, -1.0, deap_targets()), "sfreq"),
     ((8, 128.0, []), "Target"),
+    ((8, 128.0, [Target("a.b", ("x", "y"), "a")]), "cannot name a head"),
+    ((8, 128.0, deap_targets(("valence", "valence"))), "repeat"),
 ])
 def test_bad_contract(args, match):
     with pytest.raises(ConfigError, match=match):
