@@ -116,13 +116,15 @@ def find_model_for(channels: tuple[str, ...], models_dir: Path) -> Path:
     """
     candidates = sorted(Path(models_dir).glob("**/*.pt"), key=lambda p: p.stat().st_mtime,
                         reverse=True) if Path(models_dir).is_dir() else []
+    try:
+        from models.checkpoint import read_meta
+    except ImportError as exc:
+        raise CheckpointError(f"checkpoints cannot be read here: {exc}",
+                              "reinstall eeg-emotion with `pip install -e .`") from exc
     for path in candidates:
         try:
-            loaded = load_model(path)
-            meta = loaded.meta
-            need = meta["channels"] if isinstance(meta, dict) else meta.channels
-            match_channels(channels, need)
-        except (EEGEmotionError, KeyError, AttributeError) as exc:
+            match_channels(channels, read_meta(path).channels)
+        except EEGEmotionError as exc:
             log.debug("model %s does not fit: %s", path, exc)
             continue
         log.info("using model %s (its channels fit the stream)", path)

@@ -96,7 +96,8 @@ def contract_of(loaded: Any) -> ModelContract:
     return ModelContract(
         name=str(name), channels=tuple(channels), sfreq=float(sfreq), filter=spec,
         window_s=float(_get(meta, "window_s") or 4.0), hop_s=float(_get(meta, "hop_s") or 0.5),
-        standardize=standardize if standardize in ("window",) else None, targets=tgts,
+        standardize="window" if standardize in ("window", "per-window") else None,
+        targets=tgts,
         synthetic=bool(_get(meta, "synthetic", False)),
         supports_missing=bool(getattr(model, "supports_missing_channels", False)))
 
@@ -122,11 +123,15 @@ def resolve_device(device: str) -> torch.device:
     raise ConfigError(f"unknown device {device!r}", "use auto, cpu or cuda")
 
 
-def standardize_window(x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """Per-channel z-score of one ``(channels, samples)`` window (training's ``"window"``)."""
+def standardize_window(x: np.ndarray) -> np.ndarray:
+    """Per-channel z-score of one ``(channels, samples)`` window, as offline preprocessing.
+
+    Computed in float64; a flat channel (std <= 1e-12) is only centred.
+    """
+    x = np.asarray(x, dtype=np.float64)
     mean = x.mean(axis=-1, keepdims=True)
     std = x.std(axis=-1, keepdims=True)
-    return (x - mean) / (std + eps)
+    return (x - mean) / np.where(std > 1e-12, std, 1.0)
 
 
 class WindowClassifier:
@@ -173,7 +178,7 @@ class WindowClassifier:
         """
         x = np.asarray(window, dtype=np.float32)
         if self.contract.standardize == "window":
-            x = standardize_window(x)
+            x = standardize_window(x).astype(np.float32)
         with torch.inference_mode():
             xt = torch.from_numpy(np.ascontiguousarray(x))[None].to(self.device)
             if self._mask is not None:

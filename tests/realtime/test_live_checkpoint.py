@@ -1,0 +1,81 @@
+"""``eeg-emotion live`` with a real (untrained) ScalingNet checkpoint: in-process,
+as a subprocess stopped by SIGTERM, and default-model selection by channels."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from eeg_emotion.cli import main
+from eeg_emotion.filters import FilterSpec
+from eeg_emotion.targets import deap_targets
+from realtime import cmd_live
+
+CHANNELS = ["Fp1", "Fp2", "C3", "C4"]
+
+
+def _checkpoint(path: Path, channels: list[str] = CHANNELS) -> Path:
+    from models import CheckpointMeta, build_model, save_checkpoint
+
+    targets = deap_targets(("valence", "arousal"))
+    model = build_model("scalingnet", len(channels), 128.0, targets)
+    meta = CheckpointMeta(model="scalingnet", hparams=model.hparams(), channels=channels,
+                          sfreq=128.0, filter=FilterSpec(4.0, 45.0).to_dict(), window_s=1.0,
+                          hop_s=0.5, preprocessing={"standardize": "window"},
+                          targets=[t.to_dict() for t in targets], synthetic=True)
+    return save_checkpoint(path, model, meta) or path
+
+
+def test_live_headless_with_scalingnet_checkpoint(publishers, stream_name, tmp_path):
+    ckpt = _checkpoint(tmp_path / "sn.pt")
+    publishers.start(stream_name, channels=5, labels="Cz,C4,C3,Fp2,Fp1", seconds=6.0)
+    out = tmp_path / "o.jsonl"
+    rc = main(["live", "--stream", stream_name, "--model", str(ckpt), "--headless",
+               "--duration", "2.5", "--output", str(out), "--no-outlet", "--device", "cpu"])
+    assert rc == 0
+    lines = [json.loads(s) for s in out.read_text().splitlines()]
+    assert lines[0]["model"] == "scalingnet" and lines[0]["synthetic_model"]
+    ests = [d for d in lines if "probabilities" in d]
+    assert len(ests) >= 2
+    assert all(set(e["probabilities"]) == {"valence", "arousal"} for e in ests)
+
+
+def test_sigterm_stops_cleanly(publishers, stream_name, tmp_path):
+    ckpt = _checkpoint(tmp_path / "sn.pt")
+    publishers.start(stream_name, channels=4, labels=",".join(CHANNELS), seconds=30.0)
+    proc = subprocess.Popen([sys.executable, "-m", "eeg_emotion.cli", "live", "--stream",
+                             stream_name, "--model", str(ckpt), "--headless", "--no-outlet",
+                             "--device", "cpu"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        first = proc.stdout.readline()
+        assert json.loads(first)["type"] == "info"
+        est = json.loads(proc.stdout.readline())
+        assert "probabilities" in est
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert json.loads(out.strip().splitlines()[-1])["type"] == "summary"
+    assert "Traceback" not in err
+
+
+def test_default_model_is_one_whose_channels_fit(tmp_path):
+    _checkpoint(tmp_path / "a-deap.pt", ["Fp1", "AF3", "F3", "F7"])
+    time.sleep(0.01)
+    fit = _checkpoint(tmp_path / "b-cyton.pt", ["Fp1", "Fp2", "O1"])
+    time.sleep(0.01)
+    _checkpoint(tmp_path / "c-other.pt", ["T7", "T8", "O1"])
+    cyton = ("Fp1", "Fp2", "C3", "C4", "P7", "P8", "O1", "O2")
+    assert cmd_live.find_model_for(cyton, tmp_path) == fit
+    with pytest.raises(Exception, match="eeg-emotion train"):
+        cmd_live.find_model_for(("Cz", "Pz"), tmp_path)
