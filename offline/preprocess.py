@@ -39,6 +39,7 @@ import json
 import logging
 import os
 import shutil
+import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -323,6 +324,22 @@ def cache_key(index: DatasetIndex, settings: PreprocessSettings) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
+#: Temporary folders of interrupted runs older than this are removed (seconds).
+STALE_TMP_S = 24 * 3600.0
+
+
+def _sweep_stale(root: Path) -> None:
+    """Remove temporary folders left by runs killed a day or more ago."""
+    now = time.time()
+    for tmp in root.glob(".tmp-windows-*"):
+        try:
+            if now - tmp.stat().st_mtime > STALE_TMP_S:
+                shutil.rmtree(tmp, ignore_errors=True)
+                log.info("removed %s, left by an interrupted run", tmp)
+        except OSError:
+            continue
+
+
 def _load_entry(folder: Path, settings: PreprocessSettings, sfreq: float) -> WindowSet:
     meta = np.load(folder / "meta.npz")
     info = json.loads((folder / "info.json").read_text())
@@ -375,6 +392,7 @@ def prepare_windows(index: DatasetIndex, settings: PreprocessSettings,
             log.info("reusing cached windows %s", entry)
             return _load_entry(entry, settings, index.sfreq)
         root.mkdir(parents=True, exist_ok=True)
+        _sweep_stale(root)
     total = int(plan.n_windows.sum())
     shape = (total, len(plan.channels), plan.window)
     log.info("preprocessing %s into %d windows of %s", index.describe(), total, shape[1:])

@@ -192,6 +192,21 @@ def test_interrupted_run_leaves_no_entry(deap_index, tmp_path, monkeypatch):
     assert len(ws) == 24
 
 
+def test_stale_temporary_folders_are_swept(deap_index, tmp_path):
+    import os
+    import time
+
+    old = tmp_path / ".tmp-windows-deap-abc-1234"
+    old.mkdir()
+    (old / "X.npy").write_bytes(b"partial")
+    ancient = time.time() - 2 * pp.STALE_TMP_S
+    os.utime(old, (ancient, ancient))
+    recent = tmp_path / ".tmp-windows-deap-def-5678"  # maybe another run, still going
+    recent.mkdir()
+    prepare_windows(deap_index, PreprocessSettings(), cache_dir=tmp_path, progress=False)
+    assert not old.exists() and recent.exists()
+
+
 def test_default_cache_dir_from_env(monkeypatch, tmp_path):
     monkeypatch.setenv("EEG_EMOTION_CACHE", str(tmp_path / "c"))
     assert pp.default_cache_dir() == tmp_path / "c"
