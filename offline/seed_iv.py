@@ -79,6 +79,8 @@ def _session_dirs(root: Path, what: str) -> list[tuple[int, Path]]:
     """The ``1``/``2``/``3`` folders of ``root``; anything else with data is an error."""
     sessions = []
     for p in sorted(root.iterdir()):
+        if p.name.startswith("."):  # hidden (.DS_Store, .ipynb_checkpoints)
+            continue
         if p.is_dir() and p.name in ("1", "2", "3"):
             sessions.append((int(p.name), p))
         elif p.is_dir() or p.suffix.lower() == ".mat":
@@ -178,11 +180,20 @@ def index_seed_iv(root: Path) -> DatasetIndex:
                         root=Path(root), baseline_s=0.0)
 
 
-def _load_var(path: Path, name: str) -> np.ndarray:
+def _load_vars(path: Path, names: list[str]) -> list[np.ndarray]:
+    """Read and check trial variables of one file in a single pass."""
     try:
-        mat = scipy.io.loadmat(path, variable_names=[name])
+        mat = scipy.io.loadmat(path, variable_names=list(names))
     except Exception as exc:  # corrupt files raise many types
         raise unreadable_mat(path, exc) from exc
+    return [_check_var(path, name, mat) for name in names]
+
+
+def _load_var(path: Path, name: str) -> np.ndarray:
+    return _load_vars(path, [name])[0]
+
+
+def _check_var(path: Path, name: str, mat: dict) -> np.ndarray:
     if name not in mat:
         raise DataFormatError(f"{path} has no variable {name}",
                               "the file changed after indexing; open the dataset again")
@@ -232,7 +243,7 @@ def read_seed_iv_file(path: Path) -> TrialFile:
         log.warning("%s is not inside a session folder 1/2/3: its trials carry no labels",
                     path)
     vars_ = _trial_vars(path, session or 1)
-    trials = [_load_var(path, name) for _, name, _ in vars_]
+    trials = _load_vars(path, [name for _, name, _ in vars_])
     labels = [{"emotion": float(SEED_IV_LABELS[session][n - 1])} if session else {}
               for n, _, _ in vars_]
     return TrialFile(kind="seed-iv", sfreq=SFREQ, channels=list(SEED_IV), trials=trials,
