@@ -431,13 +431,13 @@ def _smooth_lds(x: np.ndarray, q: float = 1e-3, r: float = 1.0) -> np.ndarray:
     return out
 
 
-def seed_iv_feature_arrays(trial: np.ndarray, sfreq: float = 200.0,
-                           window_s: float = 4.0) -> dict[str, np.ndarray]:
-    """SEED-IV-style smoothed features of one trial.
+def seed_iv_feature_arrays(trial: np.ndarray | list[np.ndarray], sfreq: float = 200.0,
+                           window_s: float = 4.0) -> dict[str, np.ndarray] | list[dict]:
+    """SEED-IV-style smoothed features of one trial (or of several, in one pass).
 
     Parameters
     ----------
-    trial : numpy.ndarray, shape (62, n_times)
+    trial : numpy.ndarray, shape (62, n_times), or list of them
         Raw EEG (µV).
     sfreq : float
         Sampling rate in Hz.
@@ -446,27 +446,33 @@ def seed_iv_feature_arrays(trial: np.ndarray, sfreq: float = 200.0,
 
     Returns
     -------
-    dict
+    dict, or list of dict for a list of trials
         ``de_LDS``, ``de_movingAve``, ``psd_LDS``, ``psd_movingAve``: each
         (n_channels, n_windows, 5). DE from
         :func:`eeg_emotion.features.differential_entropy`, PSD as
         ``10 * log10`` of :func:`eeg_emotion.features.band_power_psd`; smoothed
-        over windows by a 5-window moving average or a linear dynamical system
-        (Kalman/RTS smoother).
+        over each trial's windows by a 5-window moving average or a linear
+        dynamical system (Kalman/RTS smoother).
     """
+    trials = [trial] if isinstance(trial, np.ndarray) else list(trial)
     n = round(window_s * sfreq)
-    n_win = trial.shape[1] // n
-    if n_win < 1:
-        raise ConfigError(f"a trial of {trial.shape[1] / sfreq:.1f} s is shorter than one "
+    counts = [t.shape[1] // n for t in trials]
+    if min(counts) < 1:
+        short = trials[counts.index(min(counts))]
+        raise ConfigError(f"a trial of {short.shape[1] / sfreq:.1f} s is shorter than one "
                           f"{window_s}-s feature window", "make trials longer")
-    wins = trial[:, : n_win * n].reshape(trial.shape[0], n_win, n)
-    de = differential_entropy(wins, sfreq)  # (C, W, 5)
+    wins = np.concatenate([t[:, : c * n].reshape(t.shape[0], c, n)
+                           for t, c in zip(trials, counts, strict=True)], axis=1)
+    de = differential_entropy(wins, sfreq)  # (C, all windows, 5)
     psd = 10.0 * np.log10(np.maximum(band_power_psd(wins, sfreq), 1e-12))
-    out = {}
-    for name, feat in (("de", de), ("psd", psd)):
-        out[f"{name}_movingAve"] = uniform_filter1d(feat, size=5, axis=1, mode="nearest")
-        out[f"{name}_LDS"] = _smooth_lds(feat)
-    return out
+    out = []
+    for lo, hi in zip(np.cumsum([0, *counts[:-1]]), np.cumsum(counts), strict=True):
+        feats = {}
+        for name, feat in (("de", de[:, lo:hi]), ("psd", psd[:, lo:hi])):
+            feats[f"{name}_movingAve"] = uniform_filter1d(feat, size=5, axis=1, mode="nearest")
+            feats[f"{name}_LDS"] = _smooth_lds(feat)
+        out.append(feats)
+    return out[0] if isinstance(trial, np.ndarray) else out
 
 
 def write_synthetic_seed_iv(out: str | Path, subjects: int = 4, trials: int = 24,
@@ -541,8 +547,10 @@ def write_synthetic_seed_iv(out: str | Path, subjects: int = 4, trials: int = 24
                 gains = gains[None] * _trial_noise(rng, (1, *gains.shape))
                 x = _generate_stationary(rng, subject, sfreq, n_times, gains)[0]
                 raw[f"{initials}_eeg{t}"] = x
-                if features:
-                    for name, arr in seed_iv_feature_arrays(x, sfreq).items():
+            if features:
+                per_trial = seed_iv_feature_arrays(list(raw.values()), sfreq)
+                for t, arrays in enumerate(per_trial, start=1):
+                    for name, arr in arrays.items():
                         feats[f"{name}{t}"] = arr
             name = f"{s}_{date}.mat"
             path = root / "eeg_raw_data" / str(session) / name
