@@ -341,9 +341,10 @@ def _sweep_stale(root: Path) -> None:
 
 
 def _load_entry(folder: Path, settings: PreprocessSettings, sfreq: float) -> WindowSet:
-    meta = np.load(folder / "meta.npz")
+    with np.load(folder / "meta.npz") as npz:
+        meta = {k: npz[k] for k in npz.files}
     info = json.loads((folder / "info.json").read_text())
-    labels = {k[len("label_"):]: meta[k] for k in meta.files if k.startswith("label_")}
+    labels = {k[len("label_"):]: v for k, v in meta.items() if k.startswith("label_")}
     return WindowSet(X=np.load(folder / "X.npy", mmap_mode="r"), trial_id=meta["trial_id"],
                      subject=meta["subject"], session=meta["session"], labels=labels,
                      channels=info["channels"], sfreq=sfreq, settings=settings,
