@@ -19,9 +19,10 @@ from PyQt6.QtWidgets import QApplication
 from eeg_emotion.filters import FilterSpec
 from eeg_emotion.targets import deap_targets
 from realtime.dashboard import DashboardWindow
-from realtime.dashboard.theme import configure_pyqtgraph
+from realtime.dashboard.theme import BAD, configure_pyqtgraph
 from realtime.engine import Engine
 from realtime.lsl_source import LSLSource
+from realtime.recording import read_recording
 
 CHANNELS = ("Fp1", "Fp2", "C3", "C4")
 SFREQ = 128.0
@@ -60,10 +61,11 @@ def test_dashboard_on_replayed_stream_and_real_engine(publishers, stream_name, t
               {"valence": 3.0, "arousal": 8.0, "dominance": 4.0},
               {"valence": 8.0, "arousal": 7.0, "dominance": 2.0},
               {"valence": 2.0, "arousal": 3.0, "dominance": 8.0}]
-    publishers.start(stream_name, mode="replay", channels=4, labels=",".join(CHANNELS),
-                     seconds=10.0, chunk=8, linger=3.0, trial_labels=json.dumps(trials))
-    engine = Engine(LSLSource(stream_name), untrained_scalingnet(tmp_path), device="cpu",
-                    markers="auto")
+    publisher = publishers.start(stream_name, mode="replay", channels=4,
+                                 labels=",".join(CHANNELS), seconds=10.0, chunk=8, linger=3.0,
+                                 trial_labels=json.dumps(trials))
+    engine = Engine(LSLSource(stream_name, lost_after=1.5), untrained_scalingnet(tmp_path),
+                    device="cpu", markers="auto")
     counters: list[np.ndarray] = []
     engine.add_raw_listener(lambda chunk: counters.append(np.array(chunk.data[0])))
     with engine:
@@ -78,7 +80,9 @@ def test_dashboard_on_replayed_stream_and_real_engine(publishers, stream_name, t
 
         while time.monotonic() < end and not ready():
             spin(app, 0.05)
-        assert ready(), engine.status()
+        status = engine.status()
+        assert ready(), (len(win.estimates.times), status.windows_done, status.source,
+                         status.messages)
         # the replay's trial markers reached the engine: ground truth and accuracy are shown
         truth = win.estimates.last.ground_truth
         assert set(truth) == {"valence", "arousal", "dominance"}
@@ -124,6 +128,27 @@ def test_dashboard_on_replayed_stream_and_real_engine(publishers, stream_name, t
         assert win.grab().save(str(shot))
         pixels = pg.functions.imageToArray(win.grab().toImage(), copy=True)[..., :3]
         assert pixels.astype(float).std() > 10
+
+        # the Record button drives the engine's real Recorder
+        win.record_button.click()
+        assert win.record_button.isChecked()
+        rec_path = Path(engine.status().recording_path)
+        assert rec_path.parent == tmp_path / "rec"
+        spin(app, 1.0)
+        win.record_button.click()
+        assert not win.record_button.isChecked() and engine.status().recording_path is None
+        rec = read_recording(rec_path)
+        assert rec.data.shape[0] == 4 and rec.data.shape[1] > 32 and rec.channels == list(CHANNELS)
+        np.testing.assert_array_equal(np.diff(rec.data[0]), 1)  # the counter, no gap
+
+        # the publisher dies: the window says so, in red
+        publisher.kill()
+        end = time.monotonic() + 10
+        while time.monotonic() < end and "STREAM LOST" not in win.connection.text():
+            spin(app, 0.05)
+        assert "STREAM LOST" in win.connection.text()
+        assert BAD in win.connection.styleSheet()
+        assert "stream lost" in win.statusBar().currentMessage()
         win.timer.stop()
         win.close()
     # every sample the engine received arrived once and in order despite the busy GUI
