@@ -390,8 +390,17 @@ def prepare_windows(index: DatasetIndex, settings: PreprocessSettings,
         key = cache_key(index, settings)
         entry = root / f"windows-{index.kind}-{key[:24]}"
         if (entry / "info.json").is_file():
-            log.info("reusing cached windows %s", entry)
-            return _load_entry(entry, settings, index.sfreq)
+            expected = (int(plan.n_windows.sum()), len(plan.channels), plan.window)
+            try:
+                ws = _load_entry(entry, settings, index.sfreq)
+                if ws.X.shape == expected and len(ws.trial_id) == expected[0]:
+                    log.info("reusing cached windows %s", entry)
+                    return ws
+                problem = f"shape {ws.X.shape} instead of {expected}"
+            except (OSError, ValueError, KeyError, EOFError) as exc:
+                problem = str(exc)
+            log.warning("cache entry %s is damaged (%s); rebuilding it", entry, problem)
+            shutil.rmtree(entry, ignore_errors=True)
         root.mkdir(parents=True, exist_ok=True)
         _sweep_stale(root)
     total = int(plan.n_windows.sum())

@@ -192,6 +192,18 @@ def test_interrupted_run_leaves_no_entry(deap_index, tmp_path, monkeypatch):
     assert len(ws) == 24
 
 
+def test_damaged_cache_entry_is_rebuilt(deap_index, tmp_path, caplog):
+    s = PreprocessSettings(window_s=2.0)
+    first = prepare_windows(deap_index, s, cache_dir=tmp_path, progress=False)
+    expected = np.array(first.X)
+    del first
+    (entry,) = tmp_path.iterdir()
+    (entry / "X.npy").write_bytes(b"\x93NUMPY truncated")
+    again = prepare_windows(deap_index, s, cache_dir=tmp_path, progress=False)
+    np.testing.assert_array_equal(again.X, expected)
+    assert "is damaged" in caplog.text
+
+
 def test_stale_temporary_folders_are_swept(deap_index, tmp_path):
     import os
     import time
