@@ -1,0 +1,69 @@
+"""The built-in demo: synthetic recording + cached model + replay subprocess + engine."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from eeg_emotion.cli import build_parser
+from eeg_emotion.errors import CheckpointError
+from eeg_emotion.filters import FilterSpec
+from eeg_emotion.montages import DEAP
+from eeg_emotion.targets import deap_targets
+from realtime import demo
+
+
+def _fake_trainer(calls: list):
+    """Stand-in for offline's train_quick_model: saves an untrained ScalingNet."""
+    def train(data_path: Path, out_path: Path) -> Path:
+        from models import CheckpointMeta, build_model, save_checkpoint
+
+        calls.append(Path(data_path))
+        targets = deap_targets(("valence", "arousal"))
+        model = build_model("scalingnet", len(DEAP), 128.0, targets)
+        meta = CheckpointMeta(model="scalingnet", hparams=model.hparams(), channels=list(DEAP),
+                              sfreq=128.0, filter=FilterSpec(4.0, 45.0).to_dict(),
+                              window_s=2.0, hop_s=0.5, preprocessing={"standardize": "window"},
+                              targets=[t.to_dict() for t in targets], synthetic=True)
+        save_checkpoint(out_path, model, meta)
+        return out_path
+    return train
+
+
+def test_demo_builds_once_replays_and_says_synthetic(tmp_path, monkeypatch):
+    calls: list = []
+    monkeypatch.setattr(demo, "_quick_trainer", lambda: _fake_trainer(calls))
+    out = tmp_path / "demo.jsonl"
+    args = build_parser(["demo"]).parse_args(
+        ["demo", "--headless", "--duration", "4", "--output", str(out), "--no-outlet",
+         "--device", "cpu", "--cache", str(tmp_path / "cache")])
+    from realtime.cmd_live import run_demo
+
+    assert run_demo(args) == 0
+    lines = [json.loads(s) for s in out.read_text().splitlines()]
+    assert lines[0]["type"] == "info" and lines[0]["synthetic_model"] is True
+    assert "synthetic data only" in lines[0]["note"]
+    assert lines[0]["stream"].startswith("eeg-emotion-demo-")
+    ests = [d for d in lines if "probabilities" in d]
+    assert ests and all(e["synthetic_model"] for e in ests)
+    assert lines[-1]["type"] == "summary" and lines[-1]["last_error"] is None
+    cached = sorted(p.name for p in (tmp_path / "cache" / "demo").iterdir())
+    assert any(n.endswith(".dat") for n in cached) and any(n.endswith(".pt") for n in cached)
+    # second run reuses data and model: no training
+    assert demo.ensure_demo_model(tmp_path / "cache",
+                                  demo.ensure_demo_recording(tmp_path / "cache")).is_file()
+    assert len(calls) == 1
+
+
+def test_missing_quick_trainer_is_a_clean_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(demo, "_QUICK_TRAINERS", ("no_such_module",))
+    with pytest.raises(CheckpointError, match="quick trainer"):
+        demo.ensure_demo_model(tmp_path, tmp_path / "x.dat")
+
+
+def test_replay_process_failure_is_reported(tmp_path):
+    with demo.ReplayProcess(tmp_path / "missing.dat") as replay, \
+            pytest.raises(Exception, match="demo replay exited"):
+        demo.open_replayed(replay, timeout=20)
