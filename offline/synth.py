@@ -27,10 +27,17 @@ the 4-45 Hz filter and per-window z-scoring:
   gamma, less alpha; happy more temporal beta/gamma and right-frontal alpha.
 
 Subjects differ (random channel gains, background slope, alpha frequency,
-reactivity, a baseline frontal asymmetry) and SEED-IV sessions shift band gains
-again, so cross-subject and cross-session protocols are meaningful: learnable,
-not trivial. Per-trial gain noise keeps single trials ambiguous. Generation is
-vectorised over trials and channels (one inverse FFT per component).
+reactivity, their own band balance and frontal alpha asymmetry) and SEED-IV
+sessions shift band gains again, so cross-subject and cross-session protocols are
+meaningful: learnable, not trivial. Per-trial gain noise (per channel, plus a
+state shared by all channels) keeps single trials ambiguous. For scale: with
+default sizes, a logistic regression on window DE features, leave-one-subject-out,
+reached 0.59 (valence), 0.78 (arousal), 0.81 (dominance) against a 0.51-0.53
+majority rate; on SEED-IV, leave-one-session-out, 0.73 against 0.26.
+
+Generation is vectorised over trials and channels: one inverse FFT per component
+(DEAP, whose baseline needs its own gains) or per trial (SEED-IV, whose components
+are merged into one spectrum).
 """
 
 from __future__ import annotations
