@@ -138,6 +138,13 @@ class LevelMapPanel(pg.GraphicsLayoutWidget):
         self.plot.setTitle("Level map — waiting for the first estimate", color=theme.MUTED,
                            size="10pt")
 
+    def show_unavailable(self, model_name: str) -> None:
+        """Say that the model gives no level map (instead of waiting forever)."""
+        title = f"Level map — not provided by {model_name}"
+        if self.channel != title:
+            self.channel = title
+            self.plot.setTitle(title, color=theme.MUTED, size="10pt")
+
     def update_map(self, data: np.ndarray, labels: tuple[str, ...], channel: str) -> None:
         """Show ``data (levels, time)`` for ``channel``; ``labels`` name the levels."""
         n_lev, n_t = data.shape

@@ -283,6 +283,8 @@ class DashboardWindow(QMainWindow):
                         self._level_labels = tuple(last.level_labels)
                         self.mosaic.update_maps(self._level_map, self.channels)
                         self._draw_level_map()
+                    elif self._level_map is None:
+                        self.level_map.show_unavailable(status.model_name)
                 self.stats.frames += 1
         except Exception as err:  # a GUI slot must never raise into Qt (it aborts)
             self.stats.errors += 1

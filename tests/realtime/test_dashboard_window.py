@@ -240,6 +240,23 @@ def test_four_class_target_gets_four_bars_and_lines(qapp):
         win.close()
 
 
+class _NoMapEngine(SyntheticEngine):
+    def _level_map(self, x: np.ndarray) -> None:
+        return None
+
+
+def test_model_without_level_map_says_so(qapp):
+    with _NoMapEngine(CHANNELS[:4], 128.0, window_s=0.5, hop_s=0.1) as eng:
+        win = DashboardWindow(eng)
+        win.start()
+        assert wait_for(qapp, lambda: len(win.estimates.times) >= 2)
+        assert "not provided" in win.level_map.channel
+        assert win.level_map.image.image is None and win.stats.errors == 0
+        assert len(win.estimates.bars) == 3
+        win.timer.stop()
+        win.close()
+
+
 def test_fixed_scale_control(qapp, window):
     window.scale_combo.setCurrentIndex(window.scale_combo.findText("500 µV"))
     spin(qapp, 0.1)
