@@ -7,6 +7,7 @@ sit beside it, as DATASETS.md "Honest evaluation" asks.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -58,11 +59,15 @@ def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray,
     counts = np.bincount(y_true, minlength=n_classes)
     present = labels[counts > 0]
     acc = float(accuracy_score(y_true, y_pred))
+    with warnings.catch_warnings():
+        # a fold may lack a class, or the model may predict one absent from y_true: expected
+        warnings.simplefilter("ignore", UserWarning)
+        bal = float(balanced_accuracy_score(y_true, y_pred))
     return {
         "accuracy": acc,
         "majority_rate": float(counts.max() / y_true.size),
         # sklearn averages over classes present in y_true or y_pred; recall over true classes
-        "balanced_accuracy": float(balanced_accuracy_score(y_true, y_pred)),
+        "balanced_accuracy": bal,
         "macro_f1": float(f1_score(y_true, y_pred, labels=present, average="macro",
                                    zero_division=0)),
         "precision": float(precision_score(y_true, y_pred, labels=present, average="macro",
