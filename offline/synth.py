@@ -315,6 +315,7 @@ def write_synthetic_deap(out: str | Path, subjects: int = 6, trials: int = 12,
         raise ConfigError(f"synth: {subjects} subjects do not fit DEAP's sNN names",
                           "use at most 99 subjects")
     folder = Path(out)
+    _refuse_foreign(folder, [f"s{i:02d}.dat" for i in range(1, subjects + 1)], "*.dat")
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for s, child in enumerate(np.random.SeedSequence(seed).spawn(subjects), start=1):
@@ -342,6 +343,20 @@ def _write_marker(folder: Path, kind: str, **params: object) -> Path:
 
 _NEW_GLOBAL = b"cnumpy._core.multiarray\n_reconstruct\n"
 _OLD_GLOBAL = b"cnumpy.core.multiarray\n_reconstruct\n"
+
+
+def _refuse_foreign(folder: Path, planned: list[str], pattern: str) -> None:
+    """Refuse to write into a folder holding data files this run would not replace,
+    so that an old dataset's extra subjects never mix with the new one."""
+    if not folder.is_dir():
+        return
+    foreign = sorted(str(p.relative_to(folder)) for p in folder.glob(pattern)
+                     if str(p.relative_to(folder)) not in planned)
+    if foreign:
+        raise ConfigError(
+            f"{folder} already holds data files this run would not overwrite: "
+            f"{', '.join(foreign[:5])}{' ...' if len(foreign) > 5 else ''}",
+            "write into an empty (or new) folder, or delete the old dataset first")
 
 
 def _atomic_pickle(path: Path, obj: dict) -> None:
@@ -482,6 +497,11 @@ def seed_iv_feature_arrays(trial: np.ndarray | list[np.ndarray], sfreq: float = 
     return out[0] if isinstance(trial, np.ndarray) else out
 
 
+def _seed_iv_date(subject: int, session: int) -> str:
+    """A plausible, deterministic recording date for a file name."""
+    return f"2016{(session * 3 + subject) % 12 + 1:02d}{(subject * 5 + session) % 28 + 1:02d}"
+
+
 def write_synthetic_seed_iv(out: str | Path, subjects: int = 4, trials: int = 24,
                             seconds: float = 20.0, seed: int = 0, full_size: bool = False,
                             sessions: int = 3, features: bool = True) -> list[Path]:
@@ -503,7 +523,8 @@ def write_synthetic_seed_iv(out: str | Path, subjects: int = 4, trials: int = 24
         Trials per session, at most 24 (the first ``trials`` of the session's
         published label list).
     seconds : float
-        Mean trial length; lengths vary by up to +-20 % as in the real data.
+        Mean trial length; lengths vary by up to +-20 % as in the real data (never
+        below one 4-s feature window).
     seed : int
         Random seed.
     full_size : bool
@@ -532,6 +553,10 @@ def write_synthetic_seed_iv(out: str | Path, subjects: int = 4, trials: int = 24
                           "feature windows", "use --seconds 4 or more")
     sfreq = 200.0
     root = Path(out)
+    planned = [f"{sub}/{session}/{s}_{_seed_iv_date(s, session)}.mat"
+               for sub in ("eeg_raw_data", "eeg_feature_smooth")
+               for s in range(1, subjects + 1) for session in range(1, sessions + 1)]
+    _refuse_foreign(root, planned, "eeg_*/*/*.mat")
     reg, side = _regions(SEED_IV)
     class_gains = _seed_class_log_gains(reg, side)
     raw_paths: list[Path] = []
@@ -542,13 +567,13 @@ def write_synthetic_seed_iv(out: str | Path, subjects: int = 4, trials: int = 24
         subject = _make_subject(rng, SEED_IV)
         initials = letters[(s * 7) % 26] + letters[(s * 11 + 3) % 26]
         for session in range(1, sessions + 1):
-            date = f"2016{(session * 3 + s) % 12 + 1:02d}{(s * 5 + session) % 28 + 1:02d}"
+            date = _seed_iv_date(s, session)
             shift = _session_shift(rng, len(SEED_IV))
             raw: dict[str, np.ndarray] = {}
             feats: dict[str, np.ndarray] = {}
             for t in range(1, trials + 1):
                 label = SEED_IV_LABELS[session][t - 1]
-                n_times = round(seconds * rng.uniform(0.8, 1.2) * sfreq)
+                n_times = max(round(seconds * rng.uniform(0.8, 1.2) * sfreq), 800)  # >= 4 s
                 log_g = shift + class_gains[label] * subject.reactivity
                 gains = subject.base_gains * np.exp(log_g)
                 gains = gains[None] * _trial_noise(rng, (1, *gains.shape))
