@@ -150,13 +150,13 @@ def main() -> int:
 
     print(f"engine: {a.engine}, 32 ch @ 128 Hz, offscreen 1280x800, {a.seconds:.0f} s, "
           f"{os.cpu_count()} CPUs")
-    print(f"frames drawn           : {frames} in {wall:.1f} s = {frames / wall:.1f} fps "
+    print(f"refresh ticks (frames) : {frames} in {wall:.1f} s = {frames / wall:.1f} fps "
           f"(timer 30 ms)")
     print(f"trace redraws          : {traces / wall:.1f} per s (only when new samples came)")
     print(f"refresh time           : {1000 * busy / max(ticks, 1):.1f} ms mean, "
           f"{st.max_ms:.1f} ms max (read engine + setData)")
     print(f"GUI thread CPU         : {gui:.3f} s/s ({1000 * gui / max(frames / wall, 1e-9):.1f} "
-          f"ms CPU per frame, painting included)")
+          f"ms CPU per tick, painting included)")
     print(f"process CPU, engine    : {base_proc:.3f} s/s (no window)")
     print(f"process CPU, with GUI  : {proc:.3f} s/s (dashboard adds {proc - base_proc:+.3f})")
     got = status.source.samples_received - s0

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from realtime.dashboard.app import run_dashboard
+from realtime.dashboard.app import check_display, run_dashboard
 
-__all__ = ["DashboardWindow", "FrameStats", "run_dashboard"]
+__all__ = ["DashboardWindow", "FrameStats", "check_display", "run_dashboard"]
 
 
 def __getattr__(name: str) -> Any:

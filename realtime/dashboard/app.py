@@ -15,8 +15,16 @@ from realtime.state import EngineView
 logger = logging.getLogger(__name__)
 
 
-def _check_display() -> None:
-    """Raise a clear error instead of Qt aborting when there is no screen."""
+def check_display() -> None:
+    """Raise a clear error instead of Qt aborting when there is no screen.
+
+    Callers may run it before starting an engine, to fail early.
+
+    Raises
+    ------
+    ConfigError
+        On Linux with neither ``DISPLAY``, ``WAYLAND_DISPLAY`` nor ``QT_QPA_PLATFORM``.
+    """
     if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
         return
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
@@ -66,7 +74,7 @@ def run_dashboard(engine: EngineView, duration: float | None = None,
     if screenshot is not None and not Path(screenshot).resolve().parent.is_dir():
         raise ConfigError(f"Cannot save the screenshot {screenshot}: its folder does not "
                           "exist.", "Create the folder or choose another path.")
-    _check_display()
+    check_display()
     from PyQt6.QtCore import QTimer
     from PyQt6.QtWidgets import QApplication
 

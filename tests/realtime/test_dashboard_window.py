@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ import pytest
 from PyQt6.QtWidgets import QApplication
 
 from eeg_emotion.errors import ConfigError
-from realtime.dashboard import DashboardWindow, run_dashboard
+from realtime.dashboard import DashboardWindow, check_display, run_dashboard
 from realtime.dashboard.synthetic_engine import SyntheticEngine
 from realtime.dashboard.theme import BAD, configure_pyqtgraph
 
@@ -285,6 +286,21 @@ def test_run_dashboard_closes_when_stop_is_set(qapp):
         t0 = time.monotonic()
         assert run_dashboard(eng, duration=30.0, stop=stop) == 0
     assert time.monotonic() - t0 < 10
+
+
+def test_no_screen_is_a_clear_error(monkeypatch):
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the check is for Linux")
+    for var in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(var, raising=False)
+    with pytest.raises(ConfigError, match="No screen") as err:
+        check_display()
+    assert "--headless" in err.value.fix
+    eng = SyntheticEngine(CHANNELS[:2])
+    with pytest.raises(ConfigError, match="No screen"):
+        run_dashboard(eng, duration=1.0)
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    check_display()
 
 
 @pytest.mark.parametrize("kwargs, match", [
