@@ -104,7 +104,7 @@ class LSLSource(Source):
         pylsl = self._pylsl
         found = pylsl.resolve_bypred(predicate, 1, max(timeout, 0.05))
         if found:  # give other matching streams a moment to answer too
-            extra = 1.5 if self.stream.lower() == "openbci" else 0.5
+            extra = 1.5 if self.stream.lower() == "openbci" else 0.25
             more = pylsl.resolve_bypred(predicate, 1000, min(extra, max(timeout, 0.05)))
             seen = {f.uid() for f in found}
             found += [f for f in more if f.uid() not in seen]

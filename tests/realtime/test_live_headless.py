@@ -39,7 +39,7 @@ def test_headless_json_lines_schema(publishers, stream_name, loaded_factory, tmp
     out = tmp_path / "est.jsonl"
     outlet = f"out-{uuid.uuid4().hex[:8]}"
     args = _args("--stream", stream_name, "--model", str(model_file), "--headless",
-                 "--duration", "2.5", "--output", str(out), "--outlet", outlet,
+                 "--duration", "2", "--output", str(out), "--outlet", outlet,
                  "--smoothing", "0.5", "--device", "cpu", "--record", str(tmp_path / "rec"))
     assert cmd_live.run(args) == 0
     lines = [json.loads(s) for s in out.read_text().splitlines()]
@@ -60,7 +60,8 @@ def test_headless_json_lines_schema(publishers, stream_name, loaded_factory, tmp
     assert rec.channels == ["Fp1", "Fp2", "C3", "C4"]
     np.testing.assert_array_equal(rec.data[0], np.arange(rec.data.shape[1]))
     assert rec.data.shape[1] >= summary["samples_received"] > 0  # it records until stop
-    assert [e["index"] for e in rec.estimates] == [e["index"] for e in ests]
+    recorded = [e["index"] for e in rec.estimates]  # it records until the engine stops
+    assert recorded[:len(ests)] == [e["index"] for e in ests]
 
 
 def test_outlet_publishes_labelled_probabilities(loaded_factory):
