@@ -132,6 +132,7 @@ class TracesPanel(pg.PlotWidget):
         self.x = np.zeros(0)
         self.y = np.zeros((0, 0))  # what is drawn: (channels, points), stacked
         self._drawn: tuple | None = None
+        self._label_step = 0
         plot = self.getPlotItem()
         plot.setMenuEnabled(False)
         plot.hideButtons()
@@ -155,9 +156,20 @@ class TracesPanel(pg.PlotWidget):
                                      skipFiniteCheck=True)
             plot.addItem(curve)
             self.curves.append(curve)
-        ticks = [(n_ch - 1 - i, name) for i, name in enumerate(names)]
-        plot.getAxis("left").setTicks([ticks, []])
+        self._label_step = 0
+        self._update_labels()
         plot.setYRange(-1, n_ch, padding=0)
+
+    def _update_labels(self) -> None:
+        """Name every channel, or every k-th one when the rows are too thin for text."""
+        n_ch = len(self.channels)
+        height = self.getPlotItem().getViewBox().height()
+        step = max(1, math.ceil(n_ch * 10 / height)) if height > 0 else 1
+        if step != self._label_step:
+            self._label_step = step
+            ticks = [(n_ch - 1 - i, name) for i, name in enumerate(self.channels)
+                     if i % step == 0]
+            self.getPlotItem().getAxis("left").setTicks([ticks, []])
 
     def set_scale(self, microvolts: float | None) -> None:
         """Fixed spacing in microvolts between baselines, or None for auto."""
@@ -182,6 +194,7 @@ class TracesPanel(pg.PlotWidget):
         if key == self._drawn:
             return False
         self._drawn = key
+        self._update_labels()
         self.spacing = self.fixed_scale or auto_spacing(data)
         y = stack(np.asarray(data, dtype=np.float64), self.spacing)
         width = max(int(self.getPlotItem().getViewBox().width()), 100)

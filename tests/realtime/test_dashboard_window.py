@@ -258,6 +258,24 @@ def test_model_without_level_map_says_so(qapp):
         win.close()
 
 
+def test_many_channels_get_thinned_axis_labels(qapp):
+    from eeg_emotion.montages import SEED_IV
+    from realtime.dashboard.traces import TracesPanel
+
+    panel = TracesPanel()
+    panel.resize(700, 400)
+    panel.show()
+    qapp.processEvents()
+    panel.set_channels(SEED_IV)
+    labels = [name for _, name in panel.getPlotItem().getAxis("left")._tickLevels[0]]
+    assert labels[0] == "FP1" and 10 < len(labels) < len(SEED_IV)
+    assert labels == list(SEED_IV[:: panel._label_step])
+    panel.set_channels(SEED_IV[:8])
+    labels = [name for _, name in panel.getPlotItem().getAxis("left")._tickLevels[0]]
+    assert labels == list(SEED_IV[:8])
+    panel.close()
+
+
 def test_fixed_scale_control(qapp, window):
     window.scale_combo.setCurrentIndex(window.scale_combo.findText("500 µV"))
     spin(qapp, 0.1)
