@@ -18,6 +18,7 @@ from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtGui import QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -191,7 +192,20 @@ class DashboardWindow(QMainWindow):
                                       f"{self.record_dir}/")
         self.record_button.toggled.connect(self.set_recording)
         bar.addWidget(self.record_button)
+        self.record_as_button = QPushButton("Record to…")
+        self.record_as_button.setToolTip("Choose where to record, then start")
+        self.record_as_button.clicked.connect(self.record_as)
+        bar.addWidget(self.record_as_button)
         return bar
+
+    def record_as(self) -> None:
+        """Ask for a recording path (the plots keep updating meanwhile), then record there."""
+        path, _ = QFileDialog.getSaveFileName(self, "Record to", str(
+            self.default_recording_path()))
+        if path:
+            if self.record_button.isChecked():
+                self.set_recording(False)
+            self.set_recording(True, path)
 
     # ------------------------------------------------------------------ controls
     def select_channel(self, index: int) -> None:

@@ -189,6 +189,20 @@ def test_record_button_starts_and_stops_recording(qapp, window, engine, tmp_path
     assert engine.stops == 1 and not window.record_button.isChecked()
 
 
+def test_record_to_asks_for_a_path(qapp, window, engine, tmp_path, monkeypatch):
+    from PyQt6.QtWidgets import QFileDialog
+
+    chosen = tmp_path / "mine" / "take1"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(chosen), "")))
+    window.record_as_button.click()
+    assert engine.recordings == [str(chosen)] and chosen.parent.is_dir()
+    assert window.record_button.isChecked()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: ("", "")))
+    window.record_as_button.click()  # cancelled: nothing changes
+    assert engine.recordings == [str(chosen)] and engine.stops == 0
+
+
 def test_gui_busy_does_not_stop_acquisition(qapp, window, engine):
     spin(qapp, 0.2)
     s0, t0 = engine.status().source.samples_received, time.monotonic()
