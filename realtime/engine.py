@@ -40,7 +40,7 @@ from realtime.inference import WindowClassifier, contract_of, smooth
 from realtime.markers import MarkerListener, TrialTimeline
 from realtime.resampler import StreamResampler
 from realtime.ring_buffer import RingBuffer
-from realtime.source import Chunk, Source, SourceLost
+from realtime.source import Chunk, Source, SourceInfo, SourceLost
 from realtime.state import EngineStatus, Estimate, SourceHealth
 
 log = logging.getLogger(__name__)
@@ -119,6 +119,8 @@ class Engine:
         if notch not in (None, 50, 60, 50.0, 60.0):
             raise ConfigError(f"notch {notch} Hz is not a mains frequency", "use 50 or 60")
         self.source = source
+        self.info: SourceInfo = getattr(source, "info", None) or SourceInfo(
+            name="", kind="", channels=(), sfreq=0.0)
         self.loaded = loaded
         self.contract = contract_of(loaded)
         c = self.contract
@@ -280,7 +282,7 @@ class Engine:
 
     def _acquire(self) -> None:
         backoff = 0.2
-        while self._running.is_set():
+        while self._running.is_set() and self.failure is None:
             try:
                 chunk = self.source.read(timeout=0.2)
             except SourceLost as exc:

@@ -1,0 +1,153 @@
+"""Engine pieces without LSL: NaN repair, smoothing, bad options, failing model/source."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from eeg_emotion.errors import ConfigError, StreamError
+from realtime.engine import Engine, repair_non_finite
+from realtime.inference import standardize_window
+from realtime.source import Chunk, Source, SourceInfo, SourceLost
+
+
+class ListSource(Source):
+    """Serves prepared chunks, then nothing; can raise SourceLost once on demand."""
+
+    def __init__(self, chunks, channels=("Fp1", "Fp2", "C3", "C4"), sfreq=128.0,
+                 lose_after: int | None = None, reopen_ok: bool = True,
+                 pace: float = 0.0) -> None:
+        self.chunks = list(chunks)
+        self.info = SourceInfo("list", "lsl", tuple(channels), sfreq, "list-1")
+        self.lose_after = lose_after
+        self.reopen_ok = reopen_ok
+        self.pace = pace
+        self.reopens = 0
+        self.closed = False
+        self._i = 0
+        self._lock = threading.Lock()
+
+    def open(self, timeout: float = 10.0) -> SourceInfo:
+        return self.info
+
+    def read(self, timeout: float = 0.1):
+        with self._lock:
+            if self.lose_after is not None and self._i == self.lose_after:
+                self.lose_after = None
+                raise SourceLost("gone")
+            if self._i >= len(self.chunks):
+                time.sleep(timeout)
+                return None
+            self._i += 1
+        time.sleep(self.pace)
+        return self.chunks[self._i - 1]
+
+    def reopen(self, timeout: float = 1.0) -> bool:
+        self.reopens += 1
+        if not self.reopen_ok:
+            raise StreamError("came back with 5 channels")
+        return True
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _chunks(n_ch: int, n: int, size: int, rate: float = 128.0, t0: float = 100.0):
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal((n_ch, n)).astype(np.float32) * 10
+    t = t0 + np.arange(n) / rate
+    return [Chunk(data[:, i:i + size], t[i:i + size]) for i in range(0, n, size)]
+
+
+def _wait(cond, timeout: float = 10.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and not cond():
+        time.sleep(0.02)
+    return cond()
+
+
+def test_repair_holds_last_good_value_vectorised():
+    last = np.array([5.0, 7.0])
+    x = np.array([[np.nan, 1.0, np.nan, np.nan, 4.0],
+                  [2.0, np.inf, -np.inf, 3.0, np.nan]])
+    y, bad = repair_non_finite(x, last)
+    np.testing.assert_array_equal(y, [[5.0, 1.0, 1.0, 1.0, 4.0], [2.0, 2.0, 2.0, 3.0, 3.0]])
+    assert bad == 5 and last.tolist() == [4.0, 3.0]
+    clean = np.ones((2, 3))
+    y2, bad2 = repair_non_finite(clean, last)
+    assert bad2 == 0 and y2 is clean and last.tolist() == [1.0, 1.0]
+
+
+def test_smoothing_is_exponential(loaded_factory):
+    src = ListSource(_chunks(4, 128 * 4, 16), pace=0.02)
+    engine = Engine(src, loaded_factory(hop_s=0.5), device="cpu", markers=None, smoothing=0.6)
+    with engine:
+        assert _wait(lambda: engine.windows_done + engine.windows_skipped >= 7)
+    ests = engine.estimates_since(0)
+    assert len(ests) >= 3
+    assert ests[0].smoothed == ests[0].probabilities
+    for prev, cur in itertools.pairwise(ests):
+        for t, p in cur.probabilities.items():
+            for c, v in p.items():
+                assert cur.smoothed[t][c] == pytest.approx(0.6 * prev.smoothed[t][c] + 0.4 * v)
+    assert src.closed
+
+
+def test_lost_source_reconnects_and_layout_change_fails_cleanly(loaded_factory):
+    src = ListSource(_chunks(4, 128 * 3, 16), lose_after=5)
+    engine = Engine(src, loaded_factory(), device="cpu", markers=None)
+    with engine:
+        assert _wait(lambda: engine.raw_samples == 128 * 3)
+        assert src.reopens == 1 and engine.connected and engine.failure is None
+    bad = ListSource(_chunks(4, 128 * 3, 16), lose_after=2, reopen_ok=False)
+    engine = Engine(bad, loaded_factory(), device="cpu", markers=None)
+    with engine:
+        assert _wait(lambda: engine.failure is not None)
+        assert not engine.running and not engine.wait(1.0)
+    assert "5 channels" in engine.status().source.last_error
+
+
+def test_model_error_stops_engine_without_crash(loaded_factory):
+    loaded = loaded_factory()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    loaded.model.forward = broken
+    engine = Engine(ListSource(_chunks(4, 128 * 3, 16)), loaded, device="cpu", markers=None)
+    with engine:
+        assert _wait(lambda: engine.failure is not None)
+    assert isinstance(engine.failure, StreamError) and "boom" in engine.failure.problem
+
+
+def test_chunk_with_wrong_channel_count_is_reported(loaded_factory):
+    chunks = _chunks(4, 64, 16) + _chunks(5, 32, 16, t0=101.0)
+    engine = Engine(ListSource(chunks), loaded_factory(), device="cpu", markers=None)
+    with engine:
+        assert _wait(lambda: engine.failure is not None)
+    assert "5 channels instead of 4" in engine.failure.problem
+
+
+def test_bad_options_are_config_errors(loaded_factory):
+    src = ListSource([])
+    with pytest.raises(ConfigError, match="smoothing"):
+        Engine(src, loaded_factory(), smoothing=1.0)
+    with pytest.raises(ConfigError, match="notch"):
+        Engine(src, loaded_factory(), notch=55)
+    with pytest.raises(ConfigError):
+        Engine(src, loaded_factory(), hop_s=-1)
+    if not torch.cuda.is_available():
+        with pytest.raises(ConfigError, match="CUDA"):
+            Engine(src, loaded_factory(), device="cuda", markers=None).start()
+
+
+def test_standardize_matches_offline_rule():
+    x = np.vstack([np.arange(10.0), np.full(10, 3.0)])
+    z = standardize_window(x)
+    assert z[0].mean() == pytest.approx(0) and z[0].std() == pytest.approx(1)
+    np.testing.assert_array_equal(z[1], 0.0)  # flat channel: centred, not divided
