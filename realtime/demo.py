@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 DEMO_VERSION = 1
 #: Modules that may hold ``train_quick_model`` (the offline layer's fast trainer).
-_QUICK_TRAINERS = ("offline.quick", "offline.quick_train", "offline.train", "offline.training")
+_QUICK_TRAINERS = ("offline.quick_model",)
 
 
 def cache_dir() -> Path:
@@ -42,8 +42,8 @@ def cache_dir() -> Path:
 
 
 def ensure_demo_recording(cache: Path) -> Path:
-    """Write the synthetic demo recording once; return its path."""
-    path = Path(cache) / "demo" / f"demo-v{DEMO_VERSION}.dat"
+    """Write the synthetic demo recording once; return its path (a DEAP ``.dat``)."""
+    path = Path(cache) / "demo" / f"data-v{DEMO_VERSION}" / "s01.dat"
     if not path.is_file():
         from offline.synth import write_demo_recording
 
@@ -67,15 +67,15 @@ def _quick_trainer():
 
 
 def ensure_demo_model(cache: Path, data: Path) -> Path:
-    """Train the small demo model once (seconds); return its checkpoint path."""
+    """Train the small demo model once (seconds) on ``data``'s folder; return its path."""
     path = Path(cache) / "demo" / f"demo-model-v{DEMO_VERSION}.pt"
     if path.is_file():
         return path
     train = _quick_trainer()
     log.warning("training the demo model on synthetic data (first run only, a few seconds)")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.pt")
     try:
-        result = train(data, tmp)
+        result = train(Path(data).parent, tmp)
         os.replace(Path(result) if result else tmp, path)
     finally:
         if tmp.exists():

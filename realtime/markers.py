@@ -5,7 +5,9 @@ channel); each marker is JSON such as
 ``{"event": "trial_start", "trial": 3, "labels": {"valence": 7.1, ...}}``.
 :class:`TrialTimeline` keeps the trials seen so far and tells which raw labels
 apply at a given LSL time; :class:`MarkerListener` fills it from an inlet in its
-own thread.
+own thread. Every in-trial marker carries the trial's labels (``baseline_end``
+too), so a listener that joins after a trial began still learns its labels at
+the next marker; ``trial_end`` closes the trial.
 """
 
 from __future__ import annotations
@@ -39,11 +41,14 @@ class TrialTimeline:
         except (json.JSONDecodeError, TypeError):
             log.debug("ignoring non-JSON marker %r", text)
             return False
-        if not isinstance(event, dict) or event.get("event") not in ("trial_start", "trial_end"):
+        if not isinstance(event, dict) or not isinstance(event.get("event"), str):
             return False
-        labels = event.get("labels") if event["event"] == "trial_start" else None
-        if event["event"] == "trial_start" and not isinstance(labels, dict):
-            return False
+        if event["event"] == "trial_end":
+            labels = None
+        else:  # trial_start, baseline_end, ...: any in-trial marker carrying the labels
+            labels = event.get("labels")
+            if not isinstance(labels, dict) or not labels:
+                return False
         with self._lock:
             i = bisect.bisect_right(self._times, timestamp)
             self._times.insert(i, float(timestamp))

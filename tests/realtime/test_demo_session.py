@@ -49,8 +49,9 @@ def test_demo_builds_once_replays_and_says_synthetic(tmp_path, monkeypatch):
     ests = [d for d in lines if "probabilities" in d]
     assert ests and all(e["synthetic_model"] for e in ests)
     assert lines[-1]["type"] == "summary" and lines[-1]["last_error"] is None
-    cached = sorted(p.name for p in (tmp_path / "cache" / "demo").iterdir())
-    assert any(n.endswith(".dat") for n in cached) and any(n.endswith(".pt") for n in cached)
+    cached = sorted(p.name for p in (tmp_path / "cache" / "demo").rglob("*"))
+    assert "s01.dat" in cached and any(n.endswith(".pt") for n in cached)
+    assert calls == [tmp_path / "cache" / "demo" / "data-v1"]
     # second run reuses data and model: no training
     assert demo.ensure_demo_model(tmp_path / "cache",
                                   demo.ensure_demo_recording(tmp_path / "cache")).is_file()

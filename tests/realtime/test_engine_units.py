@@ -151,3 +151,21 @@ def test_standardize_matches_offline_rule():
     z = standardize_window(x)
     assert z[0].mean() == pytest.approx(0) and z[0].std() == pytest.approx(1)
     np.testing.assert_array_equal(z[1], 0.0)  # flat channel: centred, not divided
+
+
+def test_trial_timeline_maps_labels_and_late_join(loaded_factory):
+    from realtime.inference import contract_of
+    from realtime.markers import TrialTimeline
+
+    targets = contract_of(loaded_factory()).targets
+    tl = TrialTimeline()
+    # joined late: the trial_start was missed, baseline_end still carries the labels
+    assert tl.add(10.0, '{"event": "baseline_end", "trial": 0, '
+                        '"labels": {"valence": 7.5, "arousal": 5.0}}')
+    assert tl.add(20.0, '{"event": "trial_end", "trial": 0, "labels": {"valence": 7.5}}')
+    assert tl.add(21.0, '{"event": "trial_start", "trial": 1, "labels": {"valence": 2}}')
+    assert not tl.add(22.0, "not json") and not tl.add(23.0, '{"event": "x"}')
+    assert tl.truth_at(9.0, targets) is None
+    assert tl.truth_at(15.0, targets) == {"valence": "high", "arousal": "low"}  # 5 is not > 5
+    assert tl.truth_at(20.5, targets) is None
+    assert tl.truth_at(30.0, targets) == {"valence": "low"}
