@@ -312,7 +312,9 @@ def run_protocol(cfg: TrainingConfig, data_path: str | Path, opts: RunOptions,
     """
     device = resolve_device(cfg.train.device if opts.device == "auto" else opts.device) \
         if cfg.model.name != "random_forest" else torch.device("cpu")
-    record = {"config": cfg.to_dict(), "data": str(Path(data_path).expanduser().resolve()),
+    config = cfg.to_dict()
+    config["train"]["device"] = "(any: a run may resume on another device)"
+    record = {"config": config, "data": str(Path(data_path).expanduser().resolve()),
               "channels": opts.channels}
     _check_resume(opts.out, record)
     if data is None:
