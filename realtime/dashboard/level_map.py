@@ -133,6 +133,8 @@ class LevelMapPanel(pg.GraphicsLayoutWidget):
                                         label="level value")
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
         self.labels: tuple[str, ...] = ()
+        self._shape = (0, 0)
+        self.max_steps = 128
         self.channel = ""
         self.data: np.ndarray | None = None
         self.plot.setTitle("Level map — waiting for the first estimate", color=theme.MUTED,
@@ -149,13 +151,17 @@ class LevelMapPanel(pg.GraphicsLayoutWidget):
         """Show ``data (levels, time)`` for ``channel``; ``labels`` name the levels."""
         n_lev, n_t = data.shape
         self.data = data
-        self.image.setImage(data, autoLevels=False)
-        self.image.setRect(QRectF(0, 0, n_t, n_lev))
-        self.colorbar.setLevels(color_levels(data))
+        # more steps than pixels alias into stripes: average neighbours instead
+        shown = pool_time(np.asarray(data, dtype=np.float32), self.max_steps)
+        used = shown.shape[1] * math.ceil(n_t / self.max_steps) if shown.shape[1] < n_t else n_t
+        self.image.setImage(shown, autoLevels=False)
+        self.image.setRect(QRectF(n_t - used, 0, used, n_lev))
+        self.colorbar.setLevels(color_levels(shown))
         labels = tuple(labels) if len(labels) == n_lev else tuple(f"L{i + 1}"
                                                                   for i in range(n_lev))
-        if labels != self.labels:
+        if labels != self.labels or (n_lev, n_t) != self._shape:
             self.labels = labels
+            self._shape = (n_lev, n_t)
             self.plot.getAxis("left").setTicks([[(i + 0.5, s) for i, s in enumerate(labels)]])
             self.plot.setRange(xRange=(0, n_t), yRange=(0, n_lev), padding=0)
         if channel != self.channel:

@@ -272,6 +272,20 @@ def test_model_without_level_map_says_so(qapp):
         win.close()
 
 
+def test_long_level_maps_are_pooled_not_aliased(qapp):
+    from realtime.dashboard.level_map import LevelMapPanel
+
+    panel = LevelMapPanel()
+    data = np.tile(np.array([0.0, 1.0]), (3, 256))  # (3 levels, 512 steps), alternating
+    panel.update_map(data, ("a", "b", "c"), "Cz")
+    shown = panel.image.image
+    assert shown.shape == (3, 128) and np.allclose(shown, 0.5)  # averaged, not striped
+    assert panel.data is data and panel.labels == ("a", "b", "c")
+    rect = panel.image.mapRectToParent(panel.image.boundingRect())
+    assert (rect.left(), rect.width(), rect.height()) == pytest.approx((0, 512, 3))
+    panel.close()
+
+
 def test_many_channels_get_thinned_axis_labels(qapp):
     from eeg_emotion.montages import SEED_IV
     from realtime.dashboard.traces import TracesPanel
