@@ -35,7 +35,14 @@ from offline.pretrain import pretrain
 from offline.report import PAPER_FIGURES, render_sweep_report, write_json, write_run_outputs
 from offline.run_data import RunData, load_run_data
 from offline.train_config import TrainingConfig, apply_override
-from offline.trainer import AdversarialSpec, fit, load_batch, predict, resolve_device
+from offline.trainer import (
+    AdversarialSpec,
+    fit,
+    load_batch,
+    predict,
+    resolve_device,
+    seed_everything,
+)
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +83,24 @@ def make_splits(cfg: TrainingConfig, data: RunData) -> list[sp.Split]:
     if p.max_splits is not None:
         splits = splits[:p.max_splits]
     return splits
+
+
+def check_split(split: sp.Split, data: RunData) -> None:
+    """Refuse a split that leaks: shared trials always, shared subjects for cross-subject
+    kinds, shared (subject, session) for cross-session.
+
+    Raises
+    ------
+    offline.splits.LeakageError
+    """
+    subject = data.subject if split.kind in ("cross-subject", "leave-one-subject-out") \
+        else None
+    session = None
+    if split.kind == "cross-session":
+        session = data.subject.astype(str).astype(object) + "/" + \
+            data.session.astype(str).astype(object)
+    sp.assert_no_leakage(split.train, split.test, data.trial_id, subject=subject,
+                         session=session, what=split.name)
 
 
 def _val_groups(cfg: TrainingConfig, data: RunData, train_idx: np.ndarray) -> np.ndarray:
@@ -146,7 +171,7 @@ def _train_network(cfg: TrainingConfig, data: RunData, group: list, fit_idx: np.
         dom, n_domains = _domains(data, split)
         extra = unlabelled if unlabelled is not None else np.zeros(0, np.int64)
         adversarial = AdversarialSpec(dom, cfg.adapt.adversarial_weight, extra)
-    torch.manual_seed(cfg.train.seed)
+    seed_everything(cfg.train.seed)
     model = build_model(cfg.model.name, len(data.channels), data.sfreq, group,
                         **_hparams(cfg, data, n_domains))
     info: dict[str, Any] = {}
@@ -176,6 +201,7 @@ def _train_network(cfg: TrainingConfig, data: RunData, group: list, fit_idx: np.
 def run_split(cfg: TrainingConfig, data: RunData, split: sp.Split, opts: RunOptions,
               device: torch.device, features: np.ndarray | None = None) -> dict:
     """Train and score one split, saving its JSON and checkpoint(s); resume if done."""
+    check_split(split, data)
     folds_dir = opts.out / "folds"
     done = folds_dir / f"{split.name}.json"
     if done.is_file():

@@ -164,3 +164,24 @@ def test_random_forest_seed_iv(seed_iv_dir, tmp_path, source):
     s = run["summary"]["emotion"]
     assert np.asarray(s["confusion"]).shape == (4, 4)
     assert run["folds"][0]["n_test"] > 0
+
+
+def test_run_split_refuses_a_leaky_split(deap_dir, tmp_path):
+    from offline.protocols import check_split, run_split
+    from offline.splits import LeakageError, Split
+
+    cfg = _deap_cfg()
+    data = load_run_data(cfg, deap_dir, cache_dir=tmp_path / "cache", progress=False)
+    # windows 0 and 1 are the two halves of one trial: a window-level split leaks
+    leaky = Split("leaky", "cross-subject", np.arange(1, len(data.trial_id)), np.array([0]))
+    with pytest.raises(LeakageError, match="trial"):
+        run_split(cfg, data, leaky, RunOptions(tmp_path / "o", progress=False),
+                  torch.device("cpu"))
+    assert not (tmp_path / "o" / "folds" / "leaky.json").exists()
+    # same subject on both sides of a "cross-subject" split
+    s1 = np.flatnonzero(data.subject == data.subject[0])
+    by_trial = Split("t", "cross-subject", s1[data.trial_id[s1] != data.trial_id[0]],
+                     s1[data.trial_id[s1] == data.trial_id[0]])
+    with pytest.raises(LeakageError, match="subject"):
+        check_split(by_trial, data)
+    check_split(Split("t", "subject-dependent", by_trial.train, by_trial.test), data)
