@@ -304,16 +304,26 @@ def train_final(cfg: TrainingConfig, data: RunData, opts: RunOptions, device: to
     return paths
 
 
-def _check_resume(out: Path, record: dict) -> None:
+def _differences(old: Any, new: Any, prefix: str = "") -> list[str]:
+    if isinstance(old, dict) and isinstance(new, dict):
+        return [d for k in sorted(set(old) | set(new), key=str)
+                for d in _differences(old.get(k), new.get(k), f"{prefix}{k}.")]
+    return [] if old == new else [prefix.rstrip(".")]
+
+
+def _check_resume(out: Path, record: dict, *, write: bool) -> None:
+    """Refuse to mix runs in one folder; record the run once its data loaded."""
     run_file = out / "run.json"
+    record = json.loads(json.dumps(record, default=str))
     if run_file.is_file():
-        old = json.loads(run_file.read_text())
-        if old != json.loads(json.dumps(record, default=str)):
-            raise ConfigError(f"{out} holds a run of a different config, data or options",
+        diff = _differences(json.loads(run_file.read_text()), record)
+        if diff:
+            raise ConfigError(f"{out} holds a run of a different config, data or options "
+                              f"(differs in {', '.join(diff[:6])})",
                               "use a new --out folder, or delete the old one to start again")
-    else:
+    elif write:
         out.mkdir(parents=True, exist_ok=True)
-        write_json(run_file, json.loads(json.dumps(record, default=str)))
+        write_json(run_file, record)
 
 
 def run_protocol(cfg: TrainingConfig, data_path: str | Path, opts: RunOptions,
@@ -342,7 +352,7 @@ def run_protocol(cfg: TrainingConfig, data_path: str | Path, opts: RunOptions,
     config["train"]["device"] = "(any: a run may resume on another device)"
     record = {"config": config, "data": str(Path(data_path).expanduser().resolve()),
               "channels": opts.channels}
-    _check_resume(opts.out, record)
+    _check_resume(opts.out, record, write=False)
     if data is None:
         data = load_run_data(cfg, data_path, channels=opts.channels, cache_dir=opts.cache_dir,
                              progress=opts.progress)
@@ -353,6 +363,7 @@ def run_protocol(cfg: TrainingConfig, data_path: str | Path, opts: RunOptions,
         features = data.X if data.features_only else band_features(
             data.X, data.sfreq, cfg.baseline.features)
     splits = make_splits(cfg, data)
+    _check_resume(opts.out, record, write=True)
     folds = []
     for split in tqdm(splits, desc="splits", disable=not opts.progress, unit="split"):
         try:

@@ -86,7 +86,7 @@ def test_rerun_resumes_and_skips_finished_folds(demo_run, deap_dir, capsys):
     rc = main(["train", "--config", DEMO, "--data", str(deap_dir), "--out", str(out),
                "--epochs", "3", "--quiet", "--cache-dir", str(cache)])
     assert rc == 2
-    assert "different config" in capsys.readouterr().err
+    assert "differs in config.train.epochs" in capsys.readouterr().err
 
 
 def test_evaluate_command(demo_run, deap_dir, capsys):
