@@ -110,6 +110,7 @@ class MarkerListener(threading.Thread):
 
     def run(self) -> None:
         pylsl = import_pylsl()
+        lost_error = getattr(pylsl, "LostError", None) or pylsl.util.LostError
         while not self._halt.is_set():
             found = pylsl.resolve_bypred(f"name='{self.stream_name}'", 1, 0.5)
             if not found:
@@ -128,8 +129,12 @@ class MarkerListener(threading.Thread):
                         self.timeline.add(ts, text)
                         if self.on_marker is not None:
                             self.on_marker(ts, text)
-            except pylsl.LostError:
+            except lost_error:
                 log.info("marker stream %r lost; looking for it again", self.stream_name)
+            except Exception:  # ground truth is optional: never let it end the app
+                log.warning("marker stream %r failed; ground truth off", self.stream_name,
+                            exc_info=True)
+                return
             finally:
                 self.connected = False
                 try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -93,6 +94,7 @@ class Publishers:
 
     def __init__(self) -> None:
         self.procs: list[subprocess.Popen] = []
+        self.errs: list = []
 
     def start(self, name: str, *, ready: bool = False, **options: object) -> subprocess.Popen:
         """Start a publisher; ``options`` become ``--key value`` flags.
@@ -104,12 +106,15 @@ class Publishers:
             flag = f"--{key.replace('_', '-')}"
             cmd += [flag] if value is True else [flag, str(value)]
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env=env, cwd=ROOT)
+        err = tempfile.TemporaryFile(mode="w+")  # a file: liblsl logs can never fill a pipe
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True, env=env,
+                                cwd=ROOT)
         self.procs.append(proc)
+        self.errs.append(err)
         if ready:
             line = proc.stdout.readline()
-            assert line.strip() == "READY", proc.stderr.read()
+            err.seek(0)
+            assert line.strip() == "READY", err.read()
         return proc
 
     def close(self) -> None:
@@ -117,9 +122,10 @@ class Publishers:
             if proc.poll() is None:
                 proc.kill()
             proc.wait(timeout=10)
-            for f in (proc.stdout, proc.stderr):
-                if f:
-                    f.close()
+            if proc.stdout:
+                proc.stdout.close()
+        for err in self.errs:
+            err.close()
 
 
 @pytest.fixture
