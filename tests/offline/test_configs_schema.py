@@ -73,5 +73,5 @@ def test_override_copies_and_revalidates():
     cfg = config_from_dict({})
     new = apply_override(cfg, "model.hparams.kernel_length", 65)
     assert new.model.hparams == {"kernel_length": 65} and cfg.model.hparams == {}
-    with pytest.raises(ConfigError, match="train.epochs"):
+    with pytest.raises(ConfigError, match=r"train\.epochs"):
         apply_override(cfg, "train.epochs", -2)
