@@ -38,6 +38,49 @@ def _quote(value: str) -> str:
     return f"'{value}'"
 
 
+def resolve_bounded(pylsl, predicate: str, timeout: float, settle: float = 0.0) -> list:
+    """Streams matching an XPath ``predicate``, waiting at most ``timeout`` seconds.
+
+    A background :class:`pylsl.ContinuousResolver` is polled every 50 ms, so the
+    wait is bounded (``resolve_bypred`` can block for seconds past its timeout when
+    nothing matches). After the first match it keeps listening ``settle`` seconds
+    for other matching streams.
+
+    Parameters
+    ----------
+    pylsl : module
+        From :func:`eeg_emotion.lsl.import_pylsl`.
+    predicate : str
+        e.g. ``"name='obci_eeg1'"``.
+    timeout : float
+        Seconds to wait for a first match.
+    settle : float
+        Extra seconds to collect more matches once one is found.
+
+    Returns
+    -------
+    list of pylsl.StreamInfo
+    """
+    resolver = pylsl.ContinuousResolver(pred=predicate, forget_after=5.0)
+    try:
+        start = time.monotonic()
+        first = None
+        found: list = []
+        while True:
+            found = resolver.results()
+            now = time.monotonic()
+            if found and first is None:
+                first = now
+            if first is not None and now - first >= settle:
+                break
+            if first is None and now - start >= timeout:
+                break
+            time.sleep(0.05)
+        return list(found)
+    finally:
+        del resolver
+
+
 def _describe(info) -> str:
     return (f"{info.name()!r} (type {info.type()!r}, source id {info.source_id()!r}, "
             f"{info.channel_count()} ch @ {info.nominal_srate():g} Hz)")
@@ -101,13 +144,9 @@ class LSLSource(Source):
         return (2, info.name())
 
     def _resolve(self, timeout: float, predicate: str) -> list:
-        pylsl = self._pylsl
-        found = pylsl.resolve_bypred(predicate, 1, max(timeout, 0.05))
-        if found:  # give other matching streams a moment to answer too
-            extra = 1.5 if self.stream.lower() == "openbci" else 0.25
-            more = pylsl.resolve_bypred(predicate, 1000, min(extra, max(timeout, 0.05)))
-            seen = {f.uid() for f in found}
-            found += [f for f in more if f.uid() not in seen]
+        # give other matching streams a moment to answer too (OpenBCI GUI has several)
+        settle = 1.5 if self.stream.lower() == "openbci" else 0.25
+        found = resolve_bounded(self._pylsl, predicate, max(timeout, 0.05), settle)
         return sorted(found, key=self._rank)
 
     def open(self, timeout: float = 10.0) -> SourceInfo:
@@ -248,7 +287,7 @@ class LSLSource(Source):
         old = self.info
         self._drop_inlet()
         q = f"source_id={_quote(old.source_id)}" if old.source_id else f"name={_quote(old.name)}"
-        found = self._pylsl.resolve_bypred(q, 1, max(timeout, 0.05))
+        found = resolve_bounded(self._pylsl, q, max(timeout, 0.05))
         if not found:
             return False
         info = found[0]

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from eeg_emotion.errors import EEGEmotionError
 from eeg_emotion.lsl import import_pylsl
 from eeg_emotion.targets import Target
+from realtime.lsl_source import resolve_bounded
 
 log = logging.getLogger(__name__)
 
@@ -112,12 +113,14 @@ class MarkerListener(threading.Thread):
         pylsl = import_pylsl()
         lost_error = getattr(pylsl, "LostError", None) or pylsl.util.LostError
         while not self._halt.is_set():
-            found = pylsl.resolve_bypred(f"name='{self.stream_name}'", 1, 0.5)
+            found = resolve_bounded(pylsl, f"name='{self.stream_name}'", 0.5)
             if not found:
                 self._halt.wait(self.retry_s)
                 continue
             inlet = pylsl.StreamInlet(found[0], max_buflen=60, recover=False,
                                       processing_flags=pylsl.proc_clocksync)
+            if self._halt.is_set():
+                break
             self.connected = True
             log.info("reading ground truth from marker stream %r", self.stream_name)
             try:

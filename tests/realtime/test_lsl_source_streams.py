@@ -145,3 +145,29 @@ def test_changed_channel_count_on_reconnect_is_reported(publishers, stream_name,
     assert isinstance(engine.failure, StreamError)
     assert "5 channels" in engine.failure.problem
     assert not status.source.connected and "5 channels" in status.source.last_error
+
+
+def test_marker_listener_survives_a_lost_marker_stream():
+    from realtime.markers import MarkerListener, TrialTimeline
+
+    name = f"mk-{uuid.uuid4().hex[:8]}"
+    info = pylsl.StreamInfo(name, "Markers", 1, pylsl.IRREGULAR_RATE, pylsl.cf_string,
+                            name + "-sid")
+    outlet = pylsl.StreamOutlet(info)
+    seen: list = []
+    tl = TrialTimeline()
+    listener = MarkerListener(name, tl, on_marker=lambda t, s: seen.append(s), retry_s=0.2)
+    listener.start()
+    try:
+        assert _wait(lambda: listener.connected, 10)
+        time.sleep(0.3)
+        outlet.push_sample(['{"event": "trial_start", "labels": {"valence": 8}}'], 50.0)
+        assert _wait(lambda: len(seen) == 1, 5)
+        assert tl.labels_at(60.0) == {"valence": 8}
+        del outlet
+        assert _wait(lambda: not listener.connected, 10)
+        assert listener.is_alive()
+    finally:
+        listener.stop()
+        listener.join(5)
+    assert not listener.is_alive()
