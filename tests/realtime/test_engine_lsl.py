@@ -149,7 +149,7 @@ def test_ground_truth_from_replay_markers(publishers, stream_name, loaded_factor
     with engine:
         assert _wait(lambda: engine.raw_samples >= 384, 15)
         assert _wait(lambda: engine.windows_done >= 9, 5)
-        status = engine.status()
+    status = engine.status()  # after stop: counts the same estimates as `ests`
     ests = engine.estimates_since(0)
     truths = [e.ground_truth for e in ests]
     # trial 0 holds samples 0-191, trial 1 samples 192-383
@@ -159,7 +159,7 @@ def test_ground_truth_from_replay_markers(publishers, stream_name, loaded_factor
                 else {"valence": "low", "arousal": "high"})
         if sample not in (191, 383):  # the trial_end sample itself is ambiguous
             assert e.ground_truth == want, (sample, e.ground_truth)
-    assert truths.count(None) <= 1
+    assert truths.count(None) <= 2  # only windows ending on a trial_end sample
     hits = sum(max(e.probabilities["valence"], key=e.probabilities["valence"].get)
                == e.ground_truth["valence"] for e in ests if e.ground_truth)
     n = sum(1 for e in ests if e.ground_truth)
