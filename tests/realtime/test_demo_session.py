@@ -37,7 +37,7 @@ def test_demo_builds_once_replays_and_says_synthetic(tmp_path, monkeypatch):
     monkeypatch.setattr(demo, "_quick_trainer", lambda: _fake_trainer(calls))
     out = tmp_path / "demo.jsonl"
     args = build_parser(["demo"]).parse_args(
-        ["demo", "--headless", "--duration", "4", "--output", str(out), "--no-outlet",
+        ["demo", "--headless", "--duration", "3", "--output", str(out), "--no-outlet",
          "--device", "cpu", "--cache", str(tmp_path / "cache")])
     from realtime.cmd_live import run_demo
 

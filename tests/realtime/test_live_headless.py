@@ -131,7 +131,7 @@ def test_real_replay_command_every_sample_in_order(tmp_path, stream_name, loaded
     want = np.concatenate(list(trials), axis=1)
     n = want.shape[1]
     proc = subprocess.Popen([sys.executable, "-m", "eeg_emotion.cli", "replay", str(path),
-                             "--name", stream_name, "--speed", "2", "--wait", "10"],
+                             "--name", stream_name, "--speed", "4", "--wait", "10"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         loaded = loaded_factory(channels=("Fp1", "Fp2", "O1", "Pz"), hop_s=0.5)
