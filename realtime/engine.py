@@ -159,7 +159,7 @@ class Engine:
         self.failure: EEGEmotionError | None = None
         self.ring: RingBuffer | None = None
         self._classifier: WindowClassifier | None = None
-        self._slow_hook: Callable[[], None] | None = None
+        self._bad_logged_at = -np.inf
         # counters
         self.raw_samples = 0
         self.bad_samples = 0
@@ -328,10 +328,7 @@ class Engine:
                     self._filter.reset()
                     self._message(f"reconnected to {self.source.info.name!r}", logging.INFO)
                     return True
-            except EEGEmotionError as exc:
-                self._fail(exc)
-                return False
-            except Exception as exc:
+            except Exception as exc:  # a changed layout (StreamError) or a broken source
                 self._fail(exc)
                 return False
             time.sleep(backoff)
@@ -353,7 +350,10 @@ class Engine:
         data, bad = repair_non_finite(data, self._last_good)
         if bad:
             self.bad_samples += bad
-            self._message(f"{bad} samples with NaN/Inf repaired (held last good value)")
+            if arrival - self._bad_logged_at > 5.0:  # a faulty device must not flood the log
+                self._bad_logged_at = arrival
+                self._message(f"samples with NaN/Inf repaired (held last good value); "
+                              f"{self.bad_samples} so far")
         sel = data[self._index] if (self._index >= 0).all() else np.where(
             (self._index >= 0)[:, None], data[np.maximum(self._index, 0)], 0.0)
         res, rts = self._resampler.process(sel, ts)
@@ -405,8 +405,6 @@ class Engine:
                 self.windows_skipped += skipped
                 continue
             try:
-                if self._slow_hook is not None:
-                    self._slow_hook()
                 probs, level = self._classifier(got.data)
             except Exception as exc:
                 self._fail(exc if isinstance(exc, EEGEmotionError) else StreamError(
