@@ -65,6 +65,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="serial port of a Cyton/Ganglion dongle, e.g. /dev/ttyUSB0")
     parser.add_argument("--file", default=None, metavar="F",
                         help="BrainFlow file for --board playback")
+    parser.add_argument("--master-board", default=None, metavar="B",
+                        help="--board playback: the board that recorded --file "
+                             "(cyton, cyton-daisy, ganglion, synthetic; default synthetic)")
     parser.add_argument("--montage", default=None, metavar="M",
                         help="channel names: cyton, cyton-daisy, or Fp1,Fp2,... in stream order")
     parser.add_argument("--model", type=Path, default=None, metavar="PATH",
@@ -142,6 +145,7 @@ def build_source(args: argparse.Namespace) -> Source:
         from realtime.brainflow_source import BrainFlowSource
 
         return BrainFlowSource(args.board, serial_port=args.serial_port, file=args.file,
+                               master_board=getattr(args, "master_board", None),
                                montage=args.montage)
     from realtime.lsl_source import LSLSource
 
@@ -206,7 +210,8 @@ def run_engine(args: argparse.Namespace, source: Source, loaded: Any,
                 from realtime.dashboard import run_dashboard
 
                 run_dashboard(engine, duration=args.duration,
-                              screenshot=str(args.screenshot) if args.screenshot else None)
+                              screenshot=str(args.screenshot) if args.screenshot else None,
+                              stop=stop)
     finally:
         engine.stop()
         if outlet is not None:
@@ -226,6 +231,13 @@ def run(args: argparse.Namespace) -> int:
         return run_demo_session(args, cache=getattr(args, "cache", None))
     if args.output and not args.headless:
         raise ConfigError("--output needs --headless", "add --headless, or drop --output")
+    if args.board != "playback" and getattr(args, "master_board", None):
+        raise ConfigError("--master-board is only for --board playback",
+                          "drop --master-board, or add --board playback --file FILE")
+    if not args.headless:
+        from realtime.dashboard import check_display
+
+        check_display()  # fail before waiting for a stream, not after
     if not args.stream and not args.board:
         raise StreamError("a model was given but no source",
                           "add --stream NAME (LSL) or --board cyton|synthetic|...")

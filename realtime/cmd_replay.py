@@ -20,6 +20,10 @@ from realtime.replay import ReplayPlayer
 
 log = logging.getLogger(__name__)
 
+#: with --wait, how long to wait for the marker subscriber once the data has one
+MARKER_GRACE_S = 3.0
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``replay`` options to ``parser``."""
     parser.add_argument("path", type=Path,
@@ -98,8 +102,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"replaying {args.path} as LSL stream {player.name!r} "
               f"({len(player.channels)} channels, {player.sfreq:g} Hz, x{player.speed:g}); "
               f"markers on {player.name + '-markers'!r}. Ctrl-C stops.", file=sys.stderr)
-        if args.wait > 0 and not player.wait_for_consumers(args.wait, markers=False):
-            log.warning("no program subscribed within %g s; sending anyway", args.wait)
+        if args.wait > 0:
+            if not player.wait_for_consumers(args.wait, markers=False):
+                log.warning("no program subscribed within %g s; sending anyway", args.wait)
+            elif not player.wait_for_marker_consumer(MARKER_GRACE_S):
+                # a consumer that reads only the data never subscribes to the markers
+                log.info("no marker subscriber within %g s; sending anyway", MARKER_GRACE_S)
         stats = player.run(args.duration)
         print(f"sent {stats.samples} samples ({stats.samples / player.sfreq:.1f} s of data), "
               f"{stats.markers} markers", file=sys.stderr)

@@ -23,7 +23,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from eeg_emotion.errors import CheckpointError, StreamError
+from eeg_emotion.errors import CheckpointError, ConfigError, StreamError
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +159,12 @@ def run_demo_session(args: argparse.Namespace, cache: Path | None = None) -> int
     """Build (or reuse) the demo data and model, replay, and run the engine on it."""
     from realtime.cmd_live import load_model, run_engine
 
+    if getattr(args, "output", None) and not args.headless:
+        raise ConfigError("--output needs --headless", "add --headless, or drop --output")
+    if not args.headless:
+        from realtime.dashboard import check_display
+
+        check_display()  # before minutes of model building, not after
     cache = Path(cache) if cache else cache_dir()
     data = ensure_demo_recording(cache)
     loaded = load_model(ensure_demo_model(cache, data))

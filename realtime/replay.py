@@ -298,6 +298,17 @@ class ReplayPlayer:
             return self._marker_outlet.wait_for_consumers(left)
         return True
 
+    def wait_for_marker_consumer(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for an inlet on the marker stream.
+
+        Returns
+        -------
+        bool
+            True if the marker stream has a subscriber.
+        """
+        self.open()
+        return bool(self._marker_outlet.wait_for_consumers(max(0.0, timeout)))
+
     def close(self, linger: float = 0.0) -> None:
         """Destroy both outlets (inlets see the streams end). Safe to call twice.
 

@@ -1,0 +1,61 @@
+"""``eeg-emotion live``/``demo`` refuse bad option combinations before any waiting."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from eeg_emotion.cli import build_parser, main
+from realtime import cmd_live
+
+
+def test_no_screen_fails_before_waiting_for_a_stream(monkeypatch, capsys, tmp_path):
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    model = tmp_path / "m.pt"
+    model.write_bytes(b"x")
+    t0 = time.monotonic()
+    rc = main(["live", "--stream", "nobody-publishes-this", "--model", str(model),
+               "--timeout", "30"])
+    assert rc == 2
+    assert time.monotonic() - t0 < 10, "waited for the stream before checking the screen"
+    err = capsys.readouterr().err
+    assert "No screen" in err and "--headless" in err
+
+
+def test_demo_without_screen_fails_before_building_the_model(monkeypatch, capsys, tmp_path):
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    rc = main(["demo", "--cache", str(tmp_path / "cache")])
+    assert rc == 2
+    assert "No screen" in capsys.readouterr().err
+    assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").iterdir())
+
+
+def test_master_board_reaches_the_brainflow_source(monkeypatch):
+    seen = {}
+
+    class FakeSource:
+        def __init__(self, board, **kwargs):
+            seen.update(board=board, **kwargs)
+
+    import realtime.brainflow_source as bfs
+
+    monkeypatch.setattr(bfs, "BrainFlowSource", FakeSource)
+    args = build_parser().parse_args(["live", "--board", "playback", "--file", "rec.csv",
+                                      "--master-board", "cyton", "--headless"])
+    cmd_live.build_source(args)
+    assert seen["board"] == "playback" and seen["master_board"] == "cyton"
+    assert seen["file"] == "rec.csv"
+
+
+@pytest.mark.parametrize("argv", [
+    ["live", "--board", "synthetic", "--master-board", "cyton", "--headless"],
+    ["demo", "--output", "x.jsonl"],
+])
+def test_option_combinations_are_refused(argv, capsys):
+    assert main(argv) == 2
+    assert "fix:" in capsys.readouterr().err
