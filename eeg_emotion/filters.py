@@ -187,7 +187,9 @@ class StreamingFilter:
     def __init__(self, design: FilterDesign, n_channels: int) -> None:
         self.design = design
         self.n_channels = int(n_channels)
-        self._zi_unit = signal.lfilter_zi(design.taps, [1.0])  # (ntaps-1,)
+        # steady state for a unit step: for an FIR filter zi[k] = sum(taps[k+1:]),
+        # the closed form of signal.lfilter_zi (which solves a dense system)
+        self._zi_unit = np.cumsum(design.taps[::-1])[::-1][1:].copy()  # (ntaps-1,)
         self._zi: np.ndarray | None = None
         self._sos_zi_unit = (signal.sosfilt_zi(design.notch_sos)
                              if design.notch_sos is not None else None)

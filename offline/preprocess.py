@@ -11,8 +11,7 @@ For every trial of a :class:`~offline.dataset.DatasetIndex`, in this order:
    on the whole trial from a fresh state, exactly as
    :func:`eeg_emotion.filters.filter_offline` runs it and as a live stream starting
    at the trial's first sample would go through it. One filter is built per
-   dataset and ``reset()`` before each trial (building one solves for its initial
-   state, which costs more than filtering a short trial).
+   dataset and ``reset()`` before each trial.
 4. **Discard**: the first ``discard_s`` seconds (the filter's start-up) go.
 5. **Windows**: :func:`eeg_emotion.windows.sliding_windows` with ``window_s`` /
    ``hop_s``: window k ends at sample ``window + k * hop``, where the live engine

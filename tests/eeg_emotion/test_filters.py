@@ -44,6 +44,14 @@ def test_steady_state_start_suppresses_dc_transient(rng):
     assert np.abs(y).max() < 100  # a cold start would ring at ~30000
 
 
+def test_initial_state_equals_scipy_steady_state(rng):
+    design = FilterSpec(1.0, 45.0).design(1000.0)
+    x = rng.standard_normal((3, 400)) + 5.0
+    expected, _ = signal.lfilter(design.taps, [1.0], x, axis=1,
+                                 zi=signal.lfilter_zi(design.taps, [1.0])[None, :] * x[:, :1])
+    np.testing.assert_allclose(StreamingFilter(design, 3).process(x), expected, atol=1e-9)
+
+
 def test_minimum_phase_has_lower_delay():
     lin = FilterSpec().design(128.0)
     mini = FilterSpec(phase="minimum").design(128.0)
