@@ -7,8 +7,8 @@ of a ``[sweep]``) into an output folder:
   config into the same folder is refused);
 * ``folds/<split>.json`` (+ ``folds/<split>[_<target>].pt``) as each split
   finishes: a rerun with the same ``--out`` skips finished splits;
-* ``model.pt`` (or ``model_<target>.pt`` when targets are trained one at a
-  time): a model trained on all data, what ``eeg-emotion live`` loads;
+* ``model.pt``: one model (a head per target) trained on all data, what
+  ``eeg-emotion live`` loads;
 * ``metrics.json``, ``folds.csv``, PNG plots and ``report.md`` (:mod:`offline.report`).
 
 Splits are over whole trials (:mod:`offline.splits`) and each is checked for
@@ -278,30 +278,32 @@ def save_model(path: Path, model: torch.nn.Module, cfg: TrainingConfig, data: Ru
 
 def train_final(cfg: TrainingConfig, data: RunData, opts: RunOptions, device: torch.device,
                 summary: dict) -> list[Path]:
-    """Train on all data (inner validation split for early stopping) and save model.pt."""
-    paths = []
+    """Train on all data (inner validation split for early stopping) and save model.pt.
+
+    The final model is always ONE network with a head per target, even when the
+    folds trained one model per target (the paper's set-up): the live app shows
+    all targets of one model. Its checkpoint says how the folds were trained.
+    """
+    path = opts.out / "model.pt"
+    if path.is_file():
+        log.info("%s exists, skipping the final model", path)
+        return [path]
     all_idx = np.arange(len(data.trial_id))
     fit_idx, val_idx = sp.inner_validation_split(
         all_idx, _val_groups(cfg, data, all_idx), cfg.train.val_fraction, cfg.train.seed,
         trial_id=data.trial_id)
-    for group in _target_groups(cfg, data):
-        suffix = _suffix(group, data)
-        path = opts.out / f"model{suffix}.pt"
-        if path.is_file():
-            log.info("%s exists, skipping the final model", path)
-            paths.append(path)
-            continue
-        model, info = _train_network(cfg, data, group, fit_idx, val_idx, device, opts.progress,
-                                     f"final{suffix}")
-        save_model(path, model, cfg, data, {
-            "split": "all data", "best_epoch": info["best_epoch"],
-            "train_seconds": info["train_seconds"],
-            "cv_summary": {t.name: {k: summary[t.name][k] for k in
-                                    ("accuracy", "balanced_accuracy", "macro_f1")}
-                           for t in group},
-            "cv_split_kind": SPLIT_KIND[cfg.protocol.name]})
-        paths.append(path)
-    return paths
+    targets = list(data.targets)
+    model, info = _train_network(cfg, data, targets, fit_idx, val_idx, device, opts.progress,
+                                 "final")
+    save_model(path, model, cfg, data, {
+        "split": "all data", "best_epoch": info["best_epoch"],
+        "train_seconds": info["train_seconds"],
+        "cv_summary": {t.name: {k: summary[t.name][k] for k in
+                                ("accuracy", "balanced_accuracy", "macro_f1")}
+                       for t in targets},
+        "cv_split_kind": SPLIT_KIND[cfg.protocol.name],
+        "cv_models": "joint" if len(_target_groups(cfg, data)) == 1 else "one per target"})
+    return [path]
 
 
 def _differences(old: Any, new: Any, prefix: str = "") -> list[str]:
@@ -390,7 +392,8 @@ def run_protocol(cfg: TrainingConfig, data_path: str | Path, opts: RunOptions,
         notes.append(f"few-shot calibration on {cfg.adapt.calibration_trials} labelled "
                      "test-session trial(s) per subject, removed from the test set")
     if not cfg.train.joint_targets and len(data.targets) > 1:
-        notes.append("one model per target (cross-entropy of that target only)")
+        notes.append("one model per target (cross-entropy of that target only); the final "
+                     "model.pt for live use is one joint model with a head per target")
     elif len(data.targets) > 1:
         notes.append("one joint model, cross-entropy summed over targets")
     if data.synthetic:
