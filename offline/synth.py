@@ -372,7 +372,7 @@ def _atomic_pickle(path: Path, obj: dict) -> None:
 
 
 def write_demo_recording(out: str | Path, trials: int = 8, seconds: float = 30.0,
-                         seed: int = 7) -> Path:
+                         seed: int = 7, train_trials: int = 0) -> Path:
     """Write one small synthetic DEAP-format subject file for the demo and replay.
 
     Parameters
@@ -385,18 +385,33 @@ def write_demo_recording(out: str | Path, trials: int = 8, seconds: float = 30.0
         Trial length after the 3-s baseline.
     seed : int
         Random seed.
+    train_trials : int
+        If > 0, also write that many OTHER trials of the same synthetic subject to
+        ``train/s01.dat`` beside the file, to train a demo model on trials it will
+        not see live (a subject-dependent set-up, as after a calibration session).
 
     Returns
     -------
     pathlib.Path
-        The ``.dat`` file.
+        The ``.dat`` file to replay.
     """
     _check_sizes(trials=trials, seconds=seconds)
+    if train_trials < 0:
+        raise ConfigError(f"synth: train_trials={train_trials} must be 0 or more",
+                          "pass train_trials=0 for no training file")
     out = Path(out)
     path = out if out.suffix == ".dat" else out / "s01.dat"
     path.parent.mkdir(parents=True, exist_ok=True)
-    data, labels = synth_deap_subject(np.random.default_rng(seed), trials, seconds)
-    _atomic_pickle(path, {"labels": labels, "data": data})
+    data, labels = synth_deap_subject(np.random.default_rng(seed), trials + train_trials,
+                                      seconds)
+    if train_trials:
+        train_dir = path.parent / "train"
+        train_dir.mkdir(exist_ok=True)
+        _atomic_pickle(train_dir / "s01.dat", {"labels": labels[trials:],
+                                               "data": data[trials:]})
+        _write_marker(train_dir, "deap", subjects=1, trials=train_trials, seconds=seconds,
+                      seed=seed, demo_training_for=str(path))
+    _atomic_pickle(path, {"labels": labels[:trials], "data": data[:trials]})
     _write_marker(path.parent, "deap", subjects=1, trials=trials, seconds=seconds, seed=seed,
                   demo=path.name)
     return path

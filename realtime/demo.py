@@ -1,12 +1,13 @@
 """The built-in demo: a synthetic DEAP recording replayed live and a small model.
 
 On first use it writes a small synthetic DEAP subject
-(:func:`offline.synth.write_demo_recording`) and trains a small ScalingNet on it
-in seconds (``train_quick_model`` from the offline layer) into a cache folder;
-later runs reuse both. The recording is replayed by ``eeg-emotion replay --loop``
-in a background process under a unique stream name (killed on exit), and the
-engine runs on it like on any LSL stream. The model knows only synthetic data,
-which the output says.
+(:func:`offline.synth.write_demo_recording`): 8 trials to replay and 40 other
+trials of the same subject, on which a small ScalingNet trains in seconds
+(``train_quick_model`` from the offline layer), into a cache folder; later runs
+reuse both. The model never sees the replayed trials. The recording is replayed
+by ``eeg-emotion replay --loop`` in a background process under a unique stream
+name (killed on exit), and the engine runs on it like on any LSL stream. The
+model knows only synthetic data, which the output says.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from eeg_emotion.errors import CheckpointError, ConfigError, StreamError
 
 log = logging.getLogger(__name__)
 
-DEMO_VERSION = 1
+DEMO_VERSION = 2
+#: trials of the demo subject the model trains on (never replayed)
+DEMO_TRAIN_TRIALS = 40
 #: Modules that may hold ``train_quick_model`` (the offline layer's fast trainer).
 _QUICK_TRAINERS = ("offline.quick_model",)
 
@@ -42,13 +45,17 @@ def cache_dir() -> Path:
 
 
 def ensure_demo_recording(cache: Path) -> Path:
-    """Write the synthetic demo recording once; return its path (a DEAP ``.dat``)."""
+    """Write the synthetic demo data once; return the file to replay (a DEAP ``.dat``).
+
+    Beside it, ``train/s01.dat`` holds other trials of the same synthetic subject,
+    which the demo model trains on (:func:`ensure_demo_model`).
+    """
     path = Path(cache) / "demo" / f"data-v{DEMO_VERSION}" / "s01.dat"
-    if not path.is_file():
+    if not (path.is_file() and (path.parent / "train" / "s01.dat").is_file()):
         from offline.synth import write_demo_recording
 
         log.info("writing the synthetic demo recording to %s", path)
-        write_demo_recording(path)
+        write_demo_recording(path, train_trials=DEMO_TRAIN_TRIALS)
     return path
 
 
@@ -67,7 +74,11 @@ def _quick_trainer():
 
 
 def ensure_demo_model(cache: Path, data: Path) -> Path:
-    """Train the small demo model once (seconds) on ``data``'s folder; return its path."""
+    """Train the small demo model once (seconds); return its path.
+
+    It trains on ``train/`` beside the replayed file ``data`` (other trials of the
+    same subject), or on ``data``'s own folder when there is none.
+    """
     path = Path(cache) / "demo" / f"demo-model-v{DEMO_VERSION}.pt"
     if path.is_file():
         return path
@@ -75,7 +86,8 @@ def ensure_demo_model(cache: Path, data: Path) -> Path:
     log.warning("training the demo model on synthetic data (first run only, a few seconds)")
     tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.pt")
     try:
-        result = train(Path(data).parent, tmp)
+        train_dir = Path(data).parent / "train"
+        result = train(train_dir if train_dir.is_dir() else Path(data).parent, tmp)
         os.replace(Path(result) if result else tmp, path)
     finally:
         if tmp.exists():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from eeg_emotion.cli import build_parser
@@ -51,7 +52,16 @@ def test_demo_builds_once_replays_and_says_synthetic(tmp_path, monkeypatch):
     assert lines[-1]["type"] == "summary" and lines[-1]["last_error"] is None
     cached = sorted(p.name for p in (tmp_path / "cache" / "demo").rglob("*"))
     assert "s01.dat" in cached and any(n.endswith(".pt") for n in cached)
-    assert calls == [tmp_path / "cache" / "demo" / "data-v1"]
+    # the model trains on other trials of the demo subject, never on the replayed ones
+    data_dir = tmp_path / "cache" / "demo" / f"data-v{demo.DEMO_VERSION}"
+    assert calls == [data_dir / "train"]
+    from offline.deap import read_deap_arrays
+
+    replayed, _ = read_deap_arrays(data_dir / "s01.dat")
+    trained, _ = read_deap_arrays(data_dir / "train" / "s01.dat")
+    assert replayed.shape[0] == 8 and trained.shape[0] == demo.DEMO_TRAIN_TRIALS
+    assert not any(np.array_equal(a, b) for a in replayed[:, 0, :64]
+                   for b in trained[:, 0, :64])
     # second run reuses data and model: no training
     assert demo.ensure_demo_model(tmp_path / "cache",
                                   demo.ensure_demo_recording(tmp_path / "cache")).is_file()
