@@ -176,7 +176,15 @@ def run_demo_session(args: argparse.Namespace, cache: Path | None = None) -> int
     if not args.headless:
         from realtime.dashboard import check_display
 
-        check_display()  # before minutes of model building, not after
+        try:
+            check_display()  # before model building, not after
+        except ConfigError:
+            if args.screenshot:
+                raise
+            # the embedded default must run anywhere: without a screen, headless
+            log.warning("no screen for the dashboard: running headless (JSON lines on "
+                        "stdout); set DISPLAY, or pass --headless to silence this")
+            args.headless = True
     cache = Path(cache) if cache else cache_dir()
     data = ensure_demo_recording(cache)
     loaded = load_model(ensure_demo_model(cache, data))

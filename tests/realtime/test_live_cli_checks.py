@@ -25,14 +25,32 @@ def test_no_screen_fails_before_waiting_for_a_stream(monkeypatch, capsys, tmp_pa
     assert "No screen" in err and "--headless" in err
 
 
-def test_demo_without_screen_fails_before_building_the_model(monkeypatch, capsys, tmp_path):
+def test_demo_without_screen_screenshot_fails_before_building_the_model(monkeypatch, capsys,
+                                                                        tmp_path):
     monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    rc = main(["demo", "--cache", str(tmp_path / "cache")])
+    rc = main(["demo", "--cache", str(tmp_path / "cache"), "--screenshot",
+               str(tmp_path / "x.png"), "--duration", "1"])
     assert rc == 2
     assert "No screen" in capsys.readouterr().err
     assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").iterdir())
+
+
+def test_demo_without_screen_runs_headless(monkeypatch, tmp_path):
+    from realtime import demo
+
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    def fake_recording(cache):
+        raise SystemExit("stop here")  # the session would start next
+
+    monkeypatch.setattr(demo, "ensure_demo_recording", fake_recording)
+    args = build_parser(["demo"]).parse_args(["demo", "--cache", str(tmp_path)])
+    with pytest.raises(SystemExit, match="stop here"):
+        demo.run_demo_session(args, cache=tmp_path)
+    assert args.headless is True
 
 
 def test_master_board_reaches_the_brainflow_source(monkeypatch):
