@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,8 +47,10 @@ def check_lsl() -> Check:
 def check_brainflow() -> Check:
     """brainflow version and that its native library loads."""
     try:
-        from brainflow.board_shim import BoardIds, BoardShim
-        desc = BoardShim.get_board_descr(BoardIds.SYNTHETIC_BOARD)
+        with warnings.catch_warnings():  # brainflow's own pkg_resources deprecation
+            warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
+            from brainflow.board_shim import BoardIds, BoardShim
+            desc = BoardShim.get_board_descr(BoardIds.SYNTHETIC_BOARD)
         from importlib.metadata import version
         return True, f"brainflow {version('brainflow')} (synthetic board: "\
                      f"{len(desc['eeg_channels'])} EEG ch @ {desc['sampling_rate']} Hz)", ""
