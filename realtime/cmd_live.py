@@ -26,6 +26,8 @@ from realtime.source import Source
 log = logging.getLogger(__name__)
 
 BOARDS = ("cyton", "cyton-daisy", "ganglion", "synthetic", "playback")
+#: default seconds between live estimates (a model trained with a shorter hop keeps it)
+LIVE_HOP_S = 0.5
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -33,7 +35,8 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
                         help="where the model runs (default: GPU if present)")
     parser.add_argument("--hop", type=float, default=None, metavar="S",
-                        help="seconds between estimates (default: the model's)")
+                        help=f"seconds between estimates (default {LIVE_HOP_S:g}, or the "
+                             "model's training hop if shorter)")
     parser.add_argument("--window", type=float, default=None, metavar="S",
                         help="window length in seconds (default: the model's)")
     parser.add_argument("--smoothing", type=float, default=0.0, metavar="A",
@@ -176,9 +179,18 @@ def run_engine(args: argparse.Namespace, source: Source, loaded: Any,
     """
     from realtime.engine import Engine
 
-    engine = Engine(source, loaded, hop_s=args.hop, window_s=args.window, device=args.device,
-                    smoothing=args.smoothing, notch=args.notch, markers=markers,
-                    record=str(args.record) if args.record else None)
+    try:
+        hop = args.hop
+        if hop is None:  # the training hop (e.g. 4 s, or a whole trial) is too slow to watch
+            from realtime.inference import contract_of
+
+            hop = min(contract_of(loaded).hop_s, LIVE_HOP_S)
+        engine = Engine(source, loaded, hop_s=hop, window_s=args.window, device=args.device,
+                        smoothing=args.smoothing, notch=args.notch, markers=markers,
+                        record=str(args.record) if args.record else None)
+    except BaseException:
+        source.close()  # the engine never took it over
+        raise
     stop = threading.Event()
     outlet = out_file = None
     try:

@@ -16,7 +16,8 @@ drift.
 
 Markers are JSON strings stamped with the time of the sample they mark:
 ``trial_start`` (first sample of a trial), ``baseline_end`` (first sample after
-the pre-trial baseline, DEAP's first 3 s) and ``trial_end`` (last sample), e.g.
+the pre-trial baseline, DEAP's first 3 s), ``in_trial`` (every 5 s of a labelled
+trial, for programs that subscribe mid-trial) and ``trial_end`` (last sample), e.g.
 ``{"event": "trial_start", "trial": 3, "labels": {"valence": 7.1}, "dataset": "deap"}``.
 Trial numbers are 0-based positions in the file, as ``load_trial_file`` lists them.
 """
@@ -163,6 +164,10 @@ class ReplayPlayer:
         LSL source id; default derived from ``name`` and ``source_file``.
     channel_types : sequence of str | None
         LSL channel type of each row (``EEG``, ``MISC``, ...); default all ``EEG``.
+    label_every_s : float
+        Inside a trial, repeat its labels in an ``in_trial`` marker every this many
+        seconds of recording, so a program that subscribes mid-trial learns the
+        ground truth soon (LSL does not resend earlier markers). 0 sends none.
 
     Raises
     ------
@@ -178,7 +183,8 @@ class ReplayPlayer:
                  chunk_size: int | None = None, speed: float = 1.0, loop: bool = False,
                  baseline_s: float = 0.0, units: str = "microvolts", dataset: str = "",
                  source_file: str = "", source_id: str | None = None,
-                 channel_types: Sequence[str] | None = None) -> None:
+                 channel_types: Sequence[str] | None = None,
+                 label_every_s: float = 5.0) -> None:
         if not np.isfinite(sfreq) or sfreq <= 0:
             raise ConfigError(f"sampling rate {sfreq!r} Hz is not positive",
                               "give the data's sampling rate in Hz, e.g. 128")
@@ -213,6 +219,10 @@ class ReplayPlayer:
         self.loop = bool(loop)
         self.chunk_size = int(chunk_size) if chunk_size else max(1, round(self.sfreq / 32))
         self.baseline_samples = max(0, round(baseline_s * self.sfreq))
+        if not np.isfinite(label_every_s) or label_every_s < 0:
+            raise ConfigError(f"label interval {label_every_s!r} s must be >= 0",
+                              "use e.g. 5 (seconds), or 0 for no in-trial label markers")
+        self.label_every = round(label_every_s * self.sfreq)
         self.units = units
         self.dataset = dataset
         self.source_file = source_file
@@ -338,6 +348,8 @@ class ReplayPlayer:
         bounds = set(range(0, n, self.chunk_size))
         if 0 < self.baseline_samples < n:
             bounds.add(self.baseline_samples)
+        if self.label_every > 0:
+            bounds.update(range(self.label_every, n, self.label_every))
         bounds.add(n)
         return np.array(sorted(bounds), dtype=np.int64)
 
@@ -405,6 +417,10 @@ class ReplayPlayer:
                         markers += 1
                     if a == self.baseline_samples and a > 0:
                         self._marker("baseline_end", ti, t0 + first / rate)
+                        markers += 1
+                    elif a > 0 and self.label_every > 0 and a % self.label_every == 0 \
+                            and self.labels[ti]:
+                        self._marker("in_trial", ti, t0 + first / rate)
                         markers += 1
                     block = trial[:, a:b].T
                     if explicit_each:

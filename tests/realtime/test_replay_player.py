@@ -263,3 +263,30 @@ def test_falling_behind_catches_up_without_drift(caplog: pytest.LogCaptureFixtur
     # Caught up: the overdue chunks went out at once, so the last sample did not
     # inherit the 1-s stall (sleeping chunk by chunk would deliver it >= 1 s late).
     assert arrival[-1] - stamps[-1] < 0.5
+
+
+def test_in_trial_markers_repeat_the_labels_for_late_subscribers() -> None:
+    trials = _ramp_trials(2, [100, 30])
+    labels = [{"valence": 7.0}, {"valence": 2.0}]
+    player = ReplayPlayer(trials, SFREQ, ["Cz", "Pz"], _name(), labels=labels,
+                          chunk_size=16, speed=4.0, label_every_s=0.2)  # every 40 samples
+    inlet, minlet = _connect(player)
+    try:
+        player.start()
+        data, stamps, _ = _pull_all(inlet, 130)
+        markers = _pull_markers(minlet, 6)
+        assert player.join(5.0)
+    finally:
+        _close(inlet, minlet)
+        player.stop()
+    assert len(data) == 130  # the extra marker boundaries drop or repeat nothing
+    got = [(m["event"], m["trial"], m["labels"]) for m, _ in markers]
+    assert got == [("trial_start", 0, labels[0]), ("in_trial", 0, labels[0]),
+                   ("in_trial", 0, labels[0]), ("trial_end", 0, labels[0]),
+                   ("trial_start", 1, labels[1]), ("trial_end", 1, labels[1])]
+    assert abs(markers[1][1] - stamps[40]) < 1e-6 and abs(markers[2][1] - stamps[80]) < 1e-6
+
+
+def test_label_interval_must_not_be_negative() -> None:
+    with pytest.raises(ConfigError, match="label interval"):
+        ReplayPlayer(_ramp_trials(1, [10]), SFREQ, ["Cz"], _name(), label_every_s=-1.0)
