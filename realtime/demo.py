@@ -16,6 +16,7 @@ import argparse
 import importlib
 import logging
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -95,6 +96,17 @@ def ensure_demo_model(cache: Path, data: Path) -> Path:
     return path
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux for SIGTERM when the parent dies."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except OSError:
+        pass  # no glibc: the replay then outlives a killed demo until it is stopped
+
+
 class ReplayProcess:
     """``eeg-emotion replay FILE --loop --name NAME`` in a background process.
 
@@ -117,8 +129,13 @@ class ReplayProcess:
         self._err = tempfile.TemporaryFile(mode="w+")
         cmd = [sys.executable, "-m", "eeg_emotion.cli", "replay", str(self.path), "--loop",
                "--name", self.name]
+        # Its own session: Ctrl-C or a SIGTERM to the terminal's process group reaches
+        # only the demo, which then stops the replay itself (no "stream lost" on the
+        # way out). On Linux the replay also dies with the demo, even after kill -9.
+        linux = sys.platform.startswith("linux")
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self._err,
-                                     stdin=subprocess.DEVNULL)
+                                     stdin=subprocess.DEVNULL, start_new_session=linux,
+                                     preexec_fn=_die_with_parent if linux else None)
         log.info("replaying %s as LSL stream %r (pid %d)", self.path, self.name, self.proc.pid)
         return self
 

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -78,3 +83,42 @@ def test_replay_process_failure_is_reported(tmp_path):
     with demo.ReplayProcess(tmp_path / "missing.dat") as replay, \
             pytest.raises(Exception, match="demo replay exited"):
         demo.open_replayed(replay, timeout=20)
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for a reaper counts as ended)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux")
+def test_replay_dies_with_a_killed_demo(tmp_path):
+    """kill -9 of the demo must not leave its looping replay running forever."""
+    from offline.synth import write_demo_recording
+
+    path = write_demo_recording(tmp_path, trials=1, seconds=2.0)
+    code = ("import sys, time\n"
+            "from realtime.demo import ReplayProcess\n"
+            f"r = ReplayProcess({str(path)!r}).start()\n"
+            "print(r.proc.pid, flush=True)\n"
+            "time.sleep(60)\n")
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        child = int(parent.stdout.readline())
+        assert _alive(child)
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if not _alive(child):
+                break
+            time.sleep(0.1)
+        else:
+            os.kill(child, signal.SIGKILL)
+            pytest.fail("the replay outlived the killed demo")
+    finally:
+        if parent.poll() is None:
+            parent.kill()
