@@ -64,7 +64,7 @@ def test_final_model_records_what_live_needs(demo_run, deap_dir):
     meta = loaded.meta
     assert meta.model == "scalingnet" and meta.synthetic is True
     assert len(meta.channels) == 32 and meta.sfreq == 128.0
-    assert meta.window_s == 4.0 and meta.hop_s == 4.0
+    assert meta.window_s == 4.0 and meta.hop_s == 2.0
     assert meta.filter["l_freq"] == 4.0 and meta.preprocessing["baseline"] == "subtract_mean"
     assert [t["name"] for t in meta.targets] == ["valence", "arousal"]
     assert meta.training["cv_split_kind"] == "cross-subject"
@@ -97,7 +97,7 @@ def test_evaluate_command(demo_run, deap_dir, capsys):
     assert rc == 0
     metrics = json.loads((ev / "metrics.json").read_text())
     assert metrics["trained_on_this_data"] is True
-    assert metrics["data"]["n_windows"] == 24
+    assert metrics["data"]["n_windows"] == 36  # 12 trials x 3 windows of 4 s, hop 2 s
     assert set(metrics["summary"]) == {"valence", "arousal"}
     assert "not an honest test" in capsys.readouterr().out
     assert (ev / "report.md").is_file() and (ev / "confusion.png").is_file()
