@@ -276,6 +276,10 @@ def _read(path: Path) -> tuple[CheckpointMeta, dict[str, torch.Tensor]]:
             warnings.simplefilter("ignore", UserWarning)
             blob = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
+        if "unsupported global" not in str(exc).lower():  # not objects: damaged / other
+            raise CheckpointError(f"{path} is not a readable checkpoint (corrupt or another "
+                                  "format)",
+                                  "train the model again or copy the file again") from exc
         raise CheckpointError(
             f"{path} is not an eeg-emotion checkpoint: it holds objects other than plain "
             "data, which are refused for safety",

@@ -253,24 +253,22 @@ def run(args: argparse.Namespace) -> int:
     if not args.stream and not args.board:
         raise StreamError("a model was given but no source",
                           "add --stream NAME (LSL) or --board cyton|synthetic|...")
-    if args.model is not None and not Path(args.model).expanduser().is_file():
-        load_model(args.model)  # raises the missing-file error before waiting for a stream
+    # a missing or damaged model is reported before waiting for a stream
+    loaded = load_model(args.model) if args.model is not None else None
     source = build_source(args)
     if args.stream:
         source.open(timeout=args.timeout)
     else:
         source.open()
-    try:
-        if args.model is not None:
-            loaded = load_model(args.model)
-        else:
+    if loaded is None:
+        try:
             from realtime.demo import cache_dir
 
             models_dir = args.models_dir or cache_dir() / "models"
             loaded = load_model(find_model_for(source.info.channels, models_dir))
-    except BaseException:
-        source.close()
-        raise
+        except BaseException:
+            source.close()
+            raise
     return run_engine(args, source, loaded, markers="auto" if args.stream else None)
 
 

@@ -113,7 +113,7 @@ def test_corrupt_file(saved, tmp_path):
         load_checkpoint(broken)
     text = tmp_path / "notes.pt"
     text.write_text("hello")
-    with pytest.raises(CheckpointError, match=r"notes\.pt"):
+    with pytest.raises(CheckpointError, match=r"notes\.pt is not a readable checkpoint"):
         load_checkpoint(text)
 
 

@@ -92,13 +92,20 @@ def test_outlet_publishes_labelled_probabilities(loaded_factory):
     outlet.close()
 
 
-def test_cli_errors_are_clean(tmp_path, capsys, stream_name, publishers):
+def test_cli_errors_are_clean(tmp_path, capsys, stream_name, publishers, loaded_factory,
+                              monkeypatch):
     missing = tmp_path / "nope.pt"
     assert main(["live", "--stream", "x", "--model", str(missing), "--headless"]) == 2
     err = capsys.readouterr().err
     assert "nope.pt does not exist" in err and "fix:" in err and "Traceback" not in err
     model = tmp_path / "m.pt"
     model.write_bytes(b"x")
+    t0 = time.monotonic()  # a damaged model is reported before waiting for the stream
+    assert main(["live", "--stream", "x", "--model", str(model), "--headless",
+                 "--timeout", "30"]) == 2
+    assert time.monotonic() - t0 < 10
+    assert "not a readable checkpoint" in capsys.readouterr().err
+    monkeypatch.setattr(cmd_live, "load_model", lambda path: loaded_factory())
     assert main(["live", "--stream", stream_name, "--model", str(model), "--headless",
                  "--timeout", "0.3"]) == 2
     assert "no LSL stream" in capsys.readouterr().err
