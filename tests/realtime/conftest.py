@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -81,6 +82,22 @@ def make_loaded(channels: tuple[str, ...] = ("Fp1", "Fp2", "C3", "C4"), sfreq: f
 def loaded_factory() -> Callable[..., SimpleNamespace]:
     """Build a tiny LoadedModel: ``loaded_factory(channels=..., sfreq=..., delay_s=...)``."""
     return make_loaded
+
+
+def _wait_until(cond: Callable[[], bool], timeout: float = 10.0) -> bool:
+    """Poll ``cond`` every 20 ms until it holds or ``timeout`` seconds pass."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(0.02)
+    return bool(cond())
+
+
+@pytest.fixture
+def wait_until() -> Callable[..., bool]:
+    """``wait_until(cond, timeout=10.0)``: poll until ``cond()`` holds; True if it did."""
+    return _wait_until
 
 
 @pytest.fixture

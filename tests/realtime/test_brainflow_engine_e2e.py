@@ -14,16 +14,8 @@ from realtime.engine import Engine
 from realtime.recording import read_recording
 
 
-def _wait(cond, timeout: float) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return cond()
-
-
-def test_synthetic_board_drives_the_engine_and_records(tmp_path: Path, loaded_factory) -> None:
+def test_synthetic_board_drives_the_engine_and_records(wait_until, tmp_path: Path,
+                                                       loaded_factory) -> None:
     # The board gives 16 channels at 250 Hz; the model wants 4 of them at 128 Hz.
     loaded = loaded_factory(channels=("C3", "Cz", "C4", "Pz"), sfreq=128.0, window_s=1.0,
                             hop_s=0.25)
@@ -31,7 +23,7 @@ def test_synthetic_board_drives_the_engine_and_records(tmp_path: Path, loaded_fa
     rec_path = tmp_path / "board.rec"
     with engine:
         engine.start_recording(str(rec_path))
-        assert _wait(lambda: len(engine.estimates_since(0)) >= 3, 20), engine.status()
+        assert wait_until(lambda: len(engine.estimates_since(0)) >= 3, 20), engine.status()
         status = engine.status()
         engine.stop_recording()
     ests = engine.estimates_since(0)
@@ -60,7 +52,7 @@ def test_synthetic_board_drives_the_engine_and_records(tmp_path: Path, loaded_fa
     np.testing.assert_allclose(raw.get_data(), rec.data * 1e-6, rtol=1e-6, atol=1e-12)
 
 
-def test_synthetic_board_with_a_real_untrained_checkpoint(tmp_path: Path) -> None:
+def test_synthetic_board_with_a_real_untrained_checkpoint(wait_until, tmp_path: Path) -> None:
     """The full live path: models.build_model -> checkpoint file -> Engine on the board."""
     import torch
 
@@ -81,7 +73,7 @@ def test_synthetic_board_with_a_real_untrained_checkpoint(tmp_path: Path) -> Non
     engine = Engine(BrainFlowSource("synthetic"), load_checkpoint(path, "cpu"), device="cpu",
                     markers=None)
     with engine:
-        assert _wait(lambda: len(engine.estimates_since(0)) >= 2, 30), engine.status()
+        assert wait_until(lambda: len(engine.estimates_since(0)) >= 2, 30), engine.status()
         status = engine.status()
     est = engine.estimates_since(0)[-1]
     assert status.model_name and status.model_rate == 128.0

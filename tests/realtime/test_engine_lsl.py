@@ -14,22 +14,13 @@ from realtime.lsl_source import LSLSource
 from realtime.resampler import StreamResampler
 
 
-def _wait(cond, timeout: float) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return cond()
-
-
 def _collect(engine: Engine) -> list:
     chunks: list = []
     engine.add_raw_listener(chunks.append)
     return chunks
 
 
-def test_every_sample_accounted_for_and_ring_matches_offline(publishers, stream_name,
+def test_every_sample_accounted_for_and_ring_matches_offline(wait_until, publishers, stream_name,
                                                              loaded_factory):
     """Replay subprocess -> engine: no drop, no duplicate, in order; filter == offline."""
     n = 128 * 3
@@ -40,8 +31,8 @@ def test_every_sample_accounted_for_and_ring_matches_offline(publishers, stream_
     engine = Engine(LSLSource(stream_name), loaded, device="cpu", markers=None)
     chunks = _collect(engine)
     with engine:
-        assert _wait(lambda: engine.raw_samples >= n, 15), engine.raw_samples
-        assert _wait(lambda: engine.windows_done + engine.windows_skipped
+        assert wait_until(lambda: engine.raw_samples >= n, 15), engine.raw_samples
+        assert wait_until(lambda: engine.windows_done + engine.windows_skipped
                      >= (n - 128) // 32 + 1, 5)
         status = engine.status()
         ring = engine.ring.read_last(engine.ring.capacity)
@@ -71,7 +62,7 @@ def test_every_sample_accounted_for_and_ring_matches_offline(publishers, stream_
     assert all(e.latency_ms >= 0 for e in ests)
 
 
-def test_resampled_stream_matches_offline(publishers, stream_name, loaded_factory):
+def test_resampled_stream_matches_offline(wait_until, publishers, stream_name, loaded_factory):
     n = 250 * 2
     publishers.start(stream_name, channels=4, labels="Fp1,Fp2,C3,C4", sfreq=250, seconds=2.0,
                      chunk=13, linger=3.0)
@@ -79,7 +70,7 @@ def test_resampled_stream_matches_offline(publishers, stream_name, loaded_factor
     engine = Engine(LSLSource(stream_name), loaded, device="cpu", markers=None, hop_s=0.5)
     chunks = _collect(engine)
     with engine:
-        assert _wait(lambda: engine.raw_samples >= n, 15)
+        assert wait_until(lambda: engine.raw_samples >= n, 15)
         ring = engine.ring.read_last(engine.ring.capacity)
     raw = np.concatenate([c.data for c in chunks], axis=1).astype(np.float64)
     np.testing.assert_array_equal(raw[0], np.arange(n))
@@ -89,13 +80,13 @@ def test_resampled_stream_matches_offline(publishers, stream_name, loaded_factor
     np.testing.assert_allclose(ring.data, want, rtol=1e-5, atol=1e-3)
 
 
-def test_nan_inf_samples_are_counted_and_held(publishers, stream_name, loaded_factory):
+def test_nan_inf_samples_are_counted_and_held(wait_until, publishers, stream_name, loaded_factory):
     publishers.start(stream_name, channels=4, labels="Fp1,Fp2,C3,C4", seconds=2.0,
                      nan_at="40,41,42,200", linger=3.0)
     engine = Engine(LSLSource(stream_name), loaded_factory(), device="cpu", markers=None)
     with engine:
-        assert _wait(lambda: engine.raw_samples >= 256, 15)
-        assert _wait(lambda: engine.windows_done >= 2, 5)
+        assert wait_until(lambda: engine.raw_samples >= 256, 15)
+        assert wait_until(lambda: engine.windows_done >= 2, 5)
         status = engine.status()
         ring = engine.ring.read_last(256)
     assert status.source.bad_samples == 4
@@ -105,26 +96,26 @@ def test_nan_inf_samples_are_counted_and_held(publishers, stream_name, loaded_fa
                for p in e.probabilities.values())
 
 
-def test_missing_channels_error_and_mask(publishers, stream_name, loaded_factory):
+def test_missing_channels_error_and_mask(wait_until, publishers, stream_name, loaded_factory):
     publishers.start(stream_name, channels=3, labels="Fp1,Fp2,C3", seconds=4.0, linger=1.0)
     with pytest.raises(MontageError, match="C4"):
         Engine(LSLSource(stream_name), loaded_factory(), device="cpu", markers=None).start()
     loaded = loaded_factory(supports_missing=True)
     engine = Engine(LSLSource(stream_name), loaded, device="cpu", markers=None)
     with engine:
-        assert _wait(lambda: engine.windows_done >= 1, 10)
+        assert wait_until(lambda: engine.windows_done >= 1, 10)
     mask = loaded.model.masks[-1]
     assert mask is not None and mask.tolist() == [[True, True, True, False]]
 
 
-def test_slow_inference_skips_stale_windows(publishers, stream_name, loaded_factory):
+def test_slow_inference_skips_stale_windows(wait_until, publishers, stream_name, loaded_factory):
     """A model slower than the hop: windows are skipped, latency does not grow."""
     publishers.start(stream_name, channels=4, labels="Fp1,Fp2,C3,C4", seconds=2.5,
                      linger=1.0)
     loaded = loaded_factory(hop_s=0.0625, delay_s=0.3)  # hop 8 samples, model 0.3 s
     engine = Engine(LSLSource(stream_name), loaded, device="cpu", markers=None)
     with engine:
-        assert _wait(lambda: engine.raw_samples >= 320, 15)
+        assert wait_until(lambda: engine.raw_samples >= 320, 15)
         time.sleep(0.4)
         status = engine.status()
     ests = engine.estimates_since(0)
@@ -141,14 +132,14 @@ def test_stream_not_found_is_a_clean_error(stream_name):
     assert "replay" in info.value.fix
 
 
-def test_ground_truth_from_replay_markers(publishers, stream_name, loaded_factory):
+def test_ground_truth_from_replay_markers(wait_until, publishers, stream_name, loaded_factory):
     trials = '[{"valence": 7.0, "arousal": 2.0}, {"valence": 3.0, "arousal": 8.0}]'
     publishers.start(stream_name, mode="replay", channels=4, labels="Fp1,Fp2,C3,C4",
                      seconds=3.0, trial_labels=trials, wait_markers=True, linger=2.0)
     engine = Engine(LSLSource(stream_name), loaded_factory(hop_s=0.25), device="cpu")
     with engine:
-        assert _wait(lambda: engine.raw_samples >= 384, 15)
-        assert _wait(lambda: engine.windows_done >= 9, 5)
+        assert wait_until(lambda: engine.raw_samples >= 384, 15)
+        assert wait_until(lambda: engine.windows_done >= 9, 5)
     status = engine.status()  # after stop: counts the same estimates as `ests`
     ests = engine.estimates_since(0)
     truths = [e.ground_truth for e in ests]

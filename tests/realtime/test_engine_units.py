@@ -64,12 +64,6 @@ def _chunks(n_ch: int, n: int, size: int, rate: float = 128.0, t0: float = 100.0
     return [Chunk(data[:, i:i + size], t[i:i + size]) for i in range(0, n, size)]
 
 
-def _wait(cond, timeout: float = 10.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end and not cond():
-        time.sleep(0.02)
-    return cond()
-
 
 def test_repair_holds_last_good_value_vectorised():
     last = np.array([5.0, 7.0])
@@ -83,11 +77,11 @@ def test_repair_holds_last_good_value_vectorised():
     assert bad2 == 0 and y2 is clean and last.tolist() == [1.0, 1.0]
 
 
-def test_smoothing_is_exponential(loaded_factory):
+def test_smoothing_is_exponential(wait_until, loaded_factory):
     src = ListSource(_chunks(4, 128 * 4, 16), pace=0.02)
     engine = Engine(src, loaded_factory(hop_s=0.5), device="cpu", markers=None, smoothing=0.6)
     with engine:
-        assert _wait(lambda: engine.windows_done + engine.windows_skipped >= 7)
+        assert wait_until(lambda: engine.windows_done + engine.windows_skipped >= 7)
     ests = engine.estimates_since(0)
     assert len(ests) >= 3
     assert ests[0].smoothed == ests[0].probabilities
@@ -98,21 +92,21 @@ def test_smoothing_is_exponential(loaded_factory):
     assert src.closed
 
 
-def test_lost_source_reconnects_and_layout_change_fails_cleanly(loaded_factory):
+def test_lost_source_reconnects_and_layout_change_fails_cleanly(wait_until, loaded_factory):
     src = ListSource(_chunks(4, 128 * 3, 16), lose_after=5)
     engine = Engine(src, loaded_factory(), device="cpu", markers=None)
     with engine:
-        assert _wait(lambda: engine.raw_samples == 128 * 3)
+        assert wait_until(lambda: engine.raw_samples == 128 * 3)
         assert src.reopens == 1 and engine.connected and engine.failure is None
     bad = ListSource(_chunks(4, 128 * 3, 16), lose_after=2, reopen_ok=False)
     engine = Engine(bad, loaded_factory(), device="cpu", markers=None)
     with engine:
-        assert _wait(lambda: engine.failure is not None)
+        assert wait_until(lambda: engine.failure is not None)
         assert not engine.running and not engine.wait(1.0)
     assert "5 channels" in engine.status().source.last_error
 
 
-def test_model_error_stops_engine_without_crash(loaded_factory):
+def test_model_error_stops_engine_without_crash(wait_until, loaded_factory):
     loaded = loaded_factory()
 
     def broken(*args, **kwargs):
@@ -121,15 +115,15 @@ def test_model_error_stops_engine_without_crash(loaded_factory):
     loaded.model.forward = broken
     engine = Engine(ListSource(_chunks(4, 128 * 3, 16)), loaded, device="cpu", markers=None)
     with engine:
-        assert _wait(lambda: engine.failure is not None)
+        assert wait_until(lambda: engine.failure is not None)
     assert isinstance(engine.failure, StreamError) and "boom" in engine.failure.problem
 
 
-def test_chunk_with_wrong_channel_count_is_reported(loaded_factory):
+def test_chunk_with_wrong_channel_count_is_reported(wait_until, loaded_factory):
     chunks = _chunks(4, 64, 16) + _chunks(5, 32, 16, t0=101.0)
     engine = Engine(ListSource(chunks), loaded_factory(), device="cpu", markers=None)
     with engine:
-        assert _wait(lambda: engine.failure is not None)
+        assert wait_until(lambda: engine.failure is not None)
     assert "5 channels instead of 4" in engine.failure.problem
 
 

@@ -31,14 +31,6 @@ def _outlet(name: str, n_ch: int = 8, *, stype: str = "EEG", source_id: str = ""
     return pylsl.StreamOutlet(info)
 
 
-def _wait(cond, timeout: float) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return cond()
-
 
 def test_openbci_alias_prefers_obci_eeg1_among_decoys(caplog):
     outlets = [_outlet("obci_eeg2", source_id="openbcigui"),
@@ -97,7 +89,7 @@ def test_labels_from_description_montage_or_error():
         del described, bare, generic
 
 
-def test_reconnects_after_publisher_killed_and_restarted(publishers, stream_name,
+def test_reconnects_after_publisher_killed_and_restarted(wait_until, publishers, stream_name,
                                                          loaded_factory):
     sid = f"sid-{uuid.uuid4().hex[:8]}"
     first = publishers.start(stream_name, channels=4, labels="Fp1,Fp2,C3,C4", seconds=30.0,
@@ -107,15 +99,15 @@ def test_reconnects_after_publisher_killed_and_restarted(publishers, stream_name
     chunks: list = []
     engine.add_raw_listener(chunks.append)
     with engine:
-        assert _wait(lambda: engine.windows_done >= 2, 15)
+        assert wait_until(lambda: engine.windows_done >= 2, 15)
         first.kill()
         first.wait()
-        assert _wait(lambda: not engine.connected, 10)
+        assert wait_until(lambda: not engine.connected, 10)
         time.sleep(0.5)
         publishers.start(stream_name, channels=4, labels="Fp1,Fp2,C3,C4", seconds=30.0,
                          source_id=sid, start=100000)
         done = engine.windows_done
-        assert _wait(lambda: engine.connected and engine.raw_samples > 0
+        assert wait_until(lambda: engine.connected and engine.raw_samples > 0
                      and engine.windows_done > done + 2, 20)
         status = engine.status()
     counter = np.concatenate([c.data[0] for c in chunks])
@@ -126,7 +118,7 @@ def test_reconnects_after_publisher_killed_and_restarted(publishers, stream_name
     assert engine.failure is None
 
 
-def test_changed_channel_count_on_reconnect_is_reported(publishers, stream_name,
+def test_changed_channel_count_on_reconnect_is_reported(wait_until, publishers, stream_name,
                                                         loaded_factory):
     sid = f"sid-{uuid.uuid4().hex[:8]}"
     first = publishers.start(stream_name, channels=4, labels="Fp1,Fp2,C3,C4", seconds=30.0,
@@ -134,12 +126,12 @@ def test_changed_channel_count_on_reconnect_is_reported(publishers, stream_name,
     engine = Engine(LSLSource(stream_name, lost_after=1.0), loaded_factory(), device="cpu",
                     markers=None)
     with engine:
-        assert _wait(lambda: engine.raw_samples > 50, 15)
+        assert wait_until(lambda: engine.raw_samples > 50, 15)
         first.kill()
         first.wait()
         publishers.start(stream_name, channels=5, labels="Fp1,Fp2,C3,C4,Cz", seconds=30.0,
                          source_id=sid)
-        assert _wait(lambda: engine.failure is not None, 20)
+        assert wait_until(lambda: engine.failure is not None, 20)
         assert not engine.wait(0.1)
         status = engine.status()
     assert isinstance(engine.failure, StreamError)
@@ -147,7 +139,7 @@ def test_changed_channel_count_on_reconnect_is_reported(publishers, stream_name,
     assert not status.source.connected and "5 channels" in status.source.last_error
 
 
-def test_marker_listener_survives_a_lost_marker_stream():
+def test_marker_listener_survives_a_lost_marker_stream(wait_until):
     from realtime.markers import MarkerListener, TrialTimeline
 
     name = f"mk-{uuid.uuid4().hex[:8]}"
@@ -159,13 +151,13 @@ def test_marker_listener_survives_a_lost_marker_stream():
     listener = MarkerListener(name, tl, on_marker=lambda t, s: seen.append(s), retry_s=0.2)
     listener.start()
     try:
-        assert _wait(lambda: listener.connected, 10)
+        assert wait_until(lambda: listener.connected, 10)
         time.sleep(0.3)
         outlet.push_sample(['{"event": "trial_start", "labels": {"valence": 8}}'], 50.0)
-        assert _wait(lambda: len(seen) == 1, 5)
+        assert wait_until(lambda: len(seen) == 1, 5)
         assert tl.labels_at(60.0) == {"valence": 8}
         del outlet
-        assert _wait(lambda: not listener.connected, 10)
+        assert wait_until(lambda: not listener.connected, 10)
         assert listener.is_alive()
     finally:
         listener.stop()

@@ -17,16 +17,7 @@ from realtime.recording import read_recording
 from realtime.replay import ReplayPlayer
 
 
-def _wait(cond, timeout: float) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return cond()
-
-
-def test_replayed_trials_reach_the_engine_with_ground_truth(tmp_path: Path, rng,
+def test_replayed_trials_reach_the_engine_with_ground_truth(wait_until, tmp_path: Path, rng,
                                                             loaded_factory) -> None:
     sfreq, channels = 128.0, ("Fp1", "Fp2", "C3", "C4")
     trials = [rng.normal(0, 20, (4, 384)).astype(np.float32) for _ in range(2)]  # 2 x 3 s
@@ -44,7 +35,7 @@ def test_replayed_trials_reach_the_engine_with_ground_truth(tmp_path: Path, rng,
         assert player.wait_for_consumers(15.0), "engine did not subscribe to both streams"
         player.start()
         assert player.join(15.0)
-        assert _wait(lambda: engine.raw_samples >= 768, 10), engine.raw_samples
+        assert wait_until(lambda: engine.raw_samples >= 768, 10), engine.raw_samples
         time.sleep(0.3)  # let the last markers and windows through
         engine.stop_recording()
         ests = engine.estimates_since(0)
