@@ -22,12 +22,11 @@ from typing import Any
 from eeg_emotion.errors import CheckpointError, ConfigError, EEGEmotionError, StreamError
 from eeg_emotion.montages import match_channels
 from realtime.source import Source
+from realtime.state import LIVE_HOP_S
 
 log = logging.getLogger(__name__)
 
 BOARDS = ("cyton", "cyton-daisy", "ganglion", "synthetic", "playback")
-#: default seconds between live estimates (a model trained with a shorter hop keeps it)
-LIVE_HOP_S = 0.5
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -180,12 +179,7 @@ def run_engine(args: argparse.Namespace, source: Source, loaded: Any,
     from realtime.engine import Engine
 
     try:
-        hop = args.hop
-        if hop is None:  # the training hop (e.g. 4 s, or a whole trial) is too slow to watch
-            from realtime.inference import contract_of
-
-            hop = min(contract_of(loaded).hop_s, LIVE_HOP_S)
-        engine = Engine(source, loaded, hop_s=hop, window_s=args.window, device=args.device,
+        engine = Engine(source, loaded, hop_s=args.hop, window_s=args.window, device=args.device,
                         smoothing=args.smoothing, notch=args.notch, markers=markers,
                         record=str(args.record) if args.record else None)
     except BaseException:
@@ -235,14 +229,19 @@ def run_engine(args: argparse.Namespace, source: Source, loaded: Any,
     return 0
 
 
+def check_output_options(args: argparse.Namespace) -> None:
+    """Refuse ``--output`` without ``--headless`` (``live`` and ``demo``)."""
+    if args.output and not args.headless:
+        raise ConfigError("--output needs --headless", "add --headless, or drop --output")
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``eeg-emotion live``; returns the exit status."""
     if not args.stream and not args.board and args.model is None:
         from realtime.demo import run_demo_session
 
         return run_demo_session(args, cache=getattr(args, "cache", None))
-    if args.output and not args.headless:
-        raise ConfigError("--output needs --headless", "add --headless, or drop --output")
+    check_output_options(args)
     if args.board != "playback" and getattr(args, "master_board", None):
         raise ConfigError("--master-board is only for --board playback",
                           "drop --master-board, or add --board playback --file FILE")

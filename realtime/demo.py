@@ -77,8 +77,8 @@ def _quick_trainer():
 def ensure_demo_model(cache: Path, data: Path) -> Path:
     """Train the small demo model once (seconds); return its path.
 
-    It trains on ``train/`` beside the replayed file ``data`` (other trials of the
-    same subject), or on ``data``'s own folder when there is none.
+    It trains on ``train/`` beside the replayed file ``data``: other trials of the
+    same subject (:func:`ensure_demo_recording` writes both).
     """
     path = Path(cache) / "demo" / f"demo-model-v{DEMO_VERSION}.pt"
     if path.is_file():
@@ -87,8 +87,7 @@ def ensure_demo_model(cache: Path, data: Path) -> Path:
     log.warning("training the demo model on synthetic data (first run only, a few seconds)")
     tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.pt")
     try:
-        train_dir = Path(data).parent / "train"
-        result = train(train_dir if train_dir.is_dir() else Path(data).parent, tmp)
+        result = train(Path(data).parent / "train", tmp)
         os.replace(Path(result) if result else tmp, path)
     finally:
         if tmp.exists():
@@ -186,10 +185,9 @@ def open_replayed(replay: ReplayProcess, timeout: float = 30.0) -> Any:
 
 def run_demo_session(args: argparse.Namespace, cache: Path | None = None) -> int:
     """Build (or reuse) the demo data and model, replay, and run the engine on it."""
-    from realtime.cmd_live import load_model, run_engine
+    from realtime.cmd_live import check_output_options, load_model, run_engine
 
-    if getattr(args, "output", None) and not args.headless:
-        raise ConfigError("--output needs --headless", "add --headless, or drop --output")
+    check_output_options(args)
     if not args.headless:
         from realtime.dashboard import check_display
 

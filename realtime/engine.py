@@ -41,7 +41,7 @@ from realtime.markers import MarkerListener, TrialTimeline
 from realtime.resampler import StreamResampler
 from realtime.ring_buffer import RingBuffer
 from realtime.source import Chunk, Source, SourceInfo, SourceLost
-from realtime.state import EngineStatus, Estimate, SourceHealth
+from realtime.state import LIVE_HOP_S, EngineStatus, Estimate, SourceHealth
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,8 @@ class Engine:
     loaded : LoadedModel
         ``model`` and ``meta`` from ``models.checkpoint.load_checkpoint``.
     hop_s, window_s : float | None
-        Hop and window length; None takes the checkpoint's.
+        Hop and window length. None: the checkpoint's window, and a hop of
+        :data:`~realtime.state.LIVE_HOP_S` or the checkpoint's if shorter.
     device : str
         ``auto``, ``cpu`` or ``cuda``.
     smoothing : float
@@ -124,7 +125,9 @@ class Engine:
         self.loaded = loaded
         self.contract = contract_of(loaded)
         c = self.contract
-        self.hop_s = float(hop_s or c.hop_s)
+        # default: every LIVE_HOP_S, or the training hop if shorter (a training hop of
+        # 4 s, or a whole trial, is too slow to watch)
+        self.hop_s = float(hop_s or min(c.hop_s, LIVE_HOP_S))
         self.window_s = float(window_s or c.window_s)
         if self.hop_s <= 0 or self.window_s <= 0:
             raise ConfigError(f"hop {self.hop_s} s and window {self.window_s} s must be > 0",

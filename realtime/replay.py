@@ -304,8 +304,7 @@ class ReplayPlayer:
         if not self._outlet.wait_for_consumers(timeout):
             return False
         if markers:
-            left = max(0.0, deadline - pylsl.local_clock())
-            return self._marker_outlet.wait_for_consumers(left)
+            return self.wait_for_marker_consumer(deadline - pylsl.local_clock())
         return True
 
     def wait_for_marker_consumer(self, timeout: float) -> bool:

@@ -11,6 +11,9 @@ from typing import Protocol
 
 import numpy as np
 
+#: default seconds between live estimates (a model trained with a shorter hop keeps it)
+LIVE_HOP_S = 0.5
+
 
 @dataclass(frozen=True)
 class Estimate:

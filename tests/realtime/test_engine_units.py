@@ -163,3 +163,16 @@ def test_trial_timeline_maps_labels_and_late_join(loaded_factory):
     assert tl.truth_at(15.0, targets) == {"valence": "high", "arousal": "low"}  # 5 is not > 5
     assert tl.truth_at(20.5, targets) is None
     assert tl.truth_at(30.0, targets) == {"valence": "low"}
+
+
+def test_default_hop_is_live_not_training(loaded_factory):
+    from realtime.state import LIVE_HOP_S
+
+    def hop(model_hop: float, given: float | None = None) -> float:
+        src = ListSource(_chunks(4, 128, 16))
+        return Engine(src, loaded_factory(hop_s=model_hop), hop_s=given, device="cpu",
+                      markers=None).hop_s
+
+    assert hop(4.0) == LIVE_HOP_S == 0.5  # a 4-s training hop is too slow to watch
+    assert hop(0.25) == 0.25  # a finer training hop is kept
+    assert hop(4.0, given=2.0) == 2.0

@@ -67,6 +67,19 @@ def _pull_markers(minlet, n: int, timeout: float = 5.0) -> list[tuple[dict, floa
     return out
 
 
+def _play(player: ReplayPlayer, inlet, minlet, n_samples: int, n_markers: int, **start):
+    """Start the replay, collect its samples and markers, wait for it, close all."""
+    try:
+        player.start(**start)
+        data, stamps, arrival = _pull_all(inlet, n_samples)
+        markers = _pull_markers(minlet, n_markers)
+        assert player.join(5.0)
+    finally:
+        _close(inlet, minlet)
+        player.stop()
+    return data, stamps, arrival, markers
+
+
 def _close(*inlets) -> None:
     for inlet in inlets:
         inlet.close_stream()
@@ -100,14 +113,11 @@ def test_every_sample_in_order_with_exact_timestamps_and_markers() -> None:
         acq = info.desc().child("acquisition")
         assert acq.child_value("dataset") == "deap"
         assert acq.child_value("file") == "/data/s01.dat"
-
-        player.start()
-        data, stamps, arrival = _pull_all(inlet, 100)
-        markers = _pull_markers(minlet, 6)
-        assert player.join(5.0)
-    finally:
+    except BaseException:
         _close(inlet, minlet)
         player.stop()
+        raise
+    data, stamps, arrival, markers = _play(player, inlet, minlet, 100, 6)
 
     expected = np.concatenate(trials, axis=1).T
     assert data.shape == expected.shape  # no drop, no duplicate
@@ -159,14 +169,8 @@ def test_loop_repeats_trials_and_markers() -> None:
                           labels=[{"emotion": 1}, {"emotion": 3}], trial_numbers=[4, 9],
                           dataset="seed-iv")
     inlet, minlet = _connect(player)
-    try:
-        player.start(duration=120 / (5 * SFREQ))  # 120 samples: 2.4 passes of 50
-        data, stamps, _ = _pull_all(inlet, 120)
-        markers = _pull_markers(minlet, 9)
-        assert player.join(5.0)
-    finally:
-        _close(inlet, minlet)
-        player.stop()
+    data, stamps, _, markers = _play(player, inlet, minlet, 120, 9,
+                                     duration=120 / (5 * SFREQ))  # 2.4 passes of 50
     one_pass = np.concatenate(trials, axis=1)[0]
     np.testing.assert_array_equal(data[:, 0], np.tile(one_pass, 3)[:120])
     np.testing.assert_allclose(np.diff(stamps), 1 / (5 * SFREQ), atol=1e-6)
@@ -270,15 +274,7 @@ def test_in_trial_markers_repeat_the_labels_for_late_subscribers() -> None:
     labels = [{"valence": 7.0}, {"valence": 2.0}]
     player = ReplayPlayer(trials, SFREQ, ["Cz", "Pz"], _name(), labels=labels,
                           chunk_size=16, speed=4.0, label_every_s=0.2)  # every 40 samples
-    inlet, minlet = _connect(player)
-    try:
-        player.start()
-        data, stamps, _ = _pull_all(inlet, 130)
-        markers = _pull_markers(minlet, 6)
-        assert player.join(5.0)
-    finally:
-        _close(inlet, minlet)
-        player.stop()
+    data, stamps, _, markers = _play(player, *_connect(player), 130, 6)
     assert len(data) == 130  # the extra marker boundaries drop or repeat nothing
     got = [(m["event"], m["trial"], m["labels"]) for m, _ in markers]
     assert got == [("trial_start", 0, labels[0]), ("in_trial", 0, labels[0]),
