@@ -3,9 +3,9 @@
 Two engines can feed the window:
 
 * ``--engine lsl`` (default): a pylsl outlet in a thread publishes 32 channels at
-  128 Hz on loopback; the real :class:`realtime.engine.Engine` reads it and runs an
+  128 Hz on loopback; the real :class:`eeg_emotion.realtime.engine.Engine` reads it and runs an
   untrained ScalingNet (4 s windows, 0.5 s hop) on the CPU.
-* ``--engine synthetic``: :class:`realtime.dashboard.synthetic_engine.SyntheticEngine`.
+* ``--engine synthetic``: :class:`eeg_emotion.realtime.dashboard.synthetic_engine.SyntheticEngine`.
 
 It first measures the engine alone (no window), then with the dashboard, and
 prints frames per second, milliseconds per refresh, GUI-thread CPU per second,
@@ -63,10 +63,10 @@ def _publish(name: str, stop: threading.Event) -> None:
 
 def _untrained_scalingnet() -> SimpleNamespace:
     import torch
+    from eeg_emotion.models.scalingnet import ScalingNet
 
     from eeg_emotion.filters import FilterSpec
     from eeg_emotion.targets import deap_targets
-    from models.scalingnet import ScalingNet
 
     torch.manual_seed(0)
     targets = deap_targets(("valence", "arousal", "dominance"))
@@ -97,24 +97,23 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(1)
+    from eeg_emotion.realtime.dashboard.theme import configure_pyqtgraph
+    from eeg_emotion.realtime.dashboard.window import DashboardWindow
     from PyQt6.QtWidgets import QApplication
-
-    from realtime.dashboard.theme import configure_pyqtgraph
-    from realtime.dashboard.window import DashboardWindow
 
     app = QApplication.instance() or QApplication(["bench"])
     configure_pyqtgraph()
     stop = threading.Event()
     if a.engine == "lsl":
-        from realtime.engine import Engine
-        from realtime.lsl_source import LSLSource
+        from eeg_emotion.realtime.engine import Engine
+        from eeg_emotion.realtime.lsl_source import LSLSource
 
         name = f"bench-dash-{uuid.uuid4().hex[:8]}"
         pub = threading.Thread(target=_publish, args=(name, stop), daemon=True)
         pub.start()
         engine = Engine(LSLSource(name), _untrained_scalingnet(), device="cpu", markers=None)
     else:
-        from realtime.dashboard.synthetic_engine import SyntheticEngine
+        from eeg_emotion.realtime.dashboard.synthetic_engine import SyntheticEngine
 
         engine = SyntheticEngine(DEAP, SFREQ)
     with engine:

@@ -2,8 +2,8 @@
 
 1. Synth: writes the default synthetic DEAP (6 x 12 x 23 s) and SEED-IV (4 x 3 x 24 x
    ~20 s, raw + features) datasets; prints seconds and MB written.
-2. Index: :func:`offline.dataset.open_dataset` on both (DEAP reads every file once).
-3. Preprocess: :func:`offline.preprocess.prepare_windows` with the default settings
+2. Index: :func:`eeg_emotion.offline.dataset.open_dataset` on both (DEAP reads every file once).
+3. Preprocess: :func:`eeg_emotion.offline.preprocess.prepare_windows` with the default settings
    (4-45 Hz causal FIR, 4-s windows, per-window z-score), cold (computed and cached)
    then warm (cache reused); prints windows/s and input seconds of EEG per second.
 4. Features: DE and Welch band power of the DEAP windows; prints windows/s.
@@ -23,11 +23,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
+from eeg_emotion.offline.dataset import open_dataset
+from eeg_emotion.offline.preprocess import PreprocessSettings, prepare_windows
+from eeg_emotion.offline.synth import write_synthetic_deap, write_synthetic_seed_iv
 
 from eeg_emotion.features import band_power_psd, differential_entropy
-from offline.dataset import open_dataset
-from offline.preprocess import PreprocessSettings, prepare_windows
-from offline.synth import write_synthetic_deap, write_synthetic_seed_iv
 
 
 def _mb(folder: Path) -> float:

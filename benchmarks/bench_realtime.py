@@ -1,6 +1,6 @@
 """End-to-end real-time figures of the live engine on loopback LSL.
 
-For each configuration a :class:`realtime.replay.ReplayPlayer` publishes noise in
+For each configuration a :class:`eeg_emotion.realtime.replay.ReplayPlayer` publishes noise in
 a subprocess, paced in real time and stamped with each sample's push time; the
 engine (LSL inlet -> resample -> FIR -> windows -> untrained ScalingNet) runs in
 this process. Printed per configuration:
@@ -42,7 +42,7 @@ from eeg_emotion.targets import deap_targets  # noqa: E402
 
 PUBLISHER = """
 import sys, numpy as np
-from realtime.replay import ReplayPlayer
+from eeg_emotion.realtime.replay import ReplayPlayer
 n_ch, sfreq, seconds, name = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
 rng = np.random.default_rng(0)
 data = (rng.standard_normal((n_ch, int(sfreq * seconds))) * 20).astype(np.float32)
@@ -60,9 +60,9 @@ p.close()
 def run_config(n_ch: int, sfreq: float, seconds: float, model_rate: float = 128.0,
                window_s: float = 4.0, hop_s: float = 0.25) -> dict:
     """Publish ``n_ch`` x ``sfreq`` for ``seconds`` and run the engine on it."""
-    from models import build_model
-    from realtime.engine import Engine
-    from realtime.lsl_source import LSLSource
+    from eeg_emotion.models import build_model
+    from eeg_emotion.realtime.engine import Engine
+    from eeg_emotion.realtime.lsl_source import LSLSource
 
     pylsl = import_pylsl()
     name = f"bench-{uuid.uuid4().hex[:8]}"

@@ -2,8 +2,8 @@
 
 Random windows of the shapes the protocols use (DEAP: 32 channels at 128 Hz;
 SEED-IV: 62 channels at 200 Hz), through the same loop as ``eeg-emotion train``
-(:func:`offline.trainer.fit`, :func:`offline.trainer.predict`) and MSMAE
-pre-training (:func:`offline.pretrain.pretrain`). Prints one line per case.
+(:func:`eeg_emotion.offline.trainer.fit`, :func:`eeg_emotion.offline.trainer.predict`) and MSMAE
+pre-training (:func:`eeg_emotion.offline.pretrain.pretrain`). Prints one line per case.
 
     python benchmarks/bench_training.py [--device auto|cpu|cuda] [--windows 256]
 """
@@ -15,12 +15,12 @@ import time
 
 import numpy as np
 import torch
+from eeg_emotion.models import build_model
+from eeg_emotion.offline.pretrain import pretrain
+from eeg_emotion.offline.train_config import PretrainSection, TrainSection
+from eeg_emotion.offline.trainer import fit, predict, resolve_device
 
 from eeg_emotion.targets import deap_targets, seed_iv_target
-from models import build_model
-from offline.pretrain import pretrain
-from offline.train_config import PretrainSection, TrainSection
-from offline.trainer import fit, predict, resolve_device
 
 CASES = [
     # name, model, channels, sfreq, seconds, targets

@@ -20,13 +20,15 @@ from eeg_emotion.errors import EEGEmotionError
 #: name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "doctor": ("eeg_emotion.doctor", "check the installation: torch, CUDA, LSL, BrainFlow, Qt"),
-    "synth": ("offline.cmd_synth", "write a small synthetic DEAP or SEED-IV dataset"),
-    "train": ("offline.cmd_train", "train and cross-validate a model from a config"),
-    "evaluate": ("offline.cmd_evaluate", "score a saved model on a dataset"),
-    "replay": ("realtime.cmd_replay", "publish a dataset file as a real-time LSL stream"),
-    "live": ("realtime.cmd_live", "run a model on a live stream (dashboard or headless)"),
-    "demo": ("realtime.cmd_live", "live on a built-in synthetic stream and model"),
-    "export": ("realtime.cmd_export", "convert a --record recording to FIF or EDF"),
+    "synth": ("eeg_emotion.offline.cmd_synth", "write a small synthetic DEAP or SEED-IV dataset"),
+    "train": ("eeg_emotion.offline.cmd_train", "train and cross-validate a model from a config"),
+    "evaluate": ("eeg_emotion.offline.cmd_evaluate", "score a saved model on a dataset"),
+    "replay": ("eeg_emotion.realtime.cmd_replay",
+               "publish a dataset file as a real-time LSL stream"),
+    "live": ("eeg_emotion.realtime.cmd_live",
+             "run a model on a live stream (dashboard or headless)"),
+    "demo": ("eeg_emotion.realtime.cmd_live", "live on a built-in synthetic stream and model"),
+    "export": ("eeg_emotion.realtime.cmd_export", "convert a --record recording to FIF or EDF"),
 }
 
 log = logging.getLogger(__name__)

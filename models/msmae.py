@@ -6,11 +6,11 @@ recognition" (IEEE TNSRE, 2024) and the MSMAE-CNN description of Reddy et al.
 (DE) of each channel in the five bands delta..gamma:
 
 1. **Input** - DE computed in the model from raw windows by a fixed FIR bank
-   (:class:`models.band_de.BandDE`), or precomputed DE (SEED-IV feature
+   (:class:`eeg_emotion.models.band_de.BandDE`), or precomputed DE (SEED-IV feature
    files) through :meth:`MSMAECNN.forward_features`. DE is standardised per
    band with running statistics over present channels only.
 2. **Scalp image** - channels are placed on a 9x9 grid
-   (:mod:`models.scalp_grid`): a (5 bands + occupancy, 9, 9) image. Hidden or
+   (:mod:`eeg_emotion.models.scalp_grid`): a (5 bands + occupancy, 9, 9) image. Hidden or
    absent channels carry a learnable mask token instead of their DE.
 3. **Multi-scale encoder** - parallel 1x1, 3x3 and 5x5 convolution branches
    (different receptive fields: one electrode, its neighbours, a region) are
@@ -22,7 +22,7 @@ recognition" (IEEE TNSRE, 2024) and the MSMAE-CNN description of Reddy et al.
    behind gradient reversal for adversarial session alignment.
 
 Pre-training (:meth:`MSMAECNN.pretrain_loss`) hides channels at several scales
-(single channels, scalp regions, hemispheres; :mod:`models.masking`) and
+(single channels, scalp regions, hemispheres; :mod:`eeg_emotion.models.masking`) and
 scores the reconstruction of the hidden entries only. Missing channels at run
 time are treated like hidden ones, so the model still predicts.
 """
@@ -33,16 +33,16 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
+from eeg_emotion.models.adaptation import grad_reverse
+from eeg_emotion.models.band_de import BandDE
+from eeg_emotion.models.base import EmotionModel
+from eeg_emotion.models.masking import SCALES, make_masks, masked_mse
+from eeg_emotion.models.scalp_grid import GRID_SIZE, grid_positions
 from torch import Tensor, nn
 
 from eeg_emotion.errors import ConfigError
 from eeg_emotion.montages import MONTAGES
 from eeg_emotion.targets import Target
-from models.adaptation import grad_reverse
-from models.band_de import BandDE
-from models.base import EmotionModel
-from models.masking import SCALES, make_masks, masked_mse
-from models.scalp_grid import GRID_SIZE, grid_positions
 
 
 def default_channels(n_channels: int) -> list[str]:
@@ -60,7 +60,7 @@ class MSMAECNN(EmotionModel):
     Parameters
     ----------
     n_channels, sfreq, targets
-        Signal contract, see :class:`models.base.EmotionModel`.
+        Signal contract, see :class:`eeg_emotion.models.base.EmotionModel`.
     channels : sequence of str | None
         Channel names in model order (needed for the scalp grid and region
         masks); None picks the known montage with ``n_channels`` channels.
@@ -284,7 +284,7 @@ class MSMAECNN(EmotionModel):
         features : bool
             Whether ``x`` is DE.
         masks : Tensor (batch, C) bool, optional
-            True = hidden; drawn by :func:`models.masking.make_masks` when None.
+            True = hidden; drawn by :func:`eeg_emotion.models.masking.make_masks` when None.
         channel_mask : Tensor (C,) or (batch, C) bool, optional
             False for absent channels (never scored, always token-filled).
         mask_ratio : float, optional

@@ -18,12 +18,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
+from eeg_emotion.models.base import EmotionModel
+from eeg_emotion.models.scaling import ScalingLayer, scaled_kernel_lengths
 from torch import Tensor, nn
 
 from eeg_emotion.errors import ConfigError
 from eeg_emotion.targets import Target
-from models.base import EmotionModel
-from models.scaling import ScalingLayer, scaled_kernel_lengths
 
 
 def _int_tuple(value: Any, name: str, length: int | None = None) -> tuple[int, ...]:
@@ -77,7 +77,7 @@ class ScalingNet(EmotionModel):
     Parameters
     ----------
     n_channels, sfreq, targets
-        Signal contract, see :class:`models.base.EmotionModel`.
+        Signal contract, see :class:`eeg_emotion.models.base.EmotionModel`.
     kernel_length : int
         Odd base kernel length of the scaling layer (paper: 33 at 128 Hz).
     n_levels : int | None

@@ -57,13 +57,13 @@ def evaluate_checkpoint(checkpoint: Path, data: Path, out: Path, *, device: str 
     dict
         The run summary written to ``metrics.json``.
     """
-    from models.checkpoint import load_checkpoint
-    from offline.dataset import open_dataset
-    from offline.metrics import classification_metrics, summarize_folds
-    from offline.preprocess import PreprocessSettings, prepare_windows
-    from offline.report import write_run_outputs
-    from offline.run_data import is_synthetic
-    from offline.trainer import predict, resolve_device
+    from eeg_emotion.models.checkpoint import load_checkpoint
+    from eeg_emotion.offline.dataset import open_dataset
+    from eeg_emotion.offline.metrics import classification_metrics, summarize_folds
+    from eeg_emotion.offline.preprocess import PreprocessSettings, prepare_windows
+    from eeg_emotion.offline.report import write_run_outputs
+    from eeg_emotion.offline.run_data import is_synthetic
+    from eeg_emotion.offline.trainer import predict, resolve_device
 
     dev = resolve_device(device)
     loaded = load_checkpoint(checkpoint, dev)

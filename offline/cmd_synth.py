@@ -55,7 +55,11 @@ def run(args: argparse.Namespace) -> int:
     int
         0 on success.
     """
-    from offline.synth import write_demo_recording, write_synthetic_deap, write_synthetic_seed_iv
+    from eeg_emotion.offline.synth import (
+        write_demo_recording,
+        write_synthetic_deap,
+        write_synthetic_seed_iv,
+    )
 
     sizes = {k: getattr(args, k) if getattr(args, k) is not None else v
              for k, v in DEFAULTS[args.kind].items()}

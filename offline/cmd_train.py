@@ -16,8 +16,9 @@ import logging
 import time
 from pathlib import Path
 
+from eeg_emotion.offline.train_config import apply_override, load_config
+
 from eeg_emotion.errors import ConfigError
-from offline.train_config import apply_override, load_config
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def parse_channels(text: str | None) -> list[str] | None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``eeg-emotion train``."""
-    from offline.protocols import RunOptions, run_config
+    from eeg_emotion.offline.protocols import RunOptions, run_config
 
     cfg = load_config(args.config)
     if args.epochs is not None:

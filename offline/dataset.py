@@ -12,11 +12,11 @@ Supported layouts (``kind`` in brackets, auto-detected):
   ``s01.mat`` ... (the MATLAB variant), or one containing
   ``data_preprocessed_python/`` or ``data_preprocessed_matlab/``; or a single
   subject file; or DEAP's original ``data_original/sNN.bdf`` recordings with
-  ``participant_ratings.csv`` (see :mod:`offline.deap_bdf`).
+  ``participant_ratings.csv`` (see :mod:`eeg_emotion.offline.deap_bdf`).
 * ``seed-iv``: a folder containing ``eeg_raw_data/1|2|3/<subject>_<date>.mat``
   (the SEED-IV download root), or the ``eeg_raw_data`` folder itself.
 * ``mne``: a folder with recordings MNE reads (FIF, EDF, BDF, BrainVision) and a
-  ``labels.csv`` describing the trials (see :mod:`offline.mne_files`).
+  ``labels.csv`` describing the trials (see :mod:`eeg_emotion.offline.mne_files`).
 
 :func:`load_trial_file` reads ONE file (for replaying it as a live stream).
 """
@@ -115,13 +115,13 @@ class DatasetIndex:
             If the file changed since indexing or cannot be read.
         """
         if self.kind == "deap":
-            from offline.deap import load_deap_trial
+            from eeg_emotion.offline.deap import load_deap_trial
             data = load_deap_trial(ref)
         elif self.kind == "seed-iv":
-            from offline.seed_iv import load_seed_iv_trial
+            from eeg_emotion.offline.seed_iv import load_seed_iv_trial
             data = load_seed_iv_trial(ref)
         elif self.kind == "mne":
-            from offline.mne_files import load_mne_trial
+            from eeg_emotion.offline.mne_files import load_mne_trial
             data = load_mne_trial(ref, self.channels)
         else:
             raise DataFormatError(f"dataset kind {self.kind!r} is unknown",
@@ -223,16 +223,16 @@ def detect_kind(path: str | Path) -> str:
                               "pass --data the folder you downloaded (e.g. the one "
                               "with s01.dat for DEAP, or with eeg_raw_data/ for SEED-IV)")
     if not root.is_dir():
-        from offline.deap import looks_like_deap_mat
+        from eeg_emotion.offline.deap import looks_like_deap_mat
         if root.suffix.lower() == ".dat" or (root.suffix.lower() == ".mat"
                                              and looks_like_deap_mat(root)):
             return "deap"  # one DEAP subject file is a one-subject dataset
         raise DataFormatError(f"{root} is a file, not a dataset folder",
                               "pass the folder that holds it; to replay one file use "
                               "`eeg-emotion replay FILE`")
-    from offline.deap import find_deap_files
-    from offline.deap_bdf import find_bdf_files
-    from offline.seed_iv import find_raw_root
+    from eeg_emotion.offline.deap import find_deap_files
+    from eeg_emotion.offline.deap_bdf import find_bdf_files
+    from eeg_emotion.offline.seed_iv import find_raw_root
 
     if find_deap_files(root, strict=False) or find_bdf_files(root, strict=False):
         return "deap"
@@ -275,13 +275,13 @@ def open_dataset(path: str | Path, kind: str | None = None) -> DatasetIndex:
     if kind in ("seed", "seediv", "seed4"):
         kind = "seed-iv"
     if kind == "deap":
-        from offline.deap import index_deap
+        from eeg_emotion.offline.deap import index_deap
         index = index_deap(root)
     elif kind == "seed-iv":
-        from offline.seed_iv import index_seed_iv
+        from eeg_emotion.offline.seed_iv import index_seed_iv
         index = index_seed_iv(root)
     elif kind == "mne":
-        from offline.mne_files import index_mne_folder
+        from eeg_emotion.offline.mne_files import index_mne_folder
         index = index_mne_folder(root)
     else:
         raise DataFormatError(f"dataset kind {kind!r} is unknown",
@@ -316,18 +316,18 @@ def load_trial_file(path: str | Path) -> TrialFile:
                               "data_preprocessed_python/s01.dat")
     suffix = p.suffix.lower()
     if suffix == ".dat":
-        from offline.deap import read_deap_file
+        from eeg_emotion.offline.deap import read_deap_file
         return read_deap_file(p)
     if suffix == ".mat":
-        from offline.deap import looks_like_deap_mat, read_deap_file
+        from eeg_emotion.offline.deap import looks_like_deap_mat, read_deap_file
         if looks_like_deap_mat(p):
             return read_deap_file(p)
-        from offline.seed_iv import read_seed_iv_file
+        from eeg_emotion.offline.seed_iv import read_seed_iv_file
         return read_seed_iv_file(p)
     if suffix == ".bdf" and re.match(r"^s\d{2}\.bdf$", p.name, re.IGNORECASE):
-        from offline.deap_bdf import read_deap_bdf_file
+        from eeg_emotion.offline.deap_bdf import read_deap_bdf_file
         return read_deap_bdf_file(p)
-    from offline.mne_files import MNE_SUFFIXES, read_mne_file
+    from eeg_emotion.offline.mne_files import MNE_SUFFIXES, read_mne_file
     if suffix in MNE_SUFFIXES or p.name.lower().endswith(".fif.gz"):
         return read_mne_file(p)
     raise DataFormatError(

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 import scipy.io
+from eeg_emotion.offline.dataset import DatasetIndex, TrialFile, TrialRef, unreadable_mat
 
 from eeg_emotion.errors import DataFormatError
 from eeg_emotion.montages import DEAP
-from offline.dataset import DatasetIndex, TrialFile, TrialRef, unreadable_mat
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +203,7 @@ def index_deap(root: Path) -> DatasetIndex:
     ----------
     root : pathlib.Path
         See :func:`find_deap_files`; a folder with only the original
-        ``sNN.bdf`` recordings goes to :func:`offline.deap_bdf.index_deap_bdf`.
+        ``sNN.bdf`` recordings goes to :func:`eeg_emotion.offline.deap_bdf.index_deap_bdf`.
 
     Returns
     -------
@@ -212,7 +212,7 @@ def index_deap(root: Path) -> DatasetIndex:
         :class:`TrialRef` per trial with subject ``"sNN"``, session 1, trial 1..n.
     """
     if not find_deap_files(Path(root), strict=False):
-        from offline.deap_bdf import find_bdf_files, index_deap_bdf
+        from eeg_emotion.offline.deap_bdf import find_bdf_files, index_deap_bdf
         if find_bdf_files(Path(root), strict=False):
             return index_deap_bdf(Path(root))
     trials: list[TrialRef] = []
@@ -239,7 +239,7 @@ def load_deap_trial(ref: TrialRef) -> np.ndarray:
     numpy.ndarray, shape (32, n_times), float32, microvolts
     """
     if Path(ref.file).suffix.lower() == ".bdf":
-        from offline.deap_bdf import load_bdf_trial
+        from eeg_emotion.offline.deap_bdf import load_bdf_trial
         return load_bdf_trial(ref)
     eeg, _ = read_deap_arrays(ref.file)
     i = int(ref.key)

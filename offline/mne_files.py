@@ -27,7 +27,7 @@ every other column
 All recordings must have the same EEG channels (names) and sampling rate. Only
 EEG-typed channels are used, converted to microvolts. A single recording can
 carry its trials in a sidecar ``<name>.labels.csv`` (same format, no ``file``
-column) for :func:`offline.dataset.load_trial_file`; without one, the whole
+column) for :func:`eeg_emotion.offline.dataset.load_trial_file`; without one, the whole
 recording is one unlabelled trial.
 """
 
@@ -39,10 +39,10 @@ import logging
 from pathlib import Path
 
 import numpy as np
+from eeg_emotion.offline.dataset import DatasetIndex, TrialFile, TrialRef
 
 from eeg_emotion.errors import DataFormatError
 from eeg_emotion.montages import match_channels
-from offline.dataset import DatasetIndex, TrialFile, TrialRef
 
 log = logging.getLogger(__name__)
 

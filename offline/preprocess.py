@@ -1,6 +1,6 @@
 """Trials -> model-ready windows, exactly as the live engine cuts them; cached on disk.
 
-For every trial of a :class:`~offline.dataset.DatasetIndex`, in this order:
+For every trial of a :class:`~eeg_emotion.offline.dataset.DatasetIndex`, in this order:
 
 1. **Channels**: keep/reorder the channels named in ``settings.channels``
    (matched by name with :func:`eeg_emotion.montages.match_channels`).
@@ -45,13 +45,13 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+from eeg_emotion.offline.dataset import DatasetIndex
 from tqdm.auto import tqdm
 
 from eeg_emotion.errors import ConfigError, DataFormatError
 from eeg_emotion.filters import FilterDesign, FilterSpec, StreamingFilter, filter_offline
 from eeg_emotion.montages import match_channels
 from eeg_emotion.windows import seconds_to_samples, sliding_windows, window_starts
-from offline.dataset import DatasetIndex
 
 log = logging.getLogger(__name__)
 
@@ -358,7 +358,7 @@ def prepare_windows(index: DatasetIndex, settings: PreprocessSettings,
     Parameters
     ----------
     index : DatasetIndex
-        The dataset (from :func:`offline.dataset.open_dataset`).
+        The dataset (from :func:`eeg_emotion.offline.dataset.open_dataset`).
     settings : PreprocessSettings
         Filter, windows, baseline, standardisation, channels.
     cache_dir : pathlib.Path | None

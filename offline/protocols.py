@@ -9,9 +9,9 @@ of a ``[sweep]``) into an output folder:
   finishes: a rerun with the same ``--out`` skips finished splits;
 * ``model.pt``: one model (a head per target) trained on all data, what
   ``eeg-emotion live`` loads;
-* ``metrics.json``, ``folds.csv``, PNG plots and ``report.md`` (:mod:`offline.report`).
+* ``metrics.json``, ``folds.csv``, PNG plots and ``report.md`` (:mod:`eeg_emotion.offline.report`).
 
-Splits are over whole trials (:mod:`offline.splits`) and each is checked for
+Splits are over whole trials (:mod:`eeg_emotion.offline.splits`) and each is checked for
 leakage; early stopping uses an inner validation split of the training data.
 """
 
@@ -25,17 +25,19 @@ from typing import Any
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
-
-from eeg_emotion.errors import ConfigError, EEGEmotionError
-from offline import splits as sp
-from offline.baselines import band_features, fit_predict_forest
-from offline.metrics import classification_metrics, summarize_folds
-from offline.pretrain import pretrain
-from offline.report import PAPER_FIGURES, render_sweep_report, write_json, write_run_outputs
-from offline.run_data import RunData, load_run_data
-from offline.train_config import TrainingConfig, apply_override
-from offline.trainer import (
+from eeg_emotion.offline import splits as sp
+from eeg_emotion.offline.baselines import band_features, fit_predict_forest
+from eeg_emotion.offline.metrics import classification_metrics, summarize_folds
+from eeg_emotion.offline.pretrain import pretrain
+from eeg_emotion.offline.report import (
+    PAPER_FIGURES,
+    render_sweep_report,
+    write_json,
+    write_run_outputs,
+)
+from eeg_emotion.offline.run_data import RunData, load_run_data
+from eeg_emotion.offline.train_config import TrainingConfig, apply_override
+from eeg_emotion.offline.trainer import (
     AdversarialSpec,
     fit,
     load_batch,
@@ -43,6 +45,9 @@ from offline.trainer import (
     resolve_device,
     seed_everything,
 )
+from tqdm.auto import tqdm
+
+from eeg_emotion.errors import ConfigError, EEGEmotionError
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +96,7 @@ def check_split(split: sp.Split, data: RunData) -> None:
 
     Raises
     ------
-    offline.splits.LeakageError
+    eeg_emotion.offline.splits.LeakageError
     """
     subject = data.subject if split.kind in ("cross-subject", "leave-one-subject-out") \
         else None
@@ -163,7 +168,7 @@ def _train_network(cfg: TrainingConfig, data: RunData, group: list, fit_idx: np.
                    unlabelled: np.ndarray | None = None, split: sp.Split | None = None,
                    calib_idx: np.ndarray | None = None) -> tuple[torch.nn.Module, dict]:
     """Build, (pre-)train and optionally calibrate one network."""
-    from models import build_model
+    from eeg_emotion.models import build_model
 
     adversarial = None
     n_domains = None
@@ -187,7 +192,7 @@ def _train_network(cfg: TrainingConfig, data: RunData, group: list, fit_idx: np.
     info.update(history=res.history, best_epoch=res.best_epoch,
                 train_seconds=res.train_seconds, stopped_early=res.stopped_early)
     if calib_idx is not None and len(calib_idx):
-        from models.adaptation import calibrate
+        from eeg_emotion.models.adaptation import calibrate
 
         xb = load_batch(data.X, np.sort(calib_idx), device)
         yb = {t.name: torch.from_numpy(data.labels[t.name][np.sort(calib_idx)]).to(device)
@@ -261,8 +266,9 @@ def save_model(path: Path, model: torch.nn.Module, cfg: TrainingConfig, data: Ru
     """Save a checkpoint recording everything ``live`` needs to preprocess a stream."""
     import datetime
 
+    from eeg_emotion.models.checkpoint import CheckpointMeta, save_checkpoint
+
     from eeg_emotion import __version__
-    from models.checkpoint import CheckpointMeta, save_checkpoint
 
     pre = cfg.preprocess
     meta = CheckpointMeta(
@@ -346,7 +352,7 @@ def run_protocol(cfg: TrainingConfig, data_path: str | Path, opts: RunOptions,
     Returns
     -------
     dict
-        What :func:`offline.report.write_run_outputs` wrote to ``metrics.json``.
+        What :func:`eeg_emotion.offline.report.write_run_outputs` wrote to ``metrics.json``.
     """
     device = resolve_device(cfg.train.device if opts.device == "auto" else opts.device) \
         if cfg.model.name != "random_forest" else torch.device("cpu")

@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from offline.metrics import SCALAR_METRICS, format_mean_std
+from eeg_emotion.offline.metrics import SCALAR_METRICS, format_mean_std
 
 log = logging.getLogger(__name__)
 
@@ -214,7 +213,7 @@ def write_run_outputs(out: Path, run: dict) -> None:
         ``data`` (path, kind, n_trials, n_windows, window_s, n_channels, sfreq,
         synthetic), ``notes``, ``class_balance``, ``class_names``, ``folds`` (name,
         description, metrics per target, timings, history), ``summary`` per
-        target (:func:`offline.metrics.summarize_folds`), ``timing``, ``paper``.
+        target (:func:`eeg_emotion.offline.metrics.summarize_folds`), ``timing``, ``paper``.
     """
     out.mkdir(parents=True, exist_ok=True)
     write_folds_csv(out / "folds.csv", run["folds"])

@@ -2,7 +2,7 @@
 
 Opens the dataset named by ``--data``, applies the config's preprocessing (the
 same causal filter and windowing as the live path, via
-:func:`offline.preprocess.prepare_windows`), restricts channels if asked, and
+:func:`eeg_emotion.offline.preprocess.prepare_windows`), restricts channels if asked, and
 turns raw labels into class indices with the config's targets.
 """
 
@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from eeg_emotion.offline.train_config import TrainingConfig
 
 from eeg_emotion.errors import ConfigError, DataFormatError
 from eeg_emotion.montages import match_channels
 from eeg_emotion.targets import Target, deap_targets, seed_iv_target
-from offline.train_config import TrainingConfig
 
 log = logging.getLogger(__name__)
 
@@ -104,12 +104,12 @@ def load_run_data(cfg: TrainingConfig, data_path: str | Path, *,
     -------
     RunData
     """
-    from offline.dataset import open_dataset
+    from eeg_emotion.offline.dataset import open_dataset
 
     path = Path(data_path).expanduser()
     if cfg.data.input == "features":
         return _load_feature_files(cfg, path)
-    from offline.preprocess import PreprocessSettings, prepare_windows
+    from eeg_emotion.offline.preprocess import PreprocessSettings, prepare_windows
 
     index = open_dataset(path, _dataset_kind(cfg))
     wanted = channels if channels is not None else cfg.preprocess.channels
@@ -139,7 +139,7 @@ def load_run_data(cfg: TrainingConfig, data_path: str | Path, *,
 
 
 def _load_feature_files(cfg: TrainingConfig, path: Path) -> RunData:
-    from offline.seed_iv import load_seed_iv_features
+    from eeg_emotion.offline.seed_iv import load_seed_iv_features
 
     if cfg.data.kind == "deap":
         raise ConfigError("data.input = \"features\" reads SEED-IV feature files, but "

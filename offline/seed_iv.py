@@ -22,10 +22,10 @@ from pathlib import Path
 
 import numpy as np
 import scipy.io
+from eeg_emotion.offline.dataset import DatasetIndex, TrialFile, TrialRef, unreadable_mat
 
 from eeg_emotion.errors import DataFormatError
 from eeg_emotion.montages import SEED_IV
-from offline.dataset import DatasetIndex, TrialFile, TrialRef, unreadable_mat
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def find_raw_root(root: Path, *, strict: bool = True) -> Path | None:
                 f"{root} has SEED-IV features (eeg_feature_smooth/) but no raw EEG "
                 "(eeg_raw_data/), which models trained on raw windows need",
                 "download eeg_raw_data too, or train the feature baseline, which reads "
-                "eeg_feature_smooth with offline.seed_iv.load_seed_iv_features")
+                "eeg_feature_smooth with eeg_emotion.offline.seed_iv.load_seed_iv_features")
         raise DataFormatError(f"no SEED-IV eeg_raw_data folder in {root}",
                               "point --data at the SEED-IV folder that contains eeg_raw_data/")
     return None

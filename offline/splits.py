@@ -107,7 +107,8 @@ def assert_no_leakage(train_idx: np.ndarray, test_idx: np.ndarray, trial_id: np.
             raise LeakageError(
                 f"{what}: {shared.size} {name}(s) are in both the training and the test "
                 f"set ({shown}); windows of one {name} on both sides inflate accuracy",
-                f"split by {name} before windowing (use the functions of offline.splits)")
+                f"split by {name} before windowing "
+                "(use the functions of eeg_emotion.offline.splits)")
 
 
 def _check_folds(n_folds: int, n_groups: int, what: str) -> None:

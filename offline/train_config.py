@@ -53,7 +53,7 @@ class FilterSection:
 
 @dataclass
 class PreprocessSection:
-    """``[preprocess]``: maps onto ``offline.preprocess.PreprocessSettings``."""
+    """``[preprocess]``: maps onto ``eeg_emotion.offline.preprocess.PreprocessSettings``."""
 
     filter: FilterSection = field(default_factory=FilterSection)
     #: window length in s; leave out for whole trials

@@ -1,9 +1,9 @@
 """The supervised training loop: Adam, cross-entropy, early stopping, timing.
 
-Windows stay where they are (a memmap from ``offline.preprocess``): each batch
+Windows stay where they are (a memmap from ``eeg_emotion.offline.preprocess``): each batch
 reads only its own rows, so the loop runs in bounded memory. Early stopping
 watches the loss on an inner validation split taken from the training data
-only (see :func:`offline.splits.inner_validation_split`), and the weights of
+only (see :func:`eeg_emotion.offline.splits.inner_validation_split`), and the weights of
 the best epoch are restored at the end.
 """
 
@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 import torch.nn.functional as F
+from eeg_emotion.offline.train_config import TrainSection
 from tqdm.auto import tqdm
 
 from eeg_emotion.errors import ConfigError
-from offline.train_config import TrainSection
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +221,7 @@ def fit(model: torch.nn.Module, X: np.ndarray, labels: Mapping[str, np.ndarray],
 def _adversarial_loss(model: torch.nn.Module, X: np.ndarray, b: np.ndarray,
                       spec: AdversarialSpec, rng: np.random.Generator,
                       device: torch.device) -> torch.Tensor:
-    from models.adaptation import domain_adversarial_loss
+    from eeg_emotion.models.adaptation import domain_adversarial_loss
 
     idx = b
     if len(spec.extra_idx):

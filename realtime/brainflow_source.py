@@ -1,4 +1,4 @@
-"""OpenBCI and other BrainFlow boards as a live :class:`~realtime.source.Source`.
+"""OpenBCI and other BrainFlow boards as a live :class:`~eeg_emotion.realtime.source.Source`.
 
 The board streams into BrainFlow's own ring buffer; :meth:`BrainFlowSource.read`
 drains it with ``get_board_data()`` (which removes what it returns), so each
@@ -20,11 +20,11 @@ from pathlib import Path
 from types import ModuleType
 
 import numpy as np
+from eeg_emotion.realtime.source import Chunk, Source, SourceInfo, SourceLost
 
 from eeg_emotion.errors import StreamError
 from eeg_emotion.lsl import import_pylsl
 from eeg_emotion.montages import MONTAGES, resolve_montage
-from realtime.source import Chunk, Source, SourceInfo, SourceLost
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ class BrainFlowSource(Source):
         Seconds BrainFlow waits for a board to answer while preparing the session.
     stall_timeout : float
         Seconds without any sample after which :meth:`read` raises
-        :class:`~realtime.source.SourceLost`.
+        :class:`~eeg_emotion.realtime.source.SourceLost`.
     clock_refresh_s : float
         How often the UNIX-to-LSL clock offset is measured again.
     """

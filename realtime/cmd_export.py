@@ -19,9 +19,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from eeg_emotion.realtime.recording import Recording, read_recording
 
 from eeg_emotion.errors import ConfigError, DataFormatError
-from realtime.recording import Recording, read_recording
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def recording_to_raw(rec: Recording):
     Parameters
     ----------
     rec : Recording
-        From :func:`realtime.recording.read_recording`.
+        From :func:`eeg_emotion.realtime.recording.read_recording`.
 
     Returns
     -------

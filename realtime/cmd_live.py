@@ -5,7 +5,7 @@ or a BrainFlow board (``--board cyton|cyton-daisy|ganglion|synthetic|playback``)
 Output: the dashboard, or with ``--headless`` JSON lines on stdout or
 ``--output FILE``; estimates are also published as the LSL stream
 ``eeg-emotion`` (``--outlet NAME``, ``--no-outlet``). With no source and no model
-it runs the built-in demo (:mod:`realtime.demo`). Ctrl-C and SIGTERM stop cleanly.
+it runs the built-in demo (:mod:`eeg_emotion.realtime.demo`). Ctrl-C and SIGTERM stop cleanly.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from eeg_emotion.realtime.source import Source
+from eeg_emotion.realtime.state import LIVE_HOP_S
+
 from eeg_emotion.errors import CheckpointError, ConfigError, EEGEmotionError, StreamError
 from eeg_emotion.montages import match_channels
-from realtime.source import Source
-from realtime.state import LIVE_HOP_S
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def load_model(path: Path) -> Any:
-    """Load a checkpoint on the CPU with ``models.checkpoint.load_checkpoint``.
+    """Load a checkpoint on the CPU with ``eeg_emotion.models.checkpoint.load_checkpoint``.
 
     The engine moves the model to the chosen device.
 
@@ -104,7 +105,7 @@ def load_model(path: Path) -> Any:
                               "train one with `eeg-emotion train --config CONFIG`, or run "
                               "`eeg-emotion demo` for a built-in one")
     try:
-        from models.checkpoint import load_checkpoint
+        from eeg_emotion.models.checkpoint import load_checkpoint
     except ImportError as exc:
         raise CheckpointError(f"checkpoints cannot be loaded here: {exc}",
                               "reinstall eeg-emotion with `pip install -e .`") from exc
@@ -122,7 +123,7 @@ def find_model_for(channels: tuple[str, ...], models_dir: Path) -> Path:
     candidates = sorted(Path(models_dir).glob("**/*.pt"), key=lambda p: p.stat().st_mtime,
                         reverse=True) if Path(models_dir).is_dir() else []
     try:
-        from models.checkpoint import read_meta
+        from eeg_emotion.models.checkpoint import read_meta
     except ImportError as exc:
         raise CheckpointError(f"checkpoints cannot be read here: {exc}",
                               "reinstall eeg-emotion with `pip install -e .`") from exc
@@ -144,12 +145,12 @@ def find_model_for(channels: tuple[str, ...], models_dir: Path) -> Path:
 def build_source(args: argparse.Namespace) -> Source:
     """Make the LSL or BrainFlow source named in ``args``."""
     if args.board:
-        from realtime.brainflow_source import BrainFlowSource
+        from eeg_emotion.realtime.brainflow_source import BrainFlowSource
 
         return BrainFlowSource(args.board, serial_port=args.serial_port, file=args.file,
                                master_board=getattr(args, "master_board", None),
                                montage=args.montage)
-    from realtime.lsl_source import LSLSource
+    from eeg_emotion.realtime.lsl_source import LSLSource
 
     return LSLSource(args.stream, montage=args.montage)
 
@@ -176,7 +177,7 @@ def run_engine(args: argparse.Namespace, source: Source, loaded: Any,
     int
         0; a fatal stream error is raised as :class:`StreamError` after a clean stop.
     """
-    from realtime.engine import Engine
+    from eeg_emotion.realtime.engine import Engine
 
     try:
         engine = Engine(source, loaded, hop_s=args.hop, window_s=args.window, device=args.device,
@@ -190,7 +191,7 @@ def run_engine(args: argparse.Namespace, source: Source, loaded: Any,
     try:
         engine.start()
         if not args.no_outlet:
-            from realtime.outlet import EstimateOutlet
+            from eeg_emotion.realtime.outlet import EstimateOutlet
 
             outlet = EstimateOutlet(engine.contract.targets, args.outlet,
                                     model_name=engine.contract.name)
@@ -198,7 +199,7 @@ def run_engine(args: argparse.Namespace, source: Source, loaded: Any,
             log.warning("the model was trained on synthetic data only: a demonstration")
         with _sigterm_sets(stop):
             if args.headless:
-                from realtime.headless import JsonLinesWriter, run_headless
+                from eeg_emotion.realtime.headless import JsonLinesWriter, run_headless
 
                 if args.output:
                     try:
@@ -213,7 +214,7 @@ def run_engine(args: argparse.Namespace, source: Source, loaded: Any,
                 except KeyboardInterrupt:
                     log.info("interrupted")
             else:
-                from realtime.dashboard import run_dashboard
+                from eeg_emotion.realtime.dashboard import run_dashboard
 
                 run_dashboard(engine, duration=args.duration,
                               screenshot=str(args.screenshot) if args.screenshot else None,
@@ -238,7 +239,7 @@ def check_output_options(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run ``eeg-emotion live``; returns the exit status."""
     if not args.stream and not args.board and args.model is None:
-        from realtime.demo import run_demo_session
+        from eeg_emotion.realtime.demo import run_demo_session
 
         return run_demo_session(args, cache=getattr(args, "cache", None))
     check_output_options(args)
@@ -246,7 +247,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--master-board is only for --board playback",
                           "drop --master-board, or add --board playback --file FILE")
     if not args.headless:
-        from realtime.dashboard import check_display
+        from eeg_emotion.realtime.dashboard import check_display
 
         check_display()  # fail before waiting for a stream, not after
     if not args.stream and not args.board:
@@ -261,7 +262,7 @@ def run(args: argparse.Namespace) -> int:
         source.open()
     if loaded is None:
         try:
-            from realtime.demo import cache_dir
+            from eeg_emotion.realtime.demo import cache_dir
 
             models_dir = args.models_dir or cache_dir() / "models"
             loaded = load_model(find_model_for(source.info.channels, models_dir))
@@ -273,6 +274,6 @@ def run(args: argparse.Namespace) -> int:
 
 def run_demo(args: argparse.Namespace) -> int:
     """Run ``eeg-emotion demo``: the built-in synthetic stream and model."""
-    from realtime.demo import run_demo_session
+    from eeg_emotion.realtime.demo import run_demo_session
 
     return run_demo_session(args, cache=args.cache)

@@ -1,8 +1,8 @@
 """``eeg-emotion replay``: publish a dataset file as a real-time LSL stream.
 
 Reads a DEAP ``.dat``/``.mat``, a SEED-IV ``.mat`` or any MNE-readable file with
-:func:`offline.dataset.load_trial_file` and plays it with
-:class:`realtime.replay.ReplayPlayer`: the EEG stream plus ``<name>-markers``
+:func:`eeg_emotion.offline.dataset.load_trial_file` and plays it with
+:class:`eeg_emotion.realtime.replay.ReplayPlayer`: the EEG stream plus ``<name>-markers``
 carrying each trial's labels. Stops at the end (or after ``--duration``), on
 Ctrl-C or SIGTERM, destroying both outlets.
 """
@@ -15,8 +15,9 @@ import signal
 import sys
 from pathlib import Path
 
+from eeg_emotion.realtime.replay import ReplayPlayer
+
 from eeg_emotion.errors import ConfigError, DataFormatError
-from realtime.replay import ReplayPlayer
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def build_player(args: argparse.Namespace) -> ReplayPlayer:
     ConfigError
         If ``--trial`` is out of range or another option is invalid.
     """
-    from offline.dataset import load_trial_file
+    from eeg_emotion.offline.dataset import load_trial_file
 
     path = Path(args.path)
     if not path.exists():

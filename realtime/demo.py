@@ -1,7 +1,7 @@
 """The built-in demo: a synthetic DEAP recording replayed live and a small model.
 
 On first use it writes a small synthetic DEAP subject
-(:func:`offline.synth.write_demo_recording`): 8 trials to replay and 40 other
+(:func:`eeg_emotion.offline.synth.write_demo_recording`): 8 trials to replay and 40 other
 trials of the same subject, on which a small ScalingNet trains in seconds
 (``train_quick_model`` from the offline layer), into a cache folder; later runs
 reuse both. The model never sees the replayed trials. The recording is replayed
@@ -33,7 +33,7 @@ DEMO_VERSION = 2
 #: trials of the demo subject the model trains on (never replayed)
 DEMO_TRAIN_TRIALS = 40
 #: Modules that may hold ``train_quick_model`` (the offline layer's fast trainer).
-_QUICK_TRAINERS = ("offline.quick_model",)
+_QUICK_TRAINERS = ("eeg_emotion.offline.quick_model",)
 
 
 def cache_dir() -> Path:
@@ -53,7 +53,7 @@ def ensure_demo_recording(cache: Path) -> Path:
     """
     path = Path(cache) / "demo" / f"data-v{DEMO_VERSION}" / "s01.dat"
     if not (path.is_file() and (path.parent / "train" / "s01.dat").is_file()):
-        from offline.synth import write_demo_recording
+        from eeg_emotion.offline.synth import write_demo_recording
 
         log.info("writing the synthetic demo recording to %s", path)
         write_demo_recording(path, train_trials=DEMO_TRAIN_TRIALS)
@@ -167,8 +167,8 @@ class ReplayProcess:
 
 
 def open_replayed(replay: ReplayProcess, timeout: float = 30.0) -> Any:
-    """Open an :class:`~realtime.lsl_source.LSLSource` on the replay's stream."""
-    from realtime.lsl_source import LSLSource
+    """Open an :class:`~eeg_emotion.realtime.lsl_source.LSLSource` on the replay's stream."""
+    from eeg_emotion.realtime.lsl_source import LSLSource
 
     source = LSLSource(replay.name)
     end = time.monotonic() + timeout
@@ -185,11 +185,11 @@ def open_replayed(replay: ReplayProcess, timeout: float = 30.0) -> Any:
 
 def run_demo_session(args: argparse.Namespace, cache: Path | None = None) -> int:
     """Build (or reuse) the demo data and model, replay, and run the engine on it."""
-    from realtime.cmd_live import check_output_options, load_model, run_engine
+    from eeg_emotion.realtime.cmd_live import check_output_options, load_model, run_engine
 
     check_output_options(args)
     if not args.headless:
-        from realtime.dashboard import check_display
+        from eeg_emotion.realtime.dashboard import check_display
 
         try:
             check_display()  # before model building, not after

@@ -2,22 +2,22 @@
 
 Two threads do the work:
 
-* **acquisition** reads whole chunks from the :class:`~realtime.source.Source`,
+* **acquisition** reads whole chunks from the :class:`~eeg_emotion.realtime.source.Source`,
   and for each, in this order: counts and repairs NaN/Inf samples (holding each
   channel's last good value, so the filter state is never poisoned), picks the
   model's channels by 10-20 name, resamples to the model's rate
-  (:class:`~realtime.resampler.StreamResampler`), filters with the checkpoint's
+  (:class:`~eeg_emotion.realtime.resampler.StreamResampler`), filters with the checkpoint's
   band-pass (:class:`~eeg_emotion.filters.StreamingFilter`, same taps as in
-  training) and appends to a :class:`~realtime.ring_buffer.RingBuffer`. When the
+  training) and appends to a :class:`~eeg_emotion.realtime.ring_buffer.RingBuffer`. When the
   source is lost it calls ``reopen`` with backoff until the stream is back,
   counts the gap, and restarts resampler and filter from the new data.
 * **inference** waits for the next window boundary (window ``k`` ends at sample
   ``window + k * hop`` of the model-rate stream, as offline), takes the *latest*
   finished window, skipping (and counting) any it had no time for, so latency
-  never grows, and publishes an :class:`~realtime.state.Estimate`.
+  never grows, and publishes an :class:`~eeg_emotion.realtime.state.Estimate`.
 
 Viewers (dashboard, headless writer, outlet) read through the
-:class:`~realtime.state.EngineView` methods, which only copy under short locks.
+:class:`~eeg_emotion.realtime.state.EngineView` methods, which only copy under short locks.
 """
 
 from __future__ import annotations
@@ -31,17 +31,17 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from eeg_emotion.realtime.channels import map_to_model
+from eeg_emotion.realtime.inference import WindowClassifier, contract_of, smooth
+from eeg_emotion.realtime.markers import MarkerListener, TrialTimeline
+from eeg_emotion.realtime.resampler import StreamResampler
+from eeg_emotion.realtime.ring_buffer import RingBuffer
+from eeg_emotion.realtime.source import Chunk, Source, SourceInfo, SourceLost
+from eeg_emotion.realtime.state import LIVE_HOP_S, EngineStatus, Estimate, SourceHealth
 
 from eeg_emotion.errors import ConfigError, EEGEmotionError, StreamError
 from eeg_emotion.filters import FilterSpec, StreamingFilter
 from eeg_emotion.windows import seconds_to_samples
-from realtime.channels import map_to_model
-from realtime.inference import WindowClassifier, contract_of, smooth
-from realtime.markers import MarkerListener, TrialTimeline
-from realtime.resampler import StreamResampler
-from realtime.ring_buffer import RingBuffer
-from realtime.source import Chunk, Source, SourceInfo, SourceLost
-from realtime.state import LIVE_HOP_S, EngineStatus, Estimate, SourceHealth
 
 log = logging.getLogger(__name__)
 
@@ -88,10 +88,10 @@ class Engine:
     source : Source
         Opened or not; :meth:`start` opens it if needed.
     loaded : LoadedModel
-        ``model`` and ``meta`` from ``models.checkpoint.load_checkpoint``.
+        ``model`` and ``meta`` from ``eeg_emotion.models.checkpoint.load_checkpoint``.
     hop_s, window_s : float | None
         Hop and window length. None: the checkpoint's window, and a hop of
-        :data:`~realtime.state.LIVE_HOP_S` or the checkpoint's if shorter.
+        :data:`~eeg_emotion.realtime.state.LIVE_HOP_S` or the checkpoint's if shorter.
     device : str
         ``auto``, ``cpu`` or ``cuda``.
     smoothing : float
@@ -506,7 +506,7 @@ class Engine:
             If recording is not available in this installation.
         """
         try:
-            from realtime.recording import Recorder
+            from eeg_emotion.realtime.recording import Recorder
         except ImportError as exc:
             raise ConfigError(f"recording is not available: {exc}",
                               "update eeg-emotion; run without --record") from exc

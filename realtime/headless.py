@@ -2,7 +2,7 @@
 
 The first line describes the run (``"type": "info"``: stream, model, channels,
 and whether the model is a synthetic-data demonstration); then one line per
-estimate (:meth:`realtime.state.Estimate.to_json_dict`: ``index``, ``time``,
+estimate (:meth:`eeg_emotion.realtime.state.Estimate.to_json_dict`: ``index``, ``time``,
 ``latency_ms``, ``probabilities`` ``{target: {class: p}}``, ``smoothed``,
 ``ground_truth``; plus ``synthetic_model: true`` for a demonstration model);
 the last line (``"type": "summary"``) holds the engine's counters.
@@ -16,8 +16,8 @@ import threading
 import time
 from typing import TextIO
 
-from realtime.outlet import EstimateOutlet
-from realtime.state import EngineStatus, Estimate
+from eeg_emotion.realtime.outlet import EstimateOutlet
+from eeg_emotion.realtime.state import EngineStatus, Estimate
 
 log = logging.getLogger(__name__)
 

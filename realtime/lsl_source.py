@@ -4,7 +4,7 @@
 (``"OpenBCI"`` is an alias for what the OpenBCI GUI and the older OpenBCI_LSL
 app publish), reads whole chunks into a preallocated buffer with a blocking
 timeout (no busy polling), puts timestamps on the local LSL clock
-(``proc_clocksync``), and raises :class:`~realtime.source.SourceLost` when the
+(``proc_clocksync``), and raises :class:`~eeg_emotion.realtime.source.SourceLost` when the
 outlet disappears or stays silent. :meth:`LSLSource.reopen` re-resolves the
 same stream (source id, else name), and refuses one that came back with another
 channel count or rate.
@@ -16,11 +16,11 @@ import logging
 import time
 
 import numpy as np
+from eeg_emotion.realtime.channels import stream_channel_names
+from eeg_emotion.realtime.source import Chunk, Source, SourceInfo, SourceLost
 
 from eeg_emotion.errors import StreamError
 from eeg_emotion.lsl import import_pylsl
-from realtime.channels import stream_channel_names
-from realtime.source import Chunk, Source, SourceInfo, SourceLost
 
 log = logging.getLogger(__name__)
 

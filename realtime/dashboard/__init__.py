@@ -1,7 +1,7 @@
 """The live dashboard (PyQt6 + pyqtgraph): signal, level maps, estimates and health.
 
 Only this package imports Qt, so headless mode needs no screen. The dashboard
-reads the engine through :class:`realtime.state.EngineView` on a timer and never
+reads the engine through :class:`eeg_emotion.realtime.state.EngineView` on a timer and never
 blocks acquisition or inference.
 
 ``run_dashboard(engine, duration=None, screenshot=None)`` shows the window;
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from realtime.dashboard.app import check_display, run_dashboard
+from eeg_emotion.realtime.dashboard.app import check_display, run_dashboard
 
 __all__ = ["DashboardWindow", "FrameStats", "check_display", "run_dashboard"]
 
@@ -20,7 +20,7 @@ __all__ = ["DashboardWindow", "FrameStats", "check_display", "run_dashboard"]
 def __getattr__(name: str) -> Any:
     # the window imports Qt: load it only when asked for
     if name in ("DashboardWindow", "FrameStats"):
-        from realtime.dashboard import window
+        from eeg_emotion.realtime.dashboard import window
 
         return getattr(window, name)
-    raise AttributeError(f"module 'realtime.dashboard' has no attribute {name!r}")
+    raise AttributeError(f"module 'eeg_emotion.realtime.dashboard' has no attribute {name!r}")

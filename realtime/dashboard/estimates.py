@@ -6,9 +6,8 @@ from collections import deque
 
 import numpy as np
 import pyqtgraph as pg
-
-from realtime.dashboard import theme
-from realtime.state import Estimate
+from eeg_emotion.realtime.dashboard import theme
+from eeg_emotion.realtime.state import Estimate
 
 
 def history_series(targets: dict[str, tuple[str, ...]]) -> list[tuple[str, str]]:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from eeg_emotion.realtime.dashboard import theme
+from eeg_emotion.realtime.state import EngineStatus
 from PyQt6.QtWidgets import QGridLayout, QGroupBox, QLabel
-
-from realtime.dashboard import theme
-from realtime.state import EngineStatus
 
 
 def _channels_text(channels: tuple[str, ...], limit: int = 6) -> str:

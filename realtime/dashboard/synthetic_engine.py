@@ -1,6 +1,6 @@
 """A stand-in live engine that makes realistic data, for dashboard tests and benchmarks.
 
-:class:`SyntheticEngine` implements :class:`realtime.state.EngineView` without a
+:class:`SyntheticEngine` implements :class:`eeg_emotion.realtime.state.EngineView` without a
 stream or a model: a producer thread writes alpha/theta sinusoids plus noise at
 the nominal rate into a ring of the last ``history_s`` seconds, and every hop
 turns the newest window into an octave-band level map and a slowly drifting set
@@ -17,10 +17,10 @@ import time
 from collections import deque
 
 import numpy as np
+from eeg_emotion.realtime.state import EngineStatus, Estimate, SourceHealth
 
 from eeg_emotion.errors import ConfigError
 from eeg_emotion.montages import DEAP
-from realtime.state import EngineStatus, Estimate, SourceHealth
 
 logger = logging.getLogger(__name__)
 
@@ -232,7 +232,7 @@ class SyntheticEngine:
 
     # ------------------------------------------------------------------ EngineView
     def status(self) -> EngineStatus:
-        """Current counters (see :class:`realtime.state.EngineStatus`)."""
+        """Current counters (see :class:`eeg_emotion.realtime.state.EngineStatus`)."""
         with self._lock:
             elapsed = max(time.monotonic() - self._t0, 1e-9)
             lat = np.array(self._latencies) if self._latencies else np.zeros(1)

@@ -6,8 +6,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-
-from realtime.dashboard import theme
+from eeg_emotion.realtime.dashboard import theme
 
 #: Fixed scales offered (microvolts between neighbouring channel baselines).
 FIXED_SCALES_UV = (10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)

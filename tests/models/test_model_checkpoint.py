@@ -9,13 +9,19 @@ from pathlib import Path
 
 import pytest
 import torch
+from eeg_emotion.models import build_model
+from eeg_emotion.models.checkpoint import (
+    FORMAT,
+    CheckpointMeta,
+    load_checkpoint,
+    read_meta,
+    save_checkpoint,
+)
 
 from eeg_emotion.errors import CheckpointError
 from eeg_emotion.filters import FilterSpec
 from eeg_emotion.montages import CYTON, DEAP, SEED_IV
 from eeg_emotion.targets import deap_targets
-from models import build_model
-from models.checkpoint import FORMAT, CheckpointMeta, load_checkpoint, read_meta, save_checkpoint
 
 
 def _meta(model, channels) -> CheckpointMeta:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-
-from models import build_model
-from models.scaling import ScalingLayer
-from models.scalingnet import level_bands
+from eeg_emotion.models import build_model
+from eeg_emotion.models.scaling import ScalingLayer
+from eeg_emotion.models.scalingnet import level_bands
 
 
 def test_paper_architecture(binary_target):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from eeg_emotion.offline import preprocess as pp
+from eeg_emotion.offline.dataset import DatasetIndex
+from eeg_emotion.offline.preprocess import PreprocessSettings, prepare_windows
 
 from eeg_emotion.errors import ConfigError, MontageError
 from eeg_emotion.filters import FilterSpec, filter_offline
-from offline import preprocess as pp
-from offline.dataset import DatasetIndex
-from offline.preprocess import PreprocessSettings, prepare_windows
 
 RAW = dict(standardize="none")
 
@@ -161,7 +161,7 @@ def test_cache_key_follows_files(deap_index, tmp_path):
     import os
     import shutil
 
-    from offline.dataset import open_dataset
+    from eeg_emotion.offline.dataset import open_dataset
     shutil.copytree(deap_index.root, tmp_path / "d")
     index = open_dataset(tmp_path / "d")
     s = PreprocessSettings()

@@ -8,15 +8,19 @@ import pickle
 import numpy as np
 import pytest
 import scipy.io
+from eeg_emotion.offline.dataset import open_dataset
+from eeg_emotion.offline.preprocess import PreprocessSettings, prepare_windows
+from eeg_emotion.offline.seed_iv import SEED_IV_LABELS
+from eeg_emotion.offline.synth import (
+    synth_deap_subject,
+    write_synthetic_deap,
+    write_synthetic_seed_iv,
+)
 
 from eeg_emotion.cli import main
 from eeg_emotion.errors import ConfigError
 from eeg_emotion.features import band_variance
 from eeg_emotion.filters import FilterSpec
-from offline.dataset import open_dataset
-from offline.preprocess import PreprocessSettings, prepare_windows
-from offline.seed_iv import SEED_IV_LABELS
-from offline.synth import synth_deap_subject, write_synthetic_deap, write_synthetic_seed_iv
 
 RIGHT_FRONTAL = ("Fp2", "AF4", "F4", "F8", "FC6", "FC2")
 LEFT_FRONTAL = ("Fp1", "AF3", "F3", "F7", "FC5", "FC1")

@@ -11,10 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-
-from offline.protocols import RunOptions, run_config
-from offline.synth import write_synthetic_deap
-from offline.train_config import config_from_dict
+from eeg_emotion.offline.protocols import RunOptions, run_config
+from eeg_emotion.offline.synth import write_synthetic_deap
+from eeg_emotion.offline.train_config import config_from_dict
 
 FRONTAL = ["Fp1", "AF3", "F3", "F7", "Fp2", "AF4", "F4", "F8"]
 

@@ -3,7 +3,7 @@
 Channel 0 carries a sample counter (``start``, ``start + 1``, ...) so a reader
 can check that every sample arrived once and in order; the other channels are
 a sine plus a DC offset. ``--mode replay`` publishes through
-:class:`realtime.replay.ReplayPlayer` (labels in the description, trial markers
+:class:`eeg_emotion.realtime.replay.ReplayPlayer` (labels in the description, trial markers
 on ``<name>-markers``); ``--mode plain`` uses a bare pylsl outlet, with channel
 labels in the description only when ``--labels`` is given.
 """
@@ -63,7 +63,7 @@ def main() -> int:
     labels = [s for s in a.labels.split(",") if s]
     pylsl = import_pylsl()
     if a.mode == "replay":
-        from realtime.replay import ReplayPlayer
+        from eeg_emotion.realtime.replay import ReplayPlayer
 
         trial_labels = json.loads(a.trial_labels) if a.trial_labels else None
         parts = np.array_split(data, len(trial_labels), axis=1) if trial_labels else [data]

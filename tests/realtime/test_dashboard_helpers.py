@@ -6,13 +6,19 @@ import time
 
 import numpy as np
 import pytest
+from eeg_emotion.realtime.dashboard.estimates import history_series, top_class
+from eeg_emotion.realtime.dashboard.health import format_health
+from eeg_emotion.realtime.dashboard.level_map import (
+    color_levels,
+    mosaic,
+    mosaic_gaps,
+    mosaic_shape,
+    pool_time,
+)
+from eeg_emotion.realtime.dashboard.synthetic_engine import SyntheticEngine
+from eeg_emotion.realtime.dashboard.traces import auto_spacing, nice_scale, stack
 
 from eeg_emotion.errors import ConfigError
-from realtime.dashboard.estimates import history_series, top_class
-from realtime.dashboard.health import format_health
-from realtime.dashboard.level_map import color_levels, mosaic, mosaic_gaps, mosaic_shape, pool_time
-from realtime.dashboard.synthetic_engine import SyntheticEngine
-from realtime.dashboard.traces import auto_spacing, nice_scale, stack
 
 
 @pytest.mark.parametrize("value, want", [

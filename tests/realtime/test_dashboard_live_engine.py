@@ -14,15 +14,15 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 import torch
+from eeg_emotion.realtime.dashboard import DashboardWindow
+from eeg_emotion.realtime.dashboard.theme import BAD, configure_pyqtgraph
+from eeg_emotion.realtime.engine import Engine
+from eeg_emotion.realtime.lsl_source import LSLSource
+from eeg_emotion.realtime.recording import read_recording
 from PyQt6.QtWidgets import QApplication
 
 from eeg_emotion.filters import FilterSpec
 from eeg_emotion.targets import deap_targets
-from realtime.dashboard import DashboardWindow
-from realtime.dashboard.theme import BAD, configure_pyqtgraph
-from realtime.engine import Engine
-from realtime.lsl_source import LSLSource
-from realtime.recording import read_recording
 
 CHANNELS = ("Fp1", "Fp2", "C3", "C4")
 SFREQ = 128.0
@@ -30,8 +30,8 @@ SFREQ = 128.0
 
 def untrained_scalingnet(tmp_path: Path):
     """A freshly initialised ScalingNet, saved and loaded as a checkpoint (as `live` does)."""
-    from models import build_model
-    from models.checkpoint import CheckpointMeta, load_checkpoint, save_checkpoint
+    from eeg_emotion.models import build_model
+    from eeg_emotion.models.checkpoint import CheckpointMeta, load_checkpoint, save_checkpoint
 
     torch.manual_seed(0)
     targets = deap_targets(("valence", "arousal", "dominance"))

@@ -10,12 +10,12 @@ from collections.abc import Iterator
 import numpy as np
 import pyqtgraph as pg
 import pytest
+from eeg_emotion.realtime.dashboard import DashboardWindow, check_display, run_dashboard
+from eeg_emotion.realtime.dashboard.synthetic_engine import SyntheticEngine
+from eeg_emotion.realtime.dashboard.theme import BAD, configure_pyqtgraph
 from PyQt6.QtWidgets import QApplication
 
 from eeg_emotion.errors import ConfigError
-from realtime.dashboard import DashboardWindow, check_display, run_dashboard
-from realtime.dashboard.synthetic_engine import SyntheticEngine
-from realtime.dashboard.theme import BAD, configure_pyqtgraph
 
 CHANNELS = ("Fp1", "Fp2", "F3", "F4", "C3", "C4", "P3", "P4", "O1", "O2")
 
@@ -273,7 +273,7 @@ def test_model_without_level_map_says_so(qapp):
 
 
 def test_long_level_maps_are_pooled_not_aliased(qapp):
-    from realtime.dashboard.level_map import LevelMapPanel
+    from eeg_emotion.realtime.dashboard.level_map import LevelMapPanel
 
     panel = LevelMapPanel()
     data = np.tile(np.array([0.0, 1.0]), (3, 256))  # (3 levels, 512 steps), alternating
@@ -287,8 +287,9 @@ def test_long_level_maps_are_pooled_not_aliased(qapp):
 
 
 def test_many_channels_get_thinned_axis_labels(qapp):
+    from eeg_emotion.realtime.dashboard.traces import TracesPanel
+
     from eeg_emotion.montages import SEED_IV
-    from realtime.dashboard.traces import TracesPanel
 
     panel = TracesPanel()
     panel.resize(700, 400)

@@ -12,19 +12,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from eeg_emotion.realtime import demo
 
 from eeg_emotion.cli import build_parser
 from eeg_emotion.errors import CheckpointError
 from eeg_emotion.filters import FilterSpec
 from eeg_emotion.montages import DEAP
 from eeg_emotion.targets import deap_targets
-from realtime import demo
 
 
 def _fake_trainer(calls: list):
     """Stand-in for offline's train_quick_model: saves an untrained ScalingNet."""
     def train(data_path: Path, out_path: Path) -> Path:
-        from models import CheckpointMeta, build_model, save_checkpoint
+        from eeg_emotion.models import CheckpointMeta, build_model, save_checkpoint
 
         calls.append(Path(data_path))
         targets = deap_targets(("valence", "arousal"))
@@ -45,7 +45,7 @@ def test_demo_builds_once_replays_and_says_synthetic(tmp_path, monkeypatch):
     args = build_parser(["demo"]).parse_args(
         ["demo", "--headless", "--duration", "3", "--output", str(out), "--no-outlet",
          "--device", "cpu", "--cache", str(tmp_path / "cache")])
-    from realtime.cmd_live import run_demo
+    from eeg_emotion.realtime.cmd_live import run_demo
 
     assert run_demo(args) == 0
     lines = [json.loads(s) for s in out.read_text().splitlines()]
@@ -60,7 +60,7 @@ def test_demo_builds_once_replays_and_says_synthetic(tmp_path, monkeypatch):
     # the model trains on other trials of the demo subject, never on the replayed ones
     data_dir = tmp_path / "cache" / "demo" / f"data-v{demo.DEMO_VERSION}"
     assert calls == [data_dir / "train"]
-    from offline.deap import read_deap_arrays
+    from eeg_emotion.offline.deap import read_deap_arrays
 
     replayed, _ = read_deap_arrays(data_dir / "s01.dat")
     trained, _ = read_deap_arrays(data_dir / "train" / "s01.dat")
@@ -97,11 +97,11 @@ def _alive(pid: int) -> bool:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux")
 def test_replay_dies_with_a_killed_demo(tmp_path):
     """kill -9 of the demo must not leave its looping replay running forever."""
-    from offline.synth import write_demo_recording
+    from eeg_emotion.offline.synth import write_demo_recording
 
     path = write_demo_recording(tmp_path, trials=1, seconds=2.0)
     code = ("import sys, time\n"
-            "from realtime.demo import ReplayProcess\n"
+            "from eeg_emotion.realtime.demo import ReplayProcess\n"
             f"r = ReplayProcess({str(path)!r}).start()\n"
             "print(r.proc.pid, flush=True)\n"
             "time.sleep(60)\n")

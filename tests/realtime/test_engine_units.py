@@ -9,11 +9,11 @@ import time
 import numpy as np
 import pytest
 import torch
+from eeg_emotion.realtime.engine import Engine, repair_non_finite
+from eeg_emotion.realtime.inference import standardize_window
+from eeg_emotion.realtime.source import Chunk, Source, SourceInfo, SourceLost
 
 from eeg_emotion.errors import ConfigError, StreamError
-from realtime.engine import Engine, repair_non_finite
-from realtime.inference import standardize_window
-from realtime.source import Chunk, Source, SourceInfo, SourceLost
 
 
 class ListSource(Source):
@@ -148,8 +148,8 @@ def test_standardize_matches_offline_rule():
 
 
 def test_trial_timeline_maps_labels_and_late_join(loaded_factory):
-    from realtime.inference import contract_of
-    from realtime.markers import TrialTimeline
+    from eeg_emotion.realtime.inference import contract_of
+    from eeg_emotion.realtime.markers import TrialTimeline
 
     targets = contract_of(loaded_factory()).targets
     tl = TrialTimeline()
@@ -166,7 +166,7 @@ def test_trial_timeline_maps_labels_and_late_join(loaded_factory):
 
 
 def test_default_hop_is_live_not_training(loaded_factory):
-    from realtime.state import LIVE_HOP_S
+    from eeg_emotion.realtime.state import LIVE_HOP_S
 
     def hop(model_hop: float, given: float | None = None) -> float:
         src = ListSource(_chunks(4, 128, 16))

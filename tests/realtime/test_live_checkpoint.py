@@ -11,17 +11,17 @@ import time
 from pathlib import Path
 
 import pytest
+from eeg_emotion.realtime import cmd_live
 
 from eeg_emotion.cli import main
 from eeg_emotion.filters import FilterSpec
 from eeg_emotion.targets import deap_targets
-from realtime import cmd_live
 
 CHANNELS = ["Fp1", "Fp2", "C3", "C4"]
 
 
 def _checkpoint(path: Path, channels: list[str] = CHANNELS) -> Path:
-    from models import CheckpointMeta, build_model, save_checkpoint
+    from eeg_emotion.models import CheckpointMeta, build_model, save_checkpoint
 
     targets = deap_targets(("valence", "arousal"))
     model = build_model("scalingnet", len(channels), 128.0, targets)

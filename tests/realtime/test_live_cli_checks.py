@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 
 import pytest
+from eeg_emotion.realtime import cmd_live
 
 from eeg_emotion.cli import build_parser, main
-from realtime import cmd_live
 
 
 def test_no_screen_fails_before_waiting_for_a_stream(monkeypatch, capsys, tmp_path):
@@ -38,7 +38,7 @@ def test_demo_without_screen_screenshot_fails_before_building_the_model(monkeypa
 
 
 def test_demo_without_screen_runs_headless(monkeypatch, tmp_path):
-    from realtime import demo
+    from eeg_emotion.realtime import demo
 
     monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
     monkeypatch.delenv("DISPLAY", raising=False)
@@ -60,7 +60,7 @@ def test_master_board_reaches_the_brainflow_source(monkeypatch):
         def __init__(self, board, **kwargs):
             seen.update(board=board, **kwargs)
 
-    import realtime.brainflow_source as bfs
+    import eeg_emotion.realtime.brainflow_source as bfs
 
     monkeypatch.setattr(bfs, "BrainFlowSource", FakeSource)
     args = build_parser().parse_args(["live", "--board", "playback", "--file", "rec.csv",

@@ -11,16 +11,16 @@ import uuid
 
 import numpy as np
 import pytest
+from eeg_emotion.realtime import cmd_live
+from eeg_emotion.realtime.engine import Engine
+from eeg_emotion.realtime.headless import SYNTHETIC_NOTE
+from eeg_emotion.realtime.lsl_source import LSLSource
+from eeg_emotion.realtime.outlet import EstimateOutlet
+from eeg_emotion.realtime.recording import read_recording
+from eeg_emotion.realtime.state import Estimate
 
 from eeg_emotion.cli import build_parser, main
 from eeg_emotion.lsl import import_pylsl
-from realtime import cmd_live
-from realtime.engine import Engine
-from realtime.headless import SYNTHETIC_NOTE
-from realtime.lsl_source import LSLSource
-from realtime.outlet import EstimateOutlet
-from realtime.recording import read_recording
-from realtime.state import Estimate
 
 pylsl = import_pylsl()
 
@@ -65,7 +65,7 @@ def test_headless_json_lines_schema(publishers, stream_name, loaded_factory, tmp
 
 
 def test_outlet_publishes_labelled_probabilities(loaded_factory):
-    from realtime.inference import contract_of
+    from eeg_emotion.realtime.inference import contract_of
 
     targets = contract_of(loaded_factory()).targets
     name = f"out-{uuid.uuid4().hex[:8]}"
@@ -130,8 +130,8 @@ def test_find_model_for_says_how_to_train(tmp_path):
 
 def test_real_replay_command_every_sample_in_order(tmp_path, stream_name, loaded_factory):
     """``eeg-emotion replay`` in a subprocess -> engine: the raw stream equals the file."""
-    from offline.dataset import load_trial_file
-    from offline.synth import write_demo_recording
+    from eeg_emotion.offline.dataset import load_trial_file
+    from eeg_emotion.offline.synth import write_demo_recording
 
     path = write_demo_recording(tmp_path, trials=2, seconds=1.0)
     trials = load_trial_file(path).trials

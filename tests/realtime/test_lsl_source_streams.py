@@ -8,12 +8,12 @@ import uuid
 
 import numpy as np
 import pytest
+from eeg_emotion.realtime.engine import Engine
+from eeg_emotion.realtime.lsl_source import LSLSource
 
 from eeg_emotion.errors import MontageError, StreamError
 from eeg_emotion.lsl import import_pylsl
 from eeg_emotion.montages import CYTON
-from realtime.engine import Engine
-from realtime.lsl_source import LSLSource
 
 pylsl = import_pylsl()
 
@@ -140,7 +140,7 @@ def test_changed_channel_count_on_reconnect_is_reported(wait_until, publishers, 
 
 
 def test_marker_listener_survives_a_lost_marker_stream(wait_until):
-    from realtime.markers import MarkerListener, TrialTimeline
+    from eeg_emotion.realtime.markers import MarkerListener, TrialTimeline
 
     name = f"mk-{uuid.uuid4().hex[:8]}"
     info = pylsl.StreamInfo(name, "Markers", 1, pylsl.IRREGULAR_RATE, pylsl.cf_string,

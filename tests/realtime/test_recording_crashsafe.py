@@ -13,11 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from eeg_emotion.realtime.recording import Recorder, read_recording
+from eeg_emotion.realtime.source import Chunk, SourceInfo
+from eeg_emotion.realtime.state import Estimate
 
 from eeg_emotion.errors import ConfigError, DataFormatError, StreamError
-from realtime.recording import Recorder, read_recording
-from realtime.source import Chunk, SourceInfo
-from realtime.state import Estimate
 
 ROOT = Path(__file__).resolve().parents[2]
 INFO = SourceInfo(name="test", kind="lsl", channels=("Fp1", "Fp2", "Cz"), sfreq=250.0,
@@ -129,9 +129,9 @@ def test_bad_paths_and_chunks(tmp_path: Path) -> None:
 _WRITER = """
 import sys, time
 import numpy as np
-from realtime.recording import Recorder
-from realtime.source import Chunk, SourceInfo
-from realtime.state import Estimate
+from eeg_emotion.realtime.recording import Recorder
+from eeg_emotion.realtime.source import Chunk, SourceInfo
+from eeg_emotion.realtime.state import Estimate
 info = SourceInfo(name="kill", kind="lsl", channels=("A", "B"), sfreq=250.0)
 rec = Recorder(sys.argv[1], info)
 k = 0

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import mne
 import numpy as np
-
-from realtime.cmd_export import export_recording
-from realtime.engine import Engine
-from realtime.lsl_source import LSLSource
-from realtime.recording import read_recording
-from realtime.replay import ReplayPlayer
+from eeg_emotion.realtime.cmd_export import export_recording
+from eeg_emotion.realtime.engine import Engine
+from eeg_emotion.realtime.lsl_source import LSLSource
+from eeg_emotion.realtime.recording import read_recording
+from eeg_emotion.realtime.replay import ReplayPlayer
 
 
 def test_replayed_trials_reach_the_engine_with_ground_truth(wait_until, tmp_path: Path, rng,

@@ -7,10 +7,10 @@ import uuid
 
 import numpy as np
 import pytest
+from eeg_emotion.realtime.replay import ReplayPlayer, replay_source_id
 
 from eeg_emotion.errors import ConfigError
 from eeg_emotion.lsl import import_pylsl
-from realtime.replay import ReplayPlayer, replay_source_id
 
 pylsl = import_pylsl()
 
@@ -251,7 +251,7 @@ def test_falling_behind_catches_up_without_drift(caplog: pytest.LogCaptureFixtur
     inlet, minlet = _connect(player)
     player._outlet = _SlowOnce(player._outlet, 1.0)
     try:
-        with caplog.at_level("WARNING", logger="realtime.replay"):
+        with caplog.at_level("WARNING", logger="eeg_emotion.realtime.replay"):
             player.start()
             data, stamps, arrival = _pull_all(inlet, 200)
             assert player.join(5.0)
