@@ -63,9 +63,9 @@ def _publish(name: str, stop: threading.Event) -> None:
 
 def _untrained_scalingnet() -> SimpleNamespace:
     import torch
-    from eeg_emotion.models.scalingnet import ScalingNet
 
     from eeg_emotion.filters import FilterSpec
+    from eeg_emotion.models.scalingnet import ScalingNet
     from eeg_emotion.targets import deap_targets
 
     torch.manual_seed(0)
@@ -97,9 +97,10 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(1)
+    from PyQt6.QtWidgets import QApplication
+
     from eeg_emotion.realtime.dashboard.theme import configure_pyqtgraph
     from eeg_emotion.realtime.dashboard.window import DashboardWindow
-    from PyQt6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(["bench"])
     configure_pyqtgraph()

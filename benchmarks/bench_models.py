@@ -25,8 +25,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch
-from eeg_emotion.models import build_model
 
+from eeg_emotion.models import build_model
 from eeg_emotion.montages import DEAP
 from eeg_emotion.targets import deap_targets
 

@@ -27,11 +27,11 @@ os.environ.setdefault("LSLAPICFG", str(Path(__file__).resolve().parents[1] / "ee
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
+
+from eeg_emotion.lsl import import_pylsl
 from eeg_emotion.realtime.recording import Recorder, read_recording
 from eeg_emotion.realtime.replay import ReplayPlayer
 from eeg_emotion.realtime.source import Chunk, SourceInfo
-
-from eeg_emotion.lsl import import_pylsl
 
 
 def bench_replay(n_ch: int, sfreq: float, seconds: float, speed: float) -> None:

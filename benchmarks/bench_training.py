@@ -15,11 +15,11 @@ import time
 
 import numpy as np
 import torch
+
 from eeg_emotion.models import build_model
 from eeg_emotion.offline.pretrain import pretrain
 from eeg_emotion.offline.train_config import PretrainSection, TrainSection
 from eeg_emotion.offline.trainer import fit, predict, resolve_device
-
 from eeg_emotion.targets import deap_targets, seed_iv_target
 
 CASES = [

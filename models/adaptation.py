@@ -16,10 +16,10 @@ from collections.abc import Mapping
 
 import torch
 import torch.nn.functional as F
-from eeg_emotion.models.base import EmotionModel
 from torch import Tensor
 
 from eeg_emotion.errors import ConfigError
+from eeg_emotion.models.base import EmotionModel
 
 logger = logging.getLogger(__name__)
 

@@ -25,12 +25,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import torch
-from eeg_emotion.models.base import EmotionModel
-from eeg_emotion.models.registry import MODELS, build_model
 
 import eeg_emotion
 from eeg_emotion.errors import CheckpointError, EEGEmotionError, MontageError
 from eeg_emotion.filters import FilterSpec
+from eeg_emotion.models.base import EmotionModel
+from eeg_emotion.models.registry import MODELS, build_model
 from eeg_emotion.montages import match_channels
 from eeg_emotion.targets import Target
 

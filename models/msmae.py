@@ -33,14 +33,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
+from torch import Tensor, nn
+
+from eeg_emotion.errors import ConfigError
 from eeg_emotion.models.adaptation import grad_reverse
 from eeg_emotion.models.band_de import BandDE
 from eeg_emotion.models.base import EmotionModel
 from eeg_emotion.models.masking import SCALES, make_masks, masked_mse
 from eeg_emotion.models.scalp_grid import GRID_SIZE, grid_positions
-from torch import Tensor, nn
-
-from eeg_emotion.errors import ConfigError
 from eeg_emotion.montages import MONTAGES
 from eeg_emotion.targets import Target
 

@@ -6,11 +6,10 @@ import inspect
 from collections.abc import Sequence
 from typing import Any
 
+from eeg_emotion.errors import ConfigError
 from eeg_emotion.models.base import EmotionModel
 from eeg_emotion.models.msmae import MSMAECNN
 from eeg_emotion.models.scalingnet import ScalingNet, ScalingNetConv
-
-from eeg_emotion.errors import ConfigError
 from eeg_emotion.targets import Target
 
 MODELS: dict[str, type[EmotionModel]] = {

@@ -18,11 +18,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
-from eeg_emotion.models.base import EmotionModel
-from eeg_emotion.models.scaling import ScalingLayer, scaled_kernel_lengths
 from torch import Tensor, nn
 
 from eeg_emotion.errors import ConfigError
+from eeg_emotion.models.base import EmotionModel
+from eeg_emotion.models.scaling import ScalingLayer, scaled_kernel_lengths
 from eeg_emotion.targets import Target
 
 

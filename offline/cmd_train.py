@@ -16,9 +16,8 @@ import logging
 import time
 from pathlib import Path
 
-from eeg_emotion.offline.train_config import apply_override, load_config
-
 from eeg_emotion.errors import ConfigError
+from eeg_emotion.offline.train_config import apply_override, load_config
 
 log = logging.getLogger(__name__)
 

@@ -24,11 +24,11 @@ import re
 from pathlib import Path
 
 import numpy as np
-from eeg_emotion.offline.dataset import DatasetIndex, TrialFile, TrialRef
-from eeg_emotion.offline.mne_files import _get_data, open_recording
 
 from eeg_emotion.errors import DataFormatError
 from eeg_emotion.montages import DEAP, match_channels
+from eeg_emotion.offline.dataset import DatasetIndex, TrialFile, TrialRef
+from eeg_emotion.offline.mne_files import _get_data, open_recording
 
 log = logging.getLogger(__name__)
 

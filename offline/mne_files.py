@@ -39,10 +39,10 @@ import logging
 from pathlib import Path
 
 import numpy as np
-from eeg_emotion.offline.dataset import DatasetIndex, TrialFile, TrialRef
 
 from eeg_emotion.errors import DataFormatError
 from eeg_emotion.montages import match_channels
+from eeg_emotion.offline.dataset import DatasetIndex, TrialFile, TrialRef
 
 log = logging.getLogger(__name__)
 

@@ -45,12 +45,12 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from eeg_emotion.offline.dataset import DatasetIndex
 from tqdm.auto import tqdm
 
 from eeg_emotion.errors import ConfigError, DataFormatError
 from eeg_emotion.filters import FilterDesign, FilterSpec, StreamingFilter, filter_offline
 from eeg_emotion.montages import match_channels
+from eeg_emotion.offline.dataset import DatasetIndex
 from eeg_emotion.windows import seconds_to_samples, sliding_windows, window_starts
 
 log = logging.getLogger(__name__)

@@ -14,11 +14,11 @@ import time
 
 import numpy as np
 import torch
-from eeg_emotion.offline.train_config import PretrainSection
-from eeg_emotion.offline.trainer import batches, load_batch
 from tqdm.auto import tqdm
 
 from eeg_emotion.errors import ConfigError
+from eeg_emotion.offline.train_config import PretrainSection
+from eeg_emotion.offline.trainer import batches, load_batch
 
 log = logging.getLogger(__name__)
 

@@ -25,6 +25,9 @@ from typing import Any
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
+
+from eeg_emotion.errors import ConfigError, EEGEmotionError
 from eeg_emotion.offline import splits as sp
 from eeg_emotion.offline.baselines import band_features, fit_predict_forest
 from eeg_emotion.offline.metrics import classification_metrics, summarize_folds
@@ -45,9 +48,6 @@ from eeg_emotion.offline.trainer import (
     resolve_device,
     seed_everything,
 )
-from tqdm.auto import tqdm
-
-from eeg_emotion.errors import ConfigError, EEGEmotionError
 
 log = logging.getLogger(__name__)
 
@@ -266,9 +266,8 @@ def save_model(path: Path, model: torch.nn.Module, cfg: TrainingConfig, data: Ru
     """Save a checkpoint recording everything ``live`` needs to preprocess a stream."""
     import datetime
 
-    from eeg_emotion.models.checkpoint import CheckpointMeta, save_checkpoint
-
     from eeg_emotion import __version__
+    from eeg_emotion.models.checkpoint import CheckpointMeta, save_checkpoint
 
     pre = cfg.preprocess
     meta = CheckpointMeta(

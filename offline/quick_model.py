@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+
 from eeg_emotion.offline.train_config import TrainingConfig, config_from_dict
 
 log = logging.getLogger(__name__)

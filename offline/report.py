@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from eeg_emotion.offline.metrics import SCALAR_METRICS, format_mean_std
 
 log = logging.getLogger(__name__)

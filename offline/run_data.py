@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from eeg_emotion.offline.train_config import TrainingConfig
 
 from eeg_emotion.errors import ConfigError, DataFormatError
 from eeg_emotion.montages import match_channels
+from eeg_emotion.offline.train_config import TrainingConfig
 from eeg_emotion.targets import Target, deap_targets, seed_iv_target
 
 log = logging.getLogger(__name__)

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import numpy as np
 import scipy.io
-from eeg_emotion.offline.dataset import DatasetIndex, TrialFile, TrialRef, unreadable_mat
 
 from eeg_emotion.errors import DataFormatError
 from eeg_emotion.montages import SEED_IV
+from eeg_emotion.offline.dataset import DatasetIndex, TrialFile, TrialRef, unreadable_mat
 
 log = logging.getLogger(__name__)
 

@@ -51,12 +51,12 @@ from pathlib import Path
 import numpy as np
 import scipy.fft
 import scipy.io
-from eeg_emotion.offline.seed_iv import SEED_IV_LABELS
 from scipy.ndimage import uniform_filter1d
 
 from eeg_emotion.errors import ConfigError, DataFormatError
 from eeg_emotion.features import band_power_psd, differential_entropy
 from eeg_emotion.montages import DEAP, SEED_IV, channel_region
+from eeg_emotion.offline.seed_iv import SEED_IV_LABELS
 
 log = logging.getLogger(__name__)
 

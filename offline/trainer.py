@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 import torch.nn.functional as F
-from eeg_emotion.offline.train_config import TrainSection
 from tqdm.auto import tqdm
 
 from eeg_emotion.errors import ConfigError
+from eeg_emotion.offline.train_config import TrainSection
 
 log = logging.getLogger(__name__)
 

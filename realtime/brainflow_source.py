@@ -20,11 +20,11 @@ from pathlib import Path
 from types import ModuleType
 
 import numpy as np
-from eeg_emotion.realtime.source import Chunk, Source, SourceInfo, SourceLost
 
 from eeg_emotion.errors import StreamError
 from eeg_emotion.lsl import import_pylsl
 from eeg_emotion.montages import MONTAGES, resolve_montage
+from eeg_emotion.realtime.source import Chunk, Source, SourceInfo, SourceLost
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from eeg_emotion.realtime.recording import Recording, read_recording
 
 from eeg_emotion.errors import ConfigError, DataFormatError
+from eeg_emotion.realtime.recording import Recording, read_recording
 
 log = logging.getLogger(__name__)
 

@@ -19,11 +19,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from eeg_emotion.realtime.source import Source
-from eeg_emotion.realtime.state import LIVE_HOP_S
-
 from eeg_emotion.errors import CheckpointError, ConfigError, EEGEmotionError, StreamError
 from eeg_emotion.montages import match_channels
+from eeg_emotion.realtime.source import Source
+from eeg_emotion.realtime.state import LIVE_HOP_S
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,8 @@ import signal
 import sys
 from pathlib import Path
 
-from eeg_emotion.realtime.replay import ReplayPlayer
-
 from eeg_emotion.errors import ConfigError, DataFormatError
+from eeg_emotion.realtime.replay import ReplayPlayer
 
 log = logging.getLogger(__name__)
 

@@ -31,6 +31,9 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+from eeg_emotion.errors import ConfigError, EEGEmotionError, StreamError
+from eeg_emotion.filters import FilterSpec, StreamingFilter
 from eeg_emotion.realtime.channels import map_to_model
 from eeg_emotion.realtime.inference import WindowClassifier, contract_of, smooth
 from eeg_emotion.realtime.markers import MarkerListener, TrialTimeline
@@ -38,9 +41,6 @@ from eeg_emotion.realtime.resampler import StreamResampler
 from eeg_emotion.realtime.ring_buffer import RingBuffer
 from eeg_emotion.realtime.source import Chunk, Source, SourceInfo, SourceLost
 from eeg_emotion.realtime.state import LIVE_HOP_S, EngineStatus, Estimate, SourceHealth
-
-from eeg_emotion.errors import ConfigError, EEGEmotionError, StreamError
-from eeg_emotion.filters import FilterSpec, StreamingFilter
 from eeg_emotion.windows import seconds_to_samples
 
 log = logging.getLogger(__name__)

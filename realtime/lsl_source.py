@@ -16,11 +16,11 @@ import logging
 import time
 
 import numpy as np
-from eeg_emotion.realtime.channels import stream_channel_names
-from eeg_emotion.realtime.source import Chunk, Source, SourceInfo, SourceLost
 
 from eeg_emotion.errors import StreamError
 from eeg_emotion.lsl import import_pylsl
+from eeg_emotion.realtime.channels import stream_channel_names
+from eeg_emotion.realtime.source import Chunk, Source, SourceInfo, SourceLost
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,9 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 
-from eeg_emotion.realtime.lsl_source import resolve_bounded
-
 from eeg_emotion.errors import EEGEmotionError
 from eeg_emotion.lsl import import_pylsl
+from eeg_emotion.realtime.lsl_source import resolve_bounded
 from eeg_emotion.targets import Target
 
 log = logging.getLogger(__name__)

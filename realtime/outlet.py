@@ -14,9 +14,9 @@ import socket
 from collections.abc import Sequence
 
 import numpy as np
-from eeg_emotion.realtime.state import Estimate
 
 from eeg_emotion.lsl import import_pylsl
+from eeg_emotion.realtime.state import Estimate
 from eeg_emotion.targets import Target
 
 log = logging.getLogger(__name__)

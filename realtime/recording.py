@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from eeg_emotion.realtime.source import Chunk, SourceInfo
-from eeg_emotion.realtime.state import Estimate
 
 from eeg_emotion.errors import ConfigError, DataFormatError, StreamError
 from eeg_emotion.lsl import import_pylsl
+from eeg_emotion.realtime.source import Chunk, SourceInfo
+from eeg_emotion.realtime.state import Estimate
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,8 @@ import sys
 import threading
 from pathlib import Path
 
-from eeg_emotion.realtime.state import EngineView
-
 from eeg_emotion.errors import ConfigError
+from eeg_emotion.realtime.state import EngineView
 
 logger = logging.getLogger(__name__)
 
@@ -76,10 +75,11 @@ def run_dashboard(engine: EngineView, duration: float | None = None,
         raise ConfigError(f"Cannot save the screenshot {screenshot}: its folder does not "
                           "exist.", "Create the folder or choose another path.")
     check_display()
-    from eeg_emotion.realtime.dashboard.theme import configure_pyqtgraph
-    from eeg_emotion.realtime.dashboard.window import DashboardWindow
     from PyQt6.QtCore import QTimer
     from PyQt6.QtWidgets import QApplication
+
+    from eeg_emotion.realtime.dashboard.theme import configure_pyqtgraph
+    from eeg_emotion.realtime.dashboard.window import DashboardWindow
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "eeg-emotion"])
     configure_pyqtgraph()

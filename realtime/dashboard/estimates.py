@@ -6,6 +6,7 @@ from collections import deque
 
 import numpy as np
 import pyqtgraph as pg
+
 from eeg_emotion.realtime.dashboard import theme
 from eeg_emotion.realtime.state import Estimate
 

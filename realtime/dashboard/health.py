@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from PyQt6.QtWidgets import QGridLayout, QGroupBox, QLabel
+
 from eeg_emotion.realtime.dashboard import theme
 from eeg_emotion.realtime.state import EngineStatus
-from PyQt6.QtWidgets import QGridLayout, QGroupBox, QLabel
 
 
 def _channels_text(channels: tuple[str, ...], limit: int = 6) -> str:

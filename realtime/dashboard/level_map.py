@@ -6,9 +6,10 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from eeg_emotion.realtime.dashboard import theme
 from PyQt6.QtCore import QRectF, pyqtSignal
 from PyQt6.QtWidgets import QGraphicsRectItem
+
+from eeg_emotion.realtime.dashboard import theme
 
 
 def color_levels(image: np.ndarray) -> tuple[float, float]:

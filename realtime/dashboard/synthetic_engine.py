@@ -17,10 +17,10 @@ import time
 from collections import deque
 
 import numpy as np
-from eeg_emotion.realtime.state import EngineStatus, Estimate, SourceHealth
 
 from eeg_emotion.errors import ConfigError
 from eeg_emotion.montages import DEAP
+from eeg_emotion.realtime.state import EngineStatus, Estimate, SourceHealth
 
 logger = logging.getLogger(__name__)
 

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+
 from eeg_emotion.realtime.dashboard import theme
 
 #: Fixed scales offered (microvolts between neighbouring channel baselines).

@@ -14,12 +14,6 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-from eeg_emotion.realtime.dashboard import theme
-from eeg_emotion.realtime.dashboard.estimates import EstimatesPanel
-from eeg_emotion.realtime.dashboard.health import HealthPanel
-from eeg_emotion.realtime.dashboard.level_map import LevelMapPanel, MosaicPanel
-from eeg_emotion.realtime.dashboard.traces import FIXED_SCALES_UV, TracesPanel
-from eeg_emotion.realtime.state import EngineStatus, EngineView
 from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtGui import QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
@@ -35,6 +29,12 @@ from PyQt6.QtWidgets import (
 )
 
 from eeg_emotion.errors import EEGEmotionError
+from eeg_emotion.realtime.dashboard import theme
+from eeg_emotion.realtime.dashboard.estimates import EstimatesPanel
+from eeg_emotion.realtime.dashboard.health import HealthPanel
+from eeg_emotion.realtime.dashboard.level_map import LevelMapPanel, MosaicPanel
+from eeg_emotion.realtime.dashboard.traces import FIXED_SCALES_UV, TracesPanel
+from eeg_emotion.realtime.state import EngineStatus, EngineView
 
 logger = logging.getLogger(__name__)
 

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 import torch
+
+from eeg_emotion.errors import CheckpointError
+from eeg_emotion.filters import FilterSpec
 from eeg_emotion.models import build_model
 from eeg_emotion.models.checkpoint import (
     FORMAT,
@@ -17,9 +20,6 @@ from eeg_emotion.models.checkpoint import (
     read_meta,
     save_checkpoint,
 )
-
-from eeg_emotion.errors import CheckpointError
-from eeg_emotion.filters import FilterSpec
 from eeg_emotion.montages import CYTON, DEAP, SEED_IV
 from eeg_emotion.targets import deap_targets
 

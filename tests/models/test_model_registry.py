@@ -6,10 +6,10 @@ import json
 
 import pytest
 import torch
-from eeg_emotion.models import MODELS, EmotionModel, build_model
-from eeg_emotion.models.registry import model_hparam_names
 
 from eeg_emotion.errors import ConfigError, MontageError
+from eeg_emotion.models import MODELS, EmotionModel, build_model
+from eeg_emotion.models.registry import model_hparam_names
 from eeg_emotion.montages import CYTON
 from eeg_emotion.targets import Target, deap_targets
 

@@ -7,12 +7,12 @@ import math
 import numpy as np
 import pytest
 import torch
+
+from eeg_emotion.errors import ConfigError
 from eeg_emotion.models import build_model
 from eeg_emotion.models.adaptation import calibrate, domain_adversarial_loss, grad_reverse
 from eeg_emotion.models.band_de import BandDE, usable_bands
 from eeg_emotion.models.masking import channel_groups, make_masks, masked_mse
-
-from eeg_emotion.errors import ConfigError
 from eeg_emotion.montages import CYTON, SEED_IV, channel_region
 from eeg_emotion.targets import Target
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-from eeg_emotion.models.scaling import ScalingLayer, downsample_kernel, scaled_kernel_lengths
 
 from eeg_emotion.errors import ConfigError
+from eeg_emotion.models.scaling import ScalingLayer, downsample_kernel, scaled_kernel_lengths
 
 
 @pytest.mark.parametrize(("length", "expected"), [

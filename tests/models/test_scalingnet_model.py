@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+
 from eeg_emotion.models import build_model
 from eeg_emotion.models.scaling import ScalingLayer
 from eeg_emotion.models.scalingnet import level_bands

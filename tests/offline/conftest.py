@@ -24,6 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from eeg_emotion.offline.dataset import DatasetIndex, open_dataset
 from eeg_emotion.offline.synth import (
     write_demo_recording,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from eeg_emotion.offline.train_config import apply_override, config_from_dict, load_config
 
 from eeg_emotion.errors import ConfigError
+from eeg_emotion.offline.train_config import apply_override, config_from_dict, load_config
 
 CONFIGS = sorted((Path(__file__).resolve().parents[2] / "configs").glob("*.toml"))
 

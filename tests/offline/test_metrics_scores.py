@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from eeg_emotion.offline.metrics import classification_metrics, format_mean_std, summarize_folds
 
 from eeg_emotion.errors import DataFormatError
+from eeg_emotion.offline.metrics import classification_metrics, format_mean_std, summarize_folds
 
 
 def test_binary_metrics_by_hand():

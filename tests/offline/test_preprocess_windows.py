@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from eeg_emotion.offline import preprocess as pp
-from eeg_emotion.offline.dataset import DatasetIndex
-from eeg_emotion.offline.preprocess import PreprocessSettings, prepare_windows
 
 from eeg_emotion.errors import ConfigError, MontageError
 from eeg_emotion.filters import FilterSpec, filter_offline
+from eeg_emotion.offline import preprocess as pp
+from eeg_emotion.offline.dataset import DatasetIndex
+from eeg_emotion.offline.preprocess import PreprocessSettings, prepare_windows
 
 RAW = dict(standardize="none")
 

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 import torch
+
 from eeg_emotion.models.checkpoint import load_checkpoint
 from eeg_emotion.offline.protocols import RunOptions, make_splits, run_config
 from eeg_emotion.offline.run_data import load_run_data

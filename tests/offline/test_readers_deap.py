@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.io
-from eeg_emotion.offline import deap
-from eeg_emotion.offline.dataset import detect_kind, load_trial_file, open_dataset
 
 from eeg_emotion.errors import DataFormatError
 from eeg_emotion.montages import DEAP
+from eeg_emotion.offline import deap
+from eeg_emotion.offline.dataset import detect_kind, load_trial_file, open_dataset
 
 
 def _read(path: Path) -> dict:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from eeg_emotion.offline.dataset import detect_kind, load_trial_file, open_dataset
 
 from eeg_emotion.errors import DataFormatError
 from eeg_emotion.montages import DEAP
+from eeg_emotion.offline.dataset import detect_kind, load_trial_file, open_dataset
 
 SFREQ = 64  # small rate keeps the files tiny; the reader takes the file's rate
 PHYS = 2000.0  # µV range written

@@ -7,12 +7,12 @@ import shutil
 import numpy as np
 import pytest
 import scipy.io
-from eeg_emotion.offline import seed_iv
-from eeg_emotion.offline.dataset import detect_kind, load_trial_file, open_dataset
-from eeg_emotion.offline.seed_iv import SEED_IV_LABELS, load_seed_iv_features
 
 from eeg_emotion.errors import DataFormatError
 from eeg_emotion.montages import SEED_IV
+from eeg_emotion.offline import seed_iv
+from eeg_emotion.offline.dataset import detect_kind, load_trial_file, open_dataset
+from eeg_emotion.offline.seed_iv import SEED_IV_LABELS, load_seed_iv_features
 
 
 def test_index_round_trip(seed_iv_dir, seed_iv_index):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from eeg_emotion.offline import splits as sp
 
 from eeg_emotion.errors import ConfigError
+from eeg_emotion.offline import splits as sp
 
 
 def _design(n_subjects=6, n_sessions=1, n_trials=8, n_windows=3):

@@ -8,6 +8,11 @@ import pickle
 import numpy as np
 import pytest
 import scipy.io
+
+from eeg_emotion.cli import main
+from eeg_emotion.errors import ConfigError
+from eeg_emotion.features import band_variance
+from eeg_emotion.filters import FilterSpec
 from eeg_emotion.offline.dataset import open_dataset
 from eeg_emotion.offline.preprocess import PreprocessSettings, prepare_windows
 from eeg_emotion.offline.seed_iv import SEED_IV_LABELS
@@ -16,11 +21,6 @@ from eeg_emotion.offline.synth import (
     write_synthetic_deap,
     write_synthetic_seed_iv,
 )
-
-from eeg_emotion.cli import main
-from eeg_emotion.errors import ConfigError
-from eeg_emotion.features import band_variance
-from eeg_emotion.filters import FilterSpec
 
 RIGHT_FRONTAL = ("Fp2", "AF4", "F4", "F8", "FC6", "FC2")
 LEFT_FRONTAL = ("Fp1", "AF3", "F3", "F7", "FC5", "FC1")

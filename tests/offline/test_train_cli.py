@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from eeg_emotion.models.checkpoint import load_checkpoint
 
 from eeg_emotion.cli import main
+from eeg_emotion.models.checkpoint import load_checkpoint
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = str(ROOT / "configs" / "demo_synthetic.toml")

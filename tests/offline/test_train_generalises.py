@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+
 from eeg_emotion.offline.protocols import RunOptions, run_config
 from eeg_emotion.offline.synth import write_synthetic_deap
 from eeg_emotion.offline.train_config import config_from_dict

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+
+from eeg_emotion.errors import ConfigError
 from eeg_emotion.models import build_model
 from eeg_emotion.offline.pretrain import pretrain
 from eeg_emotion.offline.train_config import PretrainSection, TrainSection
 from eeg_emotion.offline.trainer import AdversarialSpec, batches, fit, predict, resolve_device
-
-from eeg_emotion.errors import ConfigError
 from eeg_emotion.targets import deap_targets, seed_iv_target
 
 NET = {"kernel_length": 9, "n_levels": 3, "conv_filters": [4]}

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from eeg_emotion.realtime.brainflow_source import BrainFlowSource, import_brainflow
-from eeg_emotion.realtime.source import Chunk, SourceLost
 
 from eeg_emotion.errors import StreamError
 from eeg_emotion.lsl import import_pylsl
+from eeg_emotion.realtime.brainflow_source import BrainFlowSource, import_brainflow
+from eeg_emotion.realtime.source import Chunk, SourceLost
 
 bf = import_brainflow()
 pylsl = import_pylsl()

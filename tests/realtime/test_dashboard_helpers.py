@@ -6,6 +6,8 @@ import time
 
 import numpy as np
 import pytest
+
+from eeg_emotion.errors import ConfigError
 from eeg_emotion.realtime.dashboard.estimates import history_series, top_class
 from eeg_emotion.realtime.dashboard.health import format_health
 from eeg_emotion.realtime.dashboard.level_map import (
@@ -17,8 +19,6 @@ from eeg_emotion.realtime.dashboard.level_map import (
 )
 from eeg_emotion.realtime.dashboard.synthetic_engine import SyntheticEngine
 from eeg_emotion.realtime.dashboard.traces import auto_spacing, nice_scale, stack
-
-from eeg_emotion.errors import ConfigError
 
 
 @pytest.mark.parametrize("value, want", [

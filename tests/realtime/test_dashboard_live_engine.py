@@ -14,14 +14,14 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 import torch
+from PyQt6.QtWidgets import QApplication
+
+from eeg_emotion.filters import FilterSpec
 from eeg_emotion.realtime.dashboard import DashboardWindow
 from eeg_emotion.realtime.dashboard.theme import BAD, configure_pyqtgraph
 from eeg_emotion.realtime.engine import Engine
 from eeg_emotion.realtime.lsl_source import LSLSource
 from eeg_emotion.realtime.recording import read_recording
-from PyQt6.QtWidgets import QApplication
-
-from eeg_emotion.filters import FilterSpec
 from eeg_emotion.targets import deap_targets
 
 CHANNELS = ("Fp1", "Fp2", "C3", "C4")

@@ -10,12 +10,12 @@ from collections.abc import Iterator
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from eeg_emotion.realtime.dashboard import DashboardWindow, check_display, run_dashboard
-from eeg_emotion.realtime.dashboard.synthetic_engine import SyntheticEngine
-from eeg_emotion.realtime.dashboard.theme import BAD, configure_pyqtgraph
 from PyQt6.QtWidgets import QApplication
 
 from eeg_emotion.errors import ConfigError
+from eeg_emotion.realtime.dashboard import DashboardWindow, check_display, run_dashboard
+from eeg_emotion.realtime.dashboard.synthetic_engine import SyntheticEngine
+from eeg_emotion.realtime.dashboard.theme import BAD, configure_pyqtgraph
 
 CHANNELS = ("Fp1", "Fp2", "F3", "F4", "C3", "C4", "P3", "P4", "O1", "O2")
 
@@ -287,9 +287,8 @@ def test_long_level_maps_are_pooled_not_aliased(qapp):
 
 
 def test_many_channels_get_thinned_axis_labels(qapp):
-    from eeg_emotion.realtime.dashboard.traces import TracesPanel
-
     from eeg_emotion.montages import SEED_IV
+    from eeg_emotion.realtime.dashboard.traces import TracesPanel
 
     panel = TracesPanel()
     panel.resize(700, 400)

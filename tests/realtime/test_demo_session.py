@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from eeg_emotion.realtime import demo
 
 from eeg_emotion.cli import build_parser
 from eeg_emotion.errors import CheckpointError
 from eeg_emotion.filters import FilterSpec
 from eeg_emotion.montages import DEAP
+from eeg_emotion.realtime import demo
 from eeg_emotion.targets import deap_targets
 
 

@@ -9,11 +9,11 @@ import time
 import numpy as np
 import pytest
 import torch
+
+from eeg_emotion.errors import ConfigError, StreamError
 from eeg_emotion.realtime.engine import Engine, repair_non_finite
 from eeg_emotion.realtime.inference import standardize_window
 from eeg_emotion.realtime.source import Chunk, Source, SourceInfo, SourceLost
-
-from eeg_emotion.errors import ConfigError, StreamError
 
 
 class ListSource(Source):

@@ -8,12 +8,12 @@ from pathlib import Path
 import mne
 import numpy as np
 import pytest
-from eeg_emotion.realtime.cmd_export import export_recording, marker_description
-from eeg_emotion.realtime.recording import Recorder
-from eeg_emotion.realtime.source import Chunk, SourceInfo
 
 from eeg_emotion.cli import main
 from eeg_emotion.errors import ConfigError
+from eeg_emotion.realtime.cmd_export import export_recording, marker_description
+from eeg_emotion.realtime.recording import Recorder
+from eeg_emotion.realtime.source import Chunk, SourceInfo
 
 SFREQ = 128.0
 CHANNELS = ("Fp1", "Fp2", "Cz", "O1")

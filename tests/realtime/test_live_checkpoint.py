@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
-from eeg_emotion.realtime import cmd_live
 
 from eeg_emotion.cli import main
 from eeg_emotion.filters import FilterSpec
+from eeg_emotion.realtime import cmd_live
 from eeg_emotion.targets import deap_targets
 
 CHANNELS = ["Fp1", "Fp2", "C3", "C4"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from eeg_emotion.realtime import cmd_live
 
 from eeg_emotion.cli import build_parser, main
+from eeg_emotion.realtime import cmd_live
 
 
 def test_no_screen_fails_before_waiting_for_a_stream(monkeypatch, capsys, tmp_path):

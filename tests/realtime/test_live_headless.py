@@ -11,6 +11,9 @@ import uuid
 
 import numpy as np
 import pytest
+
+from eeg_emotion.cli import build_parser, main
+from eeg_emotion.lsl import import_pylsl
 from eeg_emotion.realtime import cmd_live
 from eeg_emotion.realtime.engine import Engine
 from eeg_emotion.realtime.headless import SYNTHETIC_NOTE
@@ -18,9 +21,6 @@ from eeg_emotion.realtime.lsl_source import LSLSource
 from eeg_emotion.realtime.outlet import EstimateOutlet
 from eeg_emotion.realtime.recording import read_recording
 from eeg_emotion.realtime.state import Estimate
-
-from eeg_emotion.cli import build_parser, main
-from eeg_emotion.lsl import import_pylsl
 
 pylsl = import_pylsl()
 

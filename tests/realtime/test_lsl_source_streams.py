@@ -8,12 +8,12 @@ import uuid
 
 import numpy as np
 import pytest
-from eeg_emotion.realtime.engine import Engine
-from eeg_emotion.realtime.lsl_source import LSLSource
 
 from eeg_emotion.errors import MontageError, StreamError
 from eeg_emotion.lsl import import_pylsl
 from eeg_emotion.montages import CYTON
+from eeg_emotion.realtime.engine import Engine
+from eeg_emotion.realtime.lsl_source import LSLSource
 
 pylsl = import_pylsl()
 

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from eeg_emotion.offline.dataset import load_trial_file
-from eeg_emotion.offline.synth import write_demo_recording
-from eeg_emotion.realtime.replay import replay_source_id
 
 from eeg_emotion.cli import main
 from eeg_emotion.lsl import import_pylsl
+from eeg_emotion.offline.dataset import load_trial_file
+from eeg_emotion.offline.synth import write_demo_recording
+from eeg_emotion.realtime.replay import replay_source_id
 
 pylsl = import_pylsl()
 ROOT = Path(__file__).resolve().parents[2]

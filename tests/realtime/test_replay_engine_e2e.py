@@ -9,6 +9,7 @@ from pathlib import Path
 
 import mne
 import numpy as np
+
 from eeg_emotion.realtime.cmd_export import export_recording
 from eeg_emotion.realtime.engine import Engine
 from eeg_emotion.realtime.lsl_source import LSLSource

@@ -7,10 +7,10 @@ import uuid
 
 import numpy as np
 import pytest
-from eeg_emotion.realtime.replay import ReplayPlayer, replay_source_id
 
 from eeg_emotion.errors import ConfigError
 from eeg_emotion.lsl import import_pylsl
+from eeg_emotion.realtime.replay import ReplayPlayer, replay_source_id
 
 pylsl = import_pylsl()
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from eeg_emotion.realtime.resampler import StreamResampler, design_antialias, rate_ratio
 from scipy import signal
 
 from eeg_emotion.errors import ConfigError
+from eeg_emotion.realtime.resampler import StreamResampler, design_antialias, rate_ratio
 
 
 @pytest.mark.parametrize(("rin", "rout"), [(250, 128), (1000, 128), (128, 256), (200, 128),

@@ -6,9 +6,9 @@ import threading
 
 import numpy as np
 import pytest
-from eeg_emotion.realtime.ring_buffer import RingBuffer
 
 from eeg_emotion.errors import ConfigError
+from eeg_emotion.realtime.ring_buffer import RingBuffer
 
 
 def _counter(start: int, n: int, n_ch: int = 3) -> tuple[np.ndarray, np.ndarray]:
