@@ -3,7 +3,7 @@
 1. Synth: writes the default synthetic DEAP (6 x 12 x 23 s) and SEED-IV (4 x 3 x 24 x
    ~20 s, raw + features) datasets; prints seconds and MB written.
 2. Index: :func:`eeg_emotion.offline.dataset.open_dataset` on both (DEAP reads every file once).
-3. Preprocess: :func:`eeg_emotion.offline.preprocess.prepare_windows` with the default settings
+3. Preprocess: :func:`eeg_emotion.offline.preprocess.prepare_windows` on 4-s z-scored windows
    (4-45 Hz causal FIR, 4-s windows, per-window z-score), cold (computed and cached)
    then warm (cache reused); prints windows/s and input seconds of EEG per second.
 4. Features: DE and Welch band power of the DEAP windows; prints windows/s.
@@ -26,8 +26,9 @@ import numpy as np
 
 from eeg_emotion.features import band_power_psd, differential_entropy
 from eeg_emotion.offline.dataset import open_dataset
-from eeg_emotion.offline.preprocess import PreprocessSettings, prepare_windows
+from eeg_emotion.offline.preprocess import contract_for, prepare_windows
 from eeg_emotion.offline.synth import write_synthetic_deap, write_synthetic_seed_iv
+from eeg_emotion.offline.train_config import PreprocessSection
 
 
 def _mb(folder: Path) -> float:
@@ -46,7 +47,8 @@ def bench(root: Path, full_subject: bool) -> None:
     if full_subject:
         sets.append(("deap-full-subject", write_synthetic_deap,
                      {"subjects": 1, "trials": 40, "seconds": 60.0}))
-    settings = PreprocessSettings()
+    # 4-s z-scored windows with the default 4-45 Hz band-pass (what the demo trains on)
+    section = PreprocessSection(window_s=4.0, baseline="none", standardize="window")
     cache = root / "cache"
     for name, write, sizes in sets:
         folder = root / name
@@ -56,10 +58,12 @@ def bench(root: Path, full_subject: bool) -> None:
         eeg_s = sum(t.n_times for t in index.trials) / index.sfreq
         print(f"{name:18s} index      {dt:6.2f} s  {len(index.trials)} trials, "
               f"{eeg_s / 60:.1f} min of EEG")
-        ws, dt = _timed(prepare_windows, index, settings, cache_dir=cache, progress=False)
+        contract = contract_for(index, section)
+        ws, dt = _timed(prepare_windows, index, contract, cache_dir=cache, progress=False)
         print(f"{name:18s} preprocess {dt:6.2f} s  {len(ws) / dt:8.0f} windows/s  "
               f"{eeg_s / dt:8.0f} s of EEG per s (cold, {len(ws)} windows)")
-        ws, dt = _timed(prepare_windows, index, settings, cache_dir=cache, progress=False)
+        contract = contract_for(index, section)
+        ws, dt = _timed(prepare_windows, index, contract, cache_dir=cache, progress=False)
         print(f"{name:18s} preprocess {dt:6.2f} s  (warm: cache reused)")
         X = np.asarray(ws.X[: min(len(ws), 500)])
         _, dt = _timed(differential_entropy, X, ws.sfreq)

@@ -3,13 +3,14 @@
 File layout (``torch.save`` of plain containers, loaded with
 ``torch.load(weights_only=True)``, so loading never runs code from the file)::
 
-    {"format": "eeg-emotion-checkpoint", "format_version": 1,
+    {"format": "eeg-emotion-checkpoint", "format_version": 2,
      "meta": "<JSON of CheckpointMeta>", "state_dict": {name: tensor}}
 
-:class:`CheckpointMeta` carries the signal contract (channels, rate, filter,
-windows, preprocessing), the targets, and how the model was trained, so the
-live path can rebuild the exact offline pipeline and refuse a stream that
-does not fit.
+:class:`CheckpointMeta` carries the model's :class:`~eeg_emotion.contract.SignalContract`
+(channels, rate, units, filter, windows, standardisation: ONE copy, what the live
+engine rebuilds its pipeline from), the targets, and how the model was trained,
+so the live path can refuse a stream that does not fit. Format 1 files (written
+before the contract existed) are refused with a message saying to retrain.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import json
 import logging
 import pickle
 import warnings
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -27,8 +28,9 @@ import numpy as np
 import torch
 
 import eeg_emotion
+from eeg_emotion.atomic import atomic_writer
+from eeg_emotion.contract import SignalContract
 from eeg_emotion.errors import CheckpointError, EEGEmotionError, MontageError
-from eeg_emotion.filters import FilterSpec
 from eeg_emotion.models.base import EmotionModel
 from eeg_emotion.models.registry import MODELS, build_model
 from eeg_emotion.montages import match_channels
@@ -37,7 +39,14 @@ from eeg_emotion.targets import Target
 logger = logging.getLogger(__name__)
 
 FORMAT = "eeg-emotion-checkpoint"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+
+_RETRAIN = ("train the model again with this version (`eeg-emotion train --config ... "
+            "--data ...`); `eeg-emotion demo` rebuilds its own model")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @dataclass
@@ -50,18 +59,10 @@ class CheckpointMeta:
         Registry name (``"scalingnet"``).
     hparams : dict
         Constructor keyword arguments (``model.hparams()``).
-    channels : list of str
-        Channel names in model input order.
-    sfreq : float
-        Sampling rate of the training windows in Hz.
-    filter : dict
-        ``FilterSpec.to_dict()`` of the causal filter used offline and live.
-    window_s, hop_s : float
-        Window length and hop in seconds.
-    preprocessing : dict
-        e.g. ``{"baseline": "deap-3s-mean", "standardize": "per-window"}``.
-    targets : list of dict
-        ``Target.to_dict()`` per head, in head order.
+    signal : SignalContract
+        What the model needs from the signal (the one copy of it).
+    targets : list of Target
+        One per head, in head order.
     training : dict
         Summary: protocol, folds, metrics, data description.
     synthetic : bool
@@ -74,30 +75,31 @@ class CheckpointMeta:
 
     model: str
     hparams: dict[str, Any]
-    channels: list[str]
-    sfreq: float
-    filter: dict[str, Any]
-    window_s: float
-    hop_s: float
-    preprocessing: dict[str, Any] = field(default_factory=dict)
-    targets: list[dict[str, Any]] = field(default_factory=list)
+    signal: SignalContract
+    targets: list[Target]
     training: dict[str, Any] = field(default_factory=dict)
     synthetic: bool = False
     version: str = eeg_emotion.__version__
-    created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    created: str = field(default_factory=_now)
+
+    # -- shorthands of the contract ---------------------------------------------------------
+    @property
+    def channels(self) -> list[str]:
+        """Channel names in model input order."""
+        return list(self.signal.channels)
+
+    @property
+    def sfreq(self) -> float:
+        """Sampling rate of the model's input in Hz."""
+        return self.signal.sfreq
 
     # -- conversions -----------------------------------------------------------------------
-    def target_objects(self) -> list[Target]:
-        """The targets as :class:`Target` objects."""
-        return [Target.from_dict(t) for t in self.targets]
-
-    def filter_spec(self) -> FilterSpec:
-        """The filter as a :class:`FilterSpec`."""
-        return FilterSpec.from_dict(self.filter)
-
     def to_json(self) -> str:
         """JSON text of the metadata."""
-        return json.dumps(asdict(self), sort_keys=True)
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["signal"] = self.signal.to_dict()
+        data["targets"] = [t.to_dict() for t in self.targets]
+        return json.dumps(data, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str, source: str = "checkpoint") -> CheckpointMeta:
@@ -116,7 +118,7 @@ class CheckpointMeta:
         if not isinstance(data, dict):
             raise CheckpointError(f"{source}: metadata is not a JSON object")
         names = {f.name for f in fields(cls)}
-        required = {"model", "hparams", "channels", "sfreq", "filter", "window_s", "hop_s"}
+        required = {"model", "hparams", "signal", "targets"}
         missing = sorted(required - set(data))
         if missing:
             raise CheckpointError(f"{source}: metadata lacks {', '.join(missing)}",
@@ -124,7 +126,23 @@ class CheckpointMeta:
         extra = sorted(set(data) - names)
         if extra:
             logger.warning("%s: ignoring unknown metadata keys %s", source, extra)
-        meta = cls(**{k: v for k, v in data.items() if k in names})
+        values = {k: v for k, v in data.items() if k in names}
+
+        def bad(what: str, exc: Exception | None = None) -> CheckpointError:
+            return CheckpointError(f"{source}: metadata field {what}"
+                                   + (f" ({exc})" if exc else ""),
+                                   "the file is damaged or was edited; " + _RETRAIN)
+        try:
+            values["signal"] = SignalContract.from_dict(values["signal"])
+        except EEGEmotionError as exc:
+            raise bad("signal is malformed", exc) from exc
+        try:
+            if not isinstance(values["targets"], list):
+                raise TypeError("not a list")
+            values["targets"] = [Target.from_dict(t) for t in values["targets"]]
+        except (TypeError, KeyError, ValueError) as exc:
+            raise bad("targets is malformed", exc) from exc
+        meta = cls(**values)
         meta.validate(source)
         return meta
 
@@ -132,30 +150,19 @@ class CheckpointMeta:
         """Check types and values; raise CheckpointError naming ``source``."""
         def bad(what: str) -> CheckpointError:
             return CheckpointError(f"{source}: metadata field {what}",
-                                   "the file is damaged or was edited; train the model again")
-        if not isinstance(self.model, str):
+                                   "the file is damaged or was edited; " + _RETRAIN)
+        if not isinstance(self.model, str) or not self.model:
             raise bad(f"model={self.model!r} is not a name")
         if not isinstance(self.hparams, dict):
             raise bad("hparams is not a table")
-        if (not isinstance(self.channels, list) or not self.channels
-                or not all(isinstance(c, str) for c in self.channels)):
-            raise bad("channels is not a non-empty list of names")
-        for name in ("sfreq", "window_s", "hop_s"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int | float) or not v > 0:
-                raise bad(f"{name}={v!r} is not a positive number")
-        if not isinstance(self.filter, dict):
-            raise bad("filter is not a table")
-        try:
-            self.filter_spec()
-            targets = self.target_objects()
-        except (TypeError, KeyError, ValueError, EEGEmotionError) as exc:
-            raise bad(f"filter or targets are malformed ({exc})") from exc
-        if not targets:
-            raise bad("targets is empty")
-        for name in ("preprocessing", "training"):
-            if not isinstance(getattr(self, name), dict):
-                raise bad(f"{name} is not a table")
+        if not isinstance(self.signal, SignalContract):
+            raise bad("signal is not a SignalContract")
+        if not self.targets or not all(isinstance(t, Target) for t in self.targets):
+            raise bad("targets is not a non-empty list of targets")
+        if not isinstance(self.training, dict):
+            raise bad("training is not a table")
+        if not isinstance(self.synthetic, bool):
+            raise bad(f"synthetic={self.synthetic!r} is not true/false")
 
     # -- compatibility ---------------------------------------------------------------------
     def check_compatible(self, channels: list[str] | tuple[str, ...], sfreq: float, *,
@@ -191,8 +198,8 @@ class CheckpointMeta:
         except MontageError as exc:
             raise CheckpointError(
                 f"model {self.model!r} does not fit {source}: {exc.problem}", exc.fix) from exc
-        if abs(float(sfreq) - float(self.sfreq)) > 1e-6 * self.sfreq:
-            h_freq = self.filter.get("h_freq") or 0.0
+        if abs(float(sfreq) - self.sfreq) > 1e-6 * self.sfreq:
+            h_freq = self.signal.filter.h_freq
             if not allow_resample:
                 raise CheckpointError(
                     f"{source} runs at {sfreq:g} Hz but model {self.model!r} was trained at "
@@ -244,20 +251,19 @@ def save_checkpoint(path: str | Path, model: EmotionModel, meta: CheckpointMeta)
                         "model")
     if abs(meta.sfreq - model.sfreq) > 1e-9:
         problems.append(f"meta.sfreq={meta.sfreq} but the model runs at {model.sfreq}")
-    if [t.to_dict() for t in model.targets] != meta.targets:
+    if list(model.targets) != list(meta.targets):
         problems.append("meta.targets differ from the model's targets")
     if json.loads(json.dumps(model.hparams())) != meta.hparams:
         problems.append("meta.hparams differ from model.hparams()")
     if problems:
         raise CheckpointError(f"refusing to write {path}: " + "; ".join(problems),
                               "build the metadata from the model (hparams=model.hparams(), "
-                              "targets=[t.to_dict() for t in model.targets])")
+                              "targets=list(model.targets))")
     state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save({"format": FORMAT, "format_version": FORMAT_VERSION, "meta": meta.to_json(),
-                "state_dict": state}, tmp)
-    tmp.replace(path)
+    with atomic_writer(path, "wb") as fh:
+        torch.save({"format": FORMAT, "format_version": FORMAT_VERSION, "meta": meta.to_json(),
+                    "state_dict": state}, fh)
     logger.info("saved %s checkpoint to %s", model.name, path)
     return path
 
@@ -293,11 +299,19 @@ def _read(path: Path) -> tuple[CheckpointMeta, dict[str, torch.Tensor]]:
         raise CheckpointError(f"{path} is not an eeg-emotion checkpoint (no format tag)",
                               "give a file written by `eeg-emotion train`")
     version = blob.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION or version < 1:
+    if not isinstance(version, int) or version < 1:
+        raise CheckpointError(f"{path} has no valid checkpoint format version ({version!r})",
+                              "the file is damaged; " + _RETRAIN)
+    if version > FORMAT_VERSION:
         raise CheckpointError(
-            f"{path} has checkpoint format version {version!r}; this eeg-emotion "
-            f"({eeg_emotion.__version__}) reads up to {FORMAT_VERSION}",
+            f"{path} has checkpoint format version {version}; this eeg-emotion "
+            f"({eeg_emotion.__version__}) reads version {FORMAT_VERSION}",
             "upgrade eeg-emotion to load it")
+    if version < FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path} was written by an older eeg-emotion (checkpoint format {version}, "
+            f"before the signal contract); this version reads format {FORMAT_VERSION} only",
+            _RETRAIN)
     meta = CheckpointMeta.from_json(blob.get("meta"), str(path))
     state = blob.get("state_dict")
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor)
@@ -334,8 +348,8 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Loa
         raise CheckpointError(f"{path} holds a {meta.model!r} model, unknown to this version",
                               f"known models: {', '.join(MODELS)}; upgrade eeg-emotion")
     try:
-        model = build_model(meta.model, len(meta.channels), float(meta.sfreq),
-                            meta.target_objects(), **meta.hparams)
+        model = build_model(meta.model, len(meta.channels), meta.sfreq, meta.targets,
+                            **meta.hparams)
     except EEGEmotionError as exc:
         raise CheckpointError(f"{path}: cannot rebuild the {meta.model} model: {exc.problem}",
                               exc.fix) from exc

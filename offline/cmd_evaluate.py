@@ -60,7 +60,7 @@ def evaluate_checkpoint(checkpoint: Path, data: Path, out: Path, *, device: str 
     from eeg_emotion.models.checkpoint import load_checkpoint
     from eeg_emotion.offline.dataset import open_dataset
     from eeg_emotion.offline.metrics import classification_metrics, summarize_folds
-    from eeg_emotion.offline.preprocess import PreprocessSettings, prepare_windows
+    from eeg_emotion.offline.preprocess import prepare_windows
     from eeg_emotion.offline.report import write_run_outputs
     from eeg_emotion.offline.run_data import is_synthetic
     from eeg_emotion.offline.trainer import predict, resolve_device
@@ -68,19 +68,16 @@ def evaluate_checkpoint(checkpoint: Path, data: Path, out: Path, *, device: str 
     dev = resolve_device(device)
     loaded = load_checkpoint(checkpoint, dev)
     meta, model = loaded.meta, loaded.model
-    if not meta.preprocessing:
-        raise CheckpointError(f"{checkpoint} records no preprocessing settings",
-                              "evaluate a checkpoint written by `eeg-emotion train`")
-    settings = PreprocessSettings.from_dict(meta.preprocessing)
-    if settings.channels is None:
-        settings = PreprocessSettings.from_dict({**meta.preprocessing,
-                                                 "channels": list(meta.channels)})
+    if meta.signal.input != "raw":
+        raise CheckpointError(f"{checkpoint} takes band features, not signal windows",
+                              "evaluate it on the feature files with `eeg-emotion train` "
+                              "(cross-validation), or live")
     index = open_dataset(data)
-    if abs(index.sfreq - float(meta.sfreq)) > 1e-6:
+    if abs(index.sfreq - meta.sfreq) > 1e-6:
         raise DataFormatError(f"{data} is sampled at {index.sfreq:g} Hz but {checkpoint} "
                               f"was trained at {meta.sfreq:g} Hz",
                               "evaluate on data at the model's rate (or resample it first)")
-    ws = prepare_windows(index, settings, cache_dir=cache_dir, progress=progress)
+    ws = prepare_windows(index, meta.signal, cache_dir=cache_dir, progress=progress)
     targets = list(model.targets)
     missing = [t.label_key for t in targets if t.label_key not in ws.labels]
     if missing:
@@ -104,7 +101,7 @@ def evaluate_checkpoint(checkpoint: Path, data: Path, out: Path, *, device: str 
         "description": f"evaluate {checkpoint.name} on {data}", "protocol": "evaluate",
         "split_kind": "evaluate", "model": meta.model, "hparams": meta.hparams, "n_folds": 1,
         "data": {"path": str(data), "kind": index.kind, "n_trials": len(first),
-                 "n_windows": len(idx), "window_s": ws.X.shape[2] / ws.sfreq,
+                 "n_windows": len(idx), "window_s": meta.signal.window_s,
                  "n_channels": len(ws.channels), "channels": list(ws.channels),
                  "sfreq": ws.sfreq, "synthetic": is_synthetic(Path(data))},
         "targets": [t.to_dict() for t in targets],

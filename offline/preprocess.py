@@ -2,7 +2,11 @@
 
 For every trial of a :class:`~eeg_emotion.offline.dataset.DatasetIndex`, in this order:
 
-1. **Channels**: keep/reorder the channels named in ``settings.channels``
+The :class:`~eeg_emotion.contract.SignalContract` (built by :func:`contract_for`
+from the config's ``[preprocess]`` table and the dataset, then stored in the
+checkpoint) says what to do:
+
+1. **Channels**: keep/reorder the contract's channels
    (matched by name with :func:`eeg_emotion.montages.match_channels`).
 2. **Baseline** (datasets with a pre-trial baseline, i.e. DEAP's first 3 s): with
    ``baseline="subtract_mean"`` the per-channel mean of the baseline is subtracted
@@ -15,16 +19,17 @@ For every trial of a :class:`~eeg_emotion.offline.dataset.DatasetIndex`, in this
 4. **Discard**: the first ``discard_s`` seconds (the filter's start-up) go.
 5. **Windows**: :func:`eeg_emotion.windows.sliding_windows` with ``window_s`` /
    ``hop_s``: window k ends at sample ``window + k * hop``, where the live engine
-   cuts it. ``window_s=None`` makes the whole remaining trial one window (all
-   trials must then have the same length).
-6. **Standardise** (``standardize="window"``): each channel of each window is
-   z-scored by that window's own mean and standard deviation, which the live
-   engine can do too, and which never uses other (test) data.
+   cuts it. A config without ``window_s`` makes the whole remaining trial one
+   window (all trials must then have the same length); the contract records that
+   length.
+6. **Standardise** (``standardize="window"``):
+   :func:`eeg_emotion.contract.standardize_windows`, the function the live engine
+   calls too.
 
 Windows are written trial by trial into a memory-mapped ``.npy`` under the
 cache folder (``cache_dir``, else ``$EEG_EMOTION_CACHE``, else
 ``$XDG_CACHE_HOME/eeg-emotion`` or ``~/.cache/eeg-emotion``), so memory stays
-bounded by one trial. The cache entry is keyed by a hash of the settings and of
+bounded by one trial. The cache entry is keyed by a hash of the contract and of
 the data files (path, size, mtime), is built in a temporary folder and renamed
 into place when complete, so an interrupted run never leaves a corrupt entry; a
 second call with the same inputs reuses it. Entries are never deleted
@@ -40,93 +45,25 @@ import os
 import shutil
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 from tqdm.auto import tqdm
 
+from eeg_emotion.contract import SignalContract
 from eeg_emotion.errors import ConfigError, DataFormatError
-from eeg_emotion.filters import FilterDesign, FilterSpec, StreamingFilter, filter_offline
+from eeg_emotion.filters import FilterDesign, StreamingFilter, filter_offline
 from eeg_emotion.montages import match_channels
 from eeg_emotion.offline.dataset import DatasetIndex
-from eeg_emotion.windows import seconds_to_samples, sliding_windows, window_starts
+from eeg_emotion.offline.train_config import PreprocessSection
+from eeg_emotion.windows import sliding_windows, window_starts
 
 log = logging.getLogger(__name__)
 
 #: Bump when the preprocessing code changes what it writes, to invalidate caches.
-CACHE_VERSION = 1
-
-
-@dataclass(frozen=True)
-class PreprocessSettings:
-    """How trials become windows (stored with a model so live does the same).
-
-    Parameters
-    ----------
-    filter : FilterSpec
-        Causal band-pass (and notch) applied to each trial.
-    window_s : float | None
-        Window length in seconds; None = the whole trial after the baseline.
-    hop_s : float | None
-        Hop between window starts; None = ``window_s`` (no overlap).
-    baseline : {"none", "subtract_mean"}
-        Subtract the per-channel mean of the pre-trial baseline (DEAP) first.
-    standardize : {"none", "window"}
-        Per-channel z-score of each window by its own statistics.
-    channels : tuple of str | None
-        Channels to keep, in this order, matched by name; None keeps all.
-    discard_s : float
-        Seconds dropped at the start of each trial after filtering.
-    """
-
-    filter: FilterSpec = field(default_factory=FilterSpec)
-    window_s: float | None = 4.0
-    hop_s: float | None = None
-    baseline: Literal["none", "subtract_mean"] = "none"
-    standardize: Literal["none", "window"] = "window"
-    channels: tuple[str, ...] | None = None
-    discard_s: float = 0.0
-
-    def __post_init__(self) -> None:
-        if self.window_s is not None and not self.window_s > 0:
-            raise ConfigError(f"window_s={self.window_s} must be positive",
-                              "use e.g. 4.0, or leave it out for whole trials")
-        if self.hop_s is not None and not self.hop_s > 0:
-            raise ConfigError(f"hop_s={self.hop_s} must be positive", "use e.g. 2.0")
-        if self.hop_s is not None and self.window_s is None:
-            raise ConfigError("hop_s is set but window_s is not (whole-trial windows)",
-                              "set window_s too, or drop hop_s")
-        if self.baseline not in ("none", "subtract_mean"):
-            raise ConfigError(f"baseline={self.baseline!r} is unknown",
-                              "use 'none' or 'subtract_mean'")
-        if self.standardize not in ("none", "window"):
-            raise ConfigError(f"standardize={self.standardize!r} is unknown",
-                              "use 'none' or 'window'")
-        if not self.discard_s >= 0:
-            raise ConfigError(f"discard_s={self.discard_s} must be >= 0", "use 0 or more")
-        if self.channels is not None:
-            if isinstance(self.channels, str) or not self.channels:
-                raise ConfigError(f"channels={self.channels!r} must be a non-empty list "
-                                  "of names", "e.g. channels = ['Fp1', 'Fp2', 'C3', 'C4']")
-            object.__setattr__(self, "channels", tuple(self.channels))
-
-    def to_dict(self) -> dict:
-        """JSON-serialisable form (stored in checkpoints and cache keys)."""
-        d = asdict(self)
-        d["channels"] = list(self.channels) if self.channels is not None else None
-        return d
-
-    @classmethod
-    def from_dict(cls, data: dict) -> PreprocessSettings:
-        """Inverse of :meth:`to_dict`."""
-        d = dict(data)
-        if isinstance(d.get("filter"), dict):
-            d["filter"] = FilterSpec.from_dict(d["filter"])
-        if d.get("channels") is not None:
-            d["channels"] = tuple(d["channels"])
-        return cls(**d)
+CACHE_VERSION = 2
 
 
 @dataclass
@@ -144,9 +81,8 @@ class WindowSet:
     session : numpy.ndarray of int, shape (n_windows,)
     labels : dict of str to numpy.ndarray
         Raw labels (ratings or class indices) per window, per key.
-    channels : list of str
-    sfreq : float
-    settings : PreprocessSettings
+    contract : SignalContract
+        What the windows are (channels, rate, filter, window, standardisation).
     start : numpy.ndarray of int, shape (n_windows,)
         First sample of each window, counted from the end of the baseline.
     """
@@ -156,13 +92,21 @@ class WindowSet:
     subject: np.ndarray
     session: np.ndarray
     labels: dict[str, np.ndarray]
-    channels: list[str]
-    sfreq: float
-    settings: PreprocessSettings
+    contract: SignalContract
     start: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.X.shape[0])
+
+    @property
+    def channels(self) -> list[str]:
+        """Channel names of the windows, in order."""
+        return list(self.contract.channels)
+
+    @property
+    def sfreq(self) -> float:
+        """Sampling rate of the windows in Hz."""
+        return self.contract.sfreq
 
 
 def default_cache_dir() -> Path:
@@ -175,70 +119,112 @@ def default_cache_dir() -> Path:
     return Path(base).expanduser() / "eeg-emotion"
 
 
-@dataclass(frozen=True)
-class _Plan:
-    """Sample counts shared by every trial."""
-
-    channel_idx: np.ndarray
-    channels: list[str]
-    n_baseline: int
-    n_discard: int
-    window: int
-    hop: int
-    n_windows: np.ndarray  # per trial
-
-
-def _plan(index: DatasetIndex, settings: PreprocessSettings) -> _Plan:
-    sfreq = index.sfreq
-    if settings.channels is not None:
-        idx = match_channels(index.channels, settings.channels,
-                             source=f"the {index.kind} dataset at {index.root}")
-        channels = list(settings.channels)
-    else:
-        idx = np.arange(len(index.channels))
-        channels = list(index.channels)
-    if settings.baseline == "subtract_mean" and index.baseline_s <= 0:
-        raise ConfigError(
-            f"baseline='subtract_mean' needs a pre-trial baseline, but {index.kind} "
-            "trials have none", "use baseline = 'none' for this dataset")
+def _trial_lengths(index: DatasetIndex, n_skip: int) -> np.ndarray:
+    """Samples of every trial after its baseline and the discarded start-up."""
     if not index.trials:
         raise DataFormatError(f"the {index.kind} dataset at {index.root} has no trials",
                               "check the dataset folder")
-    n_base = round(index.baseline_s * sfreq)
-    n_disc = round(settings.discard_s * sfreq)
-    lengths = []
-    for ref in index.trials:
-        n = ref.n_times if ref.n_times is not None else index.load(ref).shape[1]
-        lengths.append(n - n_base - n_disc)
-    lengths = np.asarray(lengths)
-    if settings.window_s is None:
+    return np.asarray([(ref.n_times if ref.n_times is not None
+                        else index.load(ref).shape[1]) - n_skip for ref in index.trials])
+
+
+def contract_for(index: DatasetIndex, section: PreprocessSection,
+                 channels: Sequence[str] | None = None) -> SignalContract:
+    """The signal contract of a config's ``[preprocess]`` table on a dataset.
+
+    Parameters
+    ----------
+    index : DatasetIndex
+        The dataset (its rate, channel names and trial lengths).
+    section : PreprocessSection
+        The config's preprocessing (filter, window, hop, baseline, standardise,
+        channels, discard); the one place its defaults live.
+    channels : sequence of str | None
+        Overrides ``section.channels`` (``--channels``); None: the section's, or
+        every channel of the dataset.
+
+    Returns
+    -------
+    SignalContract
+        With concrete channels, rate and window: a config without ``window_s``
+        (whole trials) gets the trials' common length.
+
+    Raises
+    ------
+    ConfigError
+        Channels the dataset lacks, a baseline step on data without a baseline,
+        whole-trial windows over trials of different lengths.
+    """
+    wanted = channels if channels is not None else section.channels
+    source = f"the {index.kind} dataset at {index.root}"
+    if wanted is not None:
+        match_channels(index.channels, list(wanted), source=source)
+        names = tuple(wanted)
+    else:
+        names = tuple(index.channels)
+    if section.baseline == "subtract_mean" and index.baseline_s <= 0:
+        raise ConfigError(
+            f"baseline='subtract_mean' needs a pre-trial baseline, but {index.kind} "
+            "trials have none", "use baseline = 'none' for this dataset")
+    sfreq = float(index.sfreq)
+    if section.window_s is None:
+        lengths = _trial_lengths(index, round(index.baseline_s * sfreq)
+                                 + round(section.discard_s * sfreq))
         if len(set(lengths.tolist())) != 1:
             raise ConfigError(
                 f"whole-trial windows need trials of equal length, but the {index.kind} "
                 f"trials have {len(set(lengths.tolist()))} different lengths "
                 f"({lengths.min() / sfreq:.2f}-{lengths.max() / sfreq:.2f} s after the "
                 "baseline and discard)", "set window_s (e.g. 4.0) to cut fixed windows")
-        window = hop = int(lengths[0])
+        window_s = hop_s = int(lengths[0]) / sfreq
     else:
-        window = seconds_to_samples(settings.window_s, sfreq)
-        hop = seconds_to_samples(settings.hop_s or settings.window_s, sfreq)
+        window_s = section.window_s
+        hop_s = section.hop_s if section.hop_s is not None else section.window_s
+    return SignalContract(channels=names, sfreq=sfreq, units="microvolts",
+                          filter=section.filter.spec(), window_s=float(window_s),
+                          hop_s=float(hop_s), baseline=section.baseline,
+                          standardize=section.standardize, input="raw",
+                          discard_s=float(section.discard_s))
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Sample counts shared by every trial."""
+
+    channel_idx: np.ndarray
+    n_baseline: int
+    n_windows: np.ndarray  # per trial
+
+
+def _plan(index: DatasetIndex, contract: SignalContract) -> _Plan:
+    if abs(float(index.sfreq) - contract.sfreq) > 1e-6 * contract.sfreq:
+        raise DataFormatError(
+            f"the {index.kind} dataset at {index.root} is sampled at {index.sfreq:g} Hz, "
+            f"but the windows are asked for at {contract.sfreq:g} Hz",
+            "use data at the model's rate (or resample it first)")
+    idx = match_channels(index.channels, contract.channels,
+                         source=f"the {index.kind} dataset at {index.root}")
+    n_base = round(index.baseline_s * contract.sfreq)
+    if contract.baseline == "subtract_mean" and not n_base:
+        log.info("%s has no pre-trial baseline to subtract; the band-pass removes the "
+                 "offset anyway", index.root)
+    lengths = _trial_lengths(index, n_base + contract.n_discard)
+    window, hop = contract.window, contract.hop
     n_windows = np.array([len(window_starts(int(n), window, hop)) if n > 0 else 0
                           for n in lengths])
     short = np.flatnonzero(n_windows == 0)
     if short.size:
         ref = index.trials[short[0]]
         raise ConfigError(
-            f"{short.size} trial(s) are shorter than one {window / sfreq:g}-s window after "
-            f"the baseline and discard (e.g. subject {ref.subject} session {ref.session} "
-            f"trial {ref.trial}: {lengths[short[0]] / sfreq:.2f} s)",
+            f"{short.size} trial(s) are shorter than one {contract.window_s:g}-s window "
+            f"after the baseline and discard (e.g. subject {ref.subject} session "
+            f"{ref.session} trial {ref.trial}: {lengths[short[0]] / contract.sfreq:.2f} s)",
             "use a shorter window_s or discard_s")
-    return _Plan(channel_idx=idx, channels=channels, n_baseline=n_base, n_discard=n_disc,
-                 window=window, hop=hop, n_windows=n_windows)
+    return _Plan(channel_idx=idx, n_baseline=n_base, n_windows=n_windows)
 
 
 def process_trial(trial: np.ndarray, design: FilterDesign | StreamingFilter,
-                  settings: PreprocessSettings, n_baseline: int, window: int, hop: int
-                  ) -> np.ndarray:
+                  contract: SignalContract, n_baseline: int) -> np.ndarray:
     """Baseline, filter, discard, window and standardise ONE trial.
 
     Parameters
@@ -246,15 +232,13 @@ def process_trial(trial: np.ndarray, design: FilterDesign | StreamingFilter,
     trial : numpy.ndarray, shape (n_channels, n_times)
         The trial with its baseline (if any), channels already selected.
     design : FilterDesign | StreamingFilter
-        ``settings.filter`` designed at the trial's sampling rate
+        ``contract.filter`` designed at the contract's rate
         (:func:`~eeg_emotion.filters.filter_offline` runs it), or a streaming
         filter of it that is reset and run (same output, no set-up cost).
-    settings : PreprocessSettings
+    contract : SignalContract
         What to do.
     n_baseline : int
         Samples of pre-trial baseline at the start.
-    window, hop : int
-        Window and hop in samples.
 
     Returns
     -------
@@ -263,25 +247,16 @@ def process_trial(trial: np.ndarray, design: FilterDesign | StreamingFilter,
     x = np.asarray(trial, dtype=np.float64)
     if n_baseline:
         base, x = x[:, :n_baseline], x[:, n_baseline:]
-        if settings.baseline == "subtract_mean":
+        if contract.baseline == "subtract_mean":
             x = x - base.mean(axis=1, keepdims=True)
     if isinstance(design, StreamingFilter):
         design.reset()
         y = design.process(x)
-        sfreq = design.design.sfreq
     else:
         y = filter_offline(x, design)
-        sfreq = design.sfreq
-    n_disc = round(settings.discard_s * sfreq)
-    y = y[:, n_disc:]
-    w = sliding_windows(y, window, hop)  # (n_windows, n_channels, window) view
-    if settings.standardize == "window":
-        mean = w.mean(axis=-1, keepdims=True)
-        std = w.std(axis=-1, keepdims=True)
-        out = (w - mean) / np.where(std > 1e-12, std, 1.0)
-    else:
-        out = w
-    return out.astype(np.float32)
+    y = y[:, contract.n_discard:]
+    w = sliding_windows(y, contract.window, contract.hop)  # (n_windows, n_channels, window)
+    return np.asarray(contract.standardize_windows(w), dtype=np.float32)
 
 
 def _file_stamps(index: DatasetIndex) -> list[list]:
@@ -297,13 +272,13 @@ def _file_stamps(index: DatasetIndex) -> list[list]:
     return list(stamps.values())
 
 
-def cache_key(index: DatasetIndex, settings: PreprocessSettings) -> str:
-    """Hash of everything the windows depend on: settings, dataset, file stamps.
+def cache_key(index: DatasetIndex, contract: SignalContract) -> str:
+    """Hash of everything the windows depend on: contract, dataset, file stamps.
 
     Parameters
     ----------
     index : DatasetIndex
-    settings : PreprocessSettings
+    contract : SignalContract
 
     Returns
     -------
@@ -312,7 +287,7 @@ def cache_key(index: DatasetIndex, settings: PreprocessSettings) -> str:
     """
     content = {
         "version": CACHE_VERSION,
-        "settings": settings.to_dict(),
+        "contract": contract.to_dict(),
         "kind": index.kind, "sfreq": index.sfreq, "channels": index.channels,
         "baseline_s": index.baseline_s,
         "trials": [[str(t.file), t.key, t.subject, t.session, t.trial, t.labels, t.n_times]
@@ -339,18 +314,17 @@ def _sweep_stale(root: Path) -> None:
             continue
 
 
-def _load_entry(folder: Path, settings: PreprocessSettings, sfreq: float) -> WindowSet:
+def _load_entry(folder: Path, contract: SignalContract) -> WindowSet:
     with np.load(folder / "meta.npz") as npz:
         meta = {k: npz[k] for k in npz.files}
-    info = json.loads((folder / "info.json").read_text())
+    json.loads((folder / "info.json").read_text())  # a torn entry fails here
     labels = {k[len("label_"):]: v for k, v in meta.items() if k.startswith("label_")}
     return WindowSet(X=np.load(folder / "X.npy", mmap_mode="r"), trial_id=meta["trial_id"],
                      subject=meta["subject"], session=meta["session"], labels=labels,
-                     channels=info["channels"], sfreq=sfreq, settings=settings,
-                     start=meta["start"])
+                     contract=contract, start=meta["start"])
 
 
-def prepare_windows(index: DatasetIndex, settings: PreprocessSettings,
+def prepare_windows(index: DatasetIndex, contract: SignalContract,
                     cache_dir: Path | None = None, progress: bool = True,
                     cache: bool = True) -> WindowSet:
     """Cut every trial of a dataset into preprocessed windows (cached).
@@ -359,8 +333,9 @@ def prepare_windows(index: DatasetIndex, settings: PreprocessSettings,
     ----------
     index : DatasetIndex
         The dataset (from :func:`eeg_emotion.offline.dataset.open_dataset`).
-    settings : PreprocessSettings
-        Filter, windows, baseline, standardisation, channels.
+    contract : SignalContract
+        Channels, rate, filter, windows, baseline, standardisation
+        (:func:`contract_for` builds it from a config; a checkpoint carries one).
     cache_dir : pathlib.Path | None
         Cache folder; None uses :func:`default_cache_dir`.
     progress : bool
@@ -376,22 +351,23 @@ def prepare_windows(index: DatasetIndex, settings: PreprocessSettings,
     Raises
     ------
     ConfigError
-        If the settings do not fit the data (channels missing, trials shorter
+        If the contract does not fit the data (channels missing, trials shorter
         than a window, ragged whole trials, baseline without baseline).
     DataFormatError
         If a file cannot be read.
     """
-    plan = _plan(index, settings)
-    streaming = StreamingFilter(settings.filter.design(index.sfreq), len(plan.channels))
+    plan = _plan(index, contract)
+    n_ch, window = len(contract.channels), contract.window
+    streaming = StreamingFilter(contract.filter.design(contract.sfreq), n_ch)
     entry = None
     if cache:
         root = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
-        key = cache_key(index, settings)
+        key = cache_key(index, contract)
         entry = root / f"windows-{index.kind}-{key[:24]}"
         if (entry / "info.json").is_file():
-            expected = (int(plan.n_windows.sum()), len(plan.channels), plan.window)
+            expected = (int(plan.n_windows.sum()), n_ch, window)
             try:
-                ws = _load_entry(entry, settings, index.sfreq)
+                ws = _load_entry(entry, contract)
                 if ws.X.shape == expected and len(ws.trial_id) == expected[0]:
                     log.info("reusing cached windows %s", entry)
                     return ws
@@ -403,7 +379,7 @@ def prepare_windows(index: DatasetIndex, settings: PreprocessSettings,
         root.mkdir(parents=True, exist_ok=True)
         _sweep_stale(root)
     total = int(plan.n_windows.sum())
-    shape = (total, len(plan.channels), plan.window)
+    shape = (total, n_ch, window)
     log.info("preprocessing %s into %d windows of %s", index.describe(), total, shape[1:])
     tmp = None
     if entry is not None:
@@ -419,14 +395,13 @@ def prepare_windows(index: DatasetIndex, settings: PreprocessSettings,
                                    unit="trial", disable=not progress),
                               plan.n_windows, strict=True):
             data = index.load(ref)[plan.channel_idx]
-            w = process_trial(data, streaming, settings, plan.n_baseline, plan.window,
-                              plan.hop)
+            w = process_trial(data, streaming, contract, plan.n_baseline)
             if w.shape[0] != n_win:  # the file changed after indexing
                 raise DataFormatError(
                     f"{ref.file} trial {ref.key} gave {w.shape[0]} windows, expected {n_win}",
                     "the file changed after indexing; open the dataset again")
             X[pos:pos + n_win] = w
-            starts.append(np.arange(n_win) * plan.hop)
+            starts.append(np.arange(n_win) * contract.hop)
             pos += n_win
         counts = plan.n_windows
         trial_id = np.repeat(np.arange(len(index.trials)), counts)
@@ -438,14 +413,13 @@ def prepare_windows(index: DatasetIndex, settings: PreprocessSettings,
         start = np.concatenate(starts).astype(np.int64)
         if tmp is None:
             return WindowSet(X=X, trial_id=trial_id, subject=subject, session=session,
-                             labels=labels, channels=plan.channels, sfreq=index.sfreq,
-                             settings=settings, start=start)
+                             labels=labels, contract=contract, start=start)
         X.flush()
         del X
         np.savez(tmp / "meta.npz", trial_id=trial_id, subject=subject, session=session,
                  start=start, **{f"label_{k}": v for k, v in labels.items()})
         (tmp / "info.json").write_text(json.dumps({
-            "channels": plan.channels, "settings": settings.to_dict(),
+            "contract": contract.to_dict(),
             "dataset": str(index.root), "kind": index.kind, "n_windows": total}, indent=1))
         try:
             tmp.rename(entry)
@@ -457,4 +431,4 @@ def prepare_windows(index: DatasetIndex, settings: PreprocessSettings,
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
-    return _load_entry(entry, settings, index.sfreq)
+    return _load_entry(entry, contract)

@@ -28,6 +28,9 @@ import torch
 from tqdm.auto import tqdm
 
 from eeg_emotion.errors import ConfigError, EEGEmotionError
+from eeg_emotion.models import build_model
+from eeg_emotion.models.adaptation import calibrate
+from eeg_emotion.models.checkpoint import CheckpointMeta, save_checkpoint
 from eeg_emotion.offline import splits as sp
 from eeg_emotion.offline.baselines import band_features, fit_predict_forest
 from eeg_emotion.offline.metrics import classification_metrics, summarize_folds
@@ -168,8 +171,6 @@ def _train_network(cfg: TrainingConfig, data: RunData, group: list, fit_idx: np.
                    unlabelled: np.ndarray | None = None, split: sp.Split | None = None,
                    calib_idx: np.ndarray | None = None) -> tuple[torch.nn.Module, dict]:
     """Build, (pre-)train and optionally calibrate one network."""
-    from eeg_emotion.models import build_model
-
     adversarial = None
     n_domains = None
     if cfg.adapt.adversarial and split is not None:
@@ -192,8 +193,6 @@ def _train_network(cfg: TrainingConfig, data: RunData, group: list, fit_idx: np.
     info.update(history=res.history, best_epoch=res.best_epoch,
                 train_seconds=res.train_seconds, stopped_early=res.stopped_early)
     if calib_idx is not None and len(calib_idx):
-        from eeg_emotion.models.adaptation import calibrate
-
         xb = load_batch(data.X, np.sort(calib_idx), device)
         yb = {t.name: torch.from_numpy(data.labels[t.name][np.sort(calib_idx)]).to(device)
               for t in group}
@@ -264,20 +263,11 @@ def run_split(cfg: TrainingConfig, data: RunData, split: sp.Split, opts: RunOpti
 def save_model(path: Path, model: torch.nn.Module, cfg: TrainingConfig, data: RunData,
                training: dict) -> None:
     """Save a checkpoint recording everything ``live`` needs to preprocess a stream."""
-    import datetime
-
-    from eeg_emotion import __version__
-    from eeg_emotion.models.checkpoint import CheckpointMeta, save_checkpoint
-
-    pre = cfg.preprocess
     meta = CheckpointMeta(
-        model=cfg.model.name, hparams=model.hparams(), channels=list(data.channels),
-        sfreq=data.sfreq, filter=pre.filter.spec().to_dict(), window_s=data.window_s,
-        hop_s=data.hop_s, preprocessing=data.settings.to_dict() if data.settings else {},
-        targets=[t.to_dict() for t in model.targets],
+        model=cfg.model.name, hparams=model.hparams(), signal=data.contract,
+        targets=list(model.targets),
         training={"config": cfg.to_dict(), "data": str(data.path), **training},
-        synthetic=data.synthetic, version=__version__,
-        created=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"))
+        synthetic=data.synthetic)
     save_checkpoint(path, model.to("cpu"), meta)
 
 

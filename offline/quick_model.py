@@ -13,7 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
+from eeg_emotion.models import build_model
+from eeg_emotion.offline import splits as sp
+from eeg_emotion.offline.protocols import save_model
+from eeg_emotion.offline.run_data import load_run_data
 from eeg_emotion.offline.train_config import TrainingConfig, config_from_dict
+from eeg_emotion.offline.trainer import fit, resolve_device, seed_everything
 
 log = logging.getLogger(__name__)
 
@@ -66,18 +71,11 @@ def train_quick_model(data_path: str | Path, out_path: str | Path,
     Path
         ``out_path``.
     """
-    from eeg_emotion.offline import splits as sp
-    from eeg_emotion.offline.protocols import save_model
-    from eeg_emotion.offline.run_data import load_run_data
-    from eeg_emotion.offline.trainer import fit, resolve_device, seed_everything
-
     cfg = quick_config(channels, epochs, seconds)
     start = time.perf_counter()
     seed_everything(cfg.train.seed)
     data = load_run_data(cfg, data_path, channels=channels, cache_dir=cache_dir,
                          progress=progress)
-    from eeg_emotion.models import build_model
-
     model = build_model(cfg.model.name, len(data.channels), data.sfreq, data.targets,
                         **cfg.model.hparams)
     all_idx = np.arange(len(data.trial_id))

@@ -14,8 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
+from eeg_emotion.contract import SignalContract
 from eeg_emotion.errors import ConfigError, DataFormatError
-from eeg_emotion.montages import match_channels
+from eeg_emotion.filters import FilterSpec
+from eeg_emotion.montages import SEED_IV
+from eeg_emotion.offline.dataset import open_dataset
+from eeg_emotion.offline.preprocess import contract_for, prepare_windows
+from eeg_emotion.offline.seed_iv import SFREQ as SEED_IV_SFREQ
+from eeg_emotion.offline.seed_iv import load_seed_iv_features
 from eeg_emotion.offline.train_config import TrainingConfig
 from eeg_emotion.targets import Target, deap_targets, seed_iv_target
 
@@ -35,16 +41,36 @@ class RunData:
     session: np.ndarray
     labels: dict[str, np.ndarray]
     targets: list[Target]
-    channels: list[str]
-    sfreq: float
+    contract: SignalContract
     kind: str
     path: Path
     synthetic: bool
-    window_s: float
-    hop_s: float
-    settings: object | None = None
-    features_only: bool = False
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def channels(self) -> list[str]:
+        """Channel names in model input order."""
+        return list(self.contract.channels)
+
+    @property
+    def sfreq(self) -> float:
+        """Sampling rate of the windows in Hz."""
+        return self.contract.sfreq
+
+    @property
+    def window_s(self) -> float:
+        """Window length in seconds."""
+        return self.contract.window_s
+
+    @property
+    def hop_s(self) -> float:
+        """Hop between windows in seconds."""
+        return self.contract.hop_s
+
+    @property
+    def features_only(self) -> bool:
+        """True when ``X`` holds precomputed band features, not signal windows."""
+        return self.contract.input == "features"
 
     @property
     def n_trials(self) -> int:
@@ -104,25 +130,12 @@ def load_run_data(cfg: TrainingConfig, data_path: str | Path, *,
     -------
     RunData
     """
-    from eeg_emotion.offline.dataset import open_dataset
-
     path = Path(data_path).expanduser()
     if cfg.data.input == "features":
         return _load_feature_files(cfg, path)
-    from eeg_emotion.offline.preprocess import PreprocessSettings, prepare_windows
-
     index = open_dataset(path, _dataset_kind(cfg))
-    wanted = channels if channels is not None else cfg.preprocess.channels
-    if wanted is not None:
-        # clear error naming the missing channels and the dataset
-        match_channels(index.channels, list(wanted), source=f"dataset {path}")
-    pre = cfg.preprocess
-    settings = PreprocessSettings(filter=pre.filter.spec(), window_s=pre.window_s,
-                                  hop_s=pre.hop_s, baseline=pre.baseline,
-                                  standardize=pre.standardize,
-                                  channels=tuple(wanted) if wanted is not None else None,
-                                  discard_s=pre.discard_s)
-    ws = prepare_windows(index, settings, cache_dir=cache_dir, progress=progress)
+    contract = contract_for(index, cfg.preprocess, channels)
+    ws = prepare_windows(index, contract, cache_dir=cache_dir, progress=progress)
     targets = build_targets(cfg, index.kind)
     labels = {}
     for t in targets:
@@ -130,24 +143,29 @@ def load_run_data(cfg: TrainingConfig, data_path: str | Path, *,
             raise DataFormatError(f"dataset {path} has no {t.label_key!r} labels (it has "
                                   f"{', '.join(ws.labels)})", "choose targets the data label")
         labels[t.name] = t.classify(ws.labels[t.label_key])
-    window_s = ws.X.shape[2] / ws.sfreq
-    hop_s = pre.hop_s if pre.hop_s is not None else window_s
     return RunData(ws.X, np.asarray(ws.trial_id), np.asarray(ws.subject),
-                   np.asarray(ws.session), labels, targets, list(ws.channels), float(ws.sfreq),
-                   index.kind, path, is_synthetic(path), float(window_s), float(hop_s),
-                   settings)
+                   np.asarray(ws.session), labels, targets, contract, index.kind, path,
+                   is_synthetic(path))
+
+
+#: SEED-IV's feature files: 4-s windows of the 200-Hz EEG, which the dataset's authors
+#: band-passed at 1-75 Hz before computing band features.
+SEED_IV_FEATURE_WINDOW_S = 4.0
+SEED_IV_FEATURE_FILTER = FilterSpec(1.0, 75.0)
 
 
 def _load_feature_files(cfg: TrainingConfig, path: Path) -> RunData:
-    from eeg_emotion.offline.seed_iv import load_seed_iv_features
-
     if cfg.data.kind == "deap":
         raise ConfigError("data.input = \"features\" reads SEED-IV feature files, but "
                           "data.kind = \"deap\"", 'set data.kind = "seed_iv"')
     table = load_seed_iv_features(path, cfg.data.feature)
     targets = build_targets(cfg, "seed-iv")
     labels = {t.name: t.classify(table.labels[t.label_key]) for t in targets}
+    contract = SignalContract(channels=tuple(SEED_IV), sfreq=SEED_IV_SFREQ, units="microvolts",
+                              filter=SEED_IV_FEATURE_FILTER, window_s=SEED_IV_FEATURE_WINDOW_S,
+                              hop_s=SEED_IV_FEATURE_WINDOW_S, baseline="none",
+                              standardize="none", input="features")
     return RunData(np.asarray(table.X), np.asarray(table.trial_id), np.asarray(table.subject),
-                   np.asarray(table.session), labels, targets, list(table.channels), 200.0,
-                   "seed-iv", path, is_synthetic(path), 4.0, 4.0, None, features_only=True,
+                   np.asarray(table.session), labels, targets, contract, "seed-iv", path,
+                   is_synthetic(path),
                    notes=[f"features: SEED-IV's own {table.feature} files (4-s windows)"])

@@ -53,7 +53,12 @@ class FilterSection:
 
 @dataclass
 class PreprocessSection:
-    """``[preprocess]``: maps onto ``eeg_emotion.offline.preprocess.PreprocessSettings``."""
+    """``[preprocess]``: what :func:`eeg_emotion.offline.preprocess.contract_for` turns,
+    with a dataset, into the model's :class:`~eeg_emotion.contract.SignalContract`.
+
+    These are the only defaults of preprocessing: whole trials, no overlap, DEAP's
+    baseline mean subtracted, no standardisation, every channel, nothing discarded.
+    """
 
     filter: FilterSection = field(default_factory=FilterSection)
     #: window length in s; leave out for whole trials
@@ -245,6 +250,11 @@ def validate(cfg: TrainingConfig, where: str = "config") -> None:
                           "leave window_s out to use whole trials")
     if pre.hop_s is not None and pre.hop_s <= 0:
         raise ConfigError(f"{where}: preprocess.hop_s = {pre.hop_s} must be positive")
+    if pre.hop_s is not None and pre.window_s is None:
+        raise ConfigError(f"{where}: preprocess.hop_s is set but window_s is not (whole-trial "
+                          "windows have no hop)", "set preprocess.window_s too, or drop hop_s")
+    if pre.discard_s < 0:
+        raise ConfigError(f"{where}: preprocess.discard_s = {pre.discard_s} must be >= 0")
     if not p.targets:
         raise ConfigError(f"{where}: protocol.targets is empty",
                           'name at least one target, e.g. ["valence"]')

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from eeg_emotion.errors import ConfigError
+from eeg_emotion.models.adaptation import domain_adversarial_loss
 from eeg_emotion.offline.train_config import TrainSection
 
 log = logging.getLogger(__name__)
@@ -221,8 +222,6 @@ def fit(model: torch.nn.Module, X: np.ndarray, labels: Mapping[str, np.ndarray],
 def _adversarial_loss(model: torch.nn.Module, X: np.ndarray, b: np.ndarray,
                       spec: AdversarialSpec, rng: np.random.Generator,
                       device: torch.device) -> torch.Tensor:
-    from eeg_emotion.models.adaptation import domain_adversarial_loss
-
     idx = b
     if len(spec.extra_idx):
         extra = np.sort(rng.choice(spec.extra_idx, size=min(len(b), len(spec.extra_idx)),

@@ -192,9 +192,9 @@ def run_engine(args: argparse.Namespace, source: Source, loaded: Any,
         if not args.no_outlet:
             from eeg_emotion.realtime.outlet import EstimateOutlet
 
-            outlet = EstimateOutlet(engine.contract.targets, args.outlet,
-                                    model_name=engine.contract.name)
-        if engine.contract.synthetic:
+            outlet = EstimateOutlet(engine.targets, args.outlet,
+                                    model_name=engine.model_name)
+        if engine.synthetic:
             log.warning("the model was trained on synthetic data only: a demonstration")
         with _sigterm_sets(stop):
             if args.headless:
@@ -206,7 +206,7 @@ def run_engine(args: argparse.Namespace, source: Source, loaded: Any,
                     except OSError as exc:
                         raise ConfigError(f"cannot write --output {args.output}: {exc}",
                                           "choose a writable path") from exc
-                writer = JsonLinesWriter(out_file or sys.stdout, engine.contract.synthetic)
+                writer = JsonLinesWriter(out_file or sys.stdout, engine.synthetic)
                 try:
                     run_headless(engine, writer, duration=args.duration, outlet=outlet,
                                  stop=stop)

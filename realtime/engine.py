@@ -1,83 +1,72 @@
-"""The live engine: acquisition -> repair -> channels -> resample -> filter -> windows -> model.
+"""The live engine: a thin façade that wires a source and a model into two loops.
 
-Two threads do the work:
+::
 
-* **acquisition** reads whole chunks from the :class:`~eeg_emotion.realtime.source.Source`,
-  and for each, in this order: counts and repairs NaN/Inf samples (holding each
-  channel's last good value, so the filter state is never poisoned), picks the
-  model's channels by 10-20 name, resamples to the model's rate
-  (:class:`~eeg_emotion.realtime.resampler.StreamResampler`), filters with the checkpoint's
-  band-pass (:class:`~eeg_emotion.filters.StreamingFilter`, same taps as in
-  training) and appends to a :class:`~eeg_emotion.realtime.ring_buffer.RingBuffer`. When the
-  source is lost it calls ``reopen`` with backoff until the stream is back,
-  counts the gap, and restarts resampler and filter from the new data.
-* **inference** waits for the next window boundary (window ``k`` ends at sample
-  ``window + k * hop`` of the model-rate stream, as offline), takes the *latest*
-  finished window, skipping (and counting) any it had no time for, so latency
-  never grows, and publishes an :class:`~eeg_emotion.realtime.state.Estimate`.
+    acquisition thread   source -> stages (repair -> pick -> units -> resample -> filter)
+                         -> ring buffer                   (realtime.acquisition, .stages)
+    inference thread     latest window -> model -> estimate -> estimate log
+                                                            (realtime.inference_loop)
+    viewers              EngineView: status, signal, estimates, gaps, recording
 
-Viewers (dashboard, headless writer, outlet) read through the
-:class:`~eeg_emotion.realtime.state.EngineView` methods, which only copy under short locks.
+The model's :class:`~eeg_emotion.contract.SignalContract` (from its checkpoint)
+says what the pipeline is: channels, rate, units, the very filter of training,
+window, hop, standardisation. Viewers (dashboard, headless writer, outlet) read
+through the :class:`~eeg_emotion.realtime.state.EngineView` methods, which only
+copy under short locks; they never block acquisition or inference.
 """
 
 from __future__ import annotations
 
-import bisect
 import collections
+import dataclasses
 import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
 from eeg_emotion.errors import ConfigError, EEGEmotionError, StreamError
-from eeg_emotion.filters import FilterSpec, StreamingFilter
+from eeg_emotion.filters import FilterDesign
+from eeg_emotion.models.checkpoint import LoadedModel
+from eeg_emotion.realtime.acquisition import AcquisitionLoop
 from eeg_emotion.realtime.channels import map_to_model
-from eeg_emotion.realtime.inference import WindowClassifier, contract_of, smooth
+from eeg_emotion.realtime.estimate_log import EstimateLog, RunningAccuracy
+from eeg_emotion.realtime.inference import WindowClassifier
+from eeg_emotion.realtime.inference_loop import InferenceLoop
 from eeg_emotion.realtime.markers import MarkerListener, TrialTimeline
-from eeg_emotion.realtime.resampler import StreamResampler
+from eeg_emotion.realtime.recording import RecordingSwitch
 from eeg_emotion.realtime.ring_buffer import RingBuffer
-from eeg_emotion.realtime.source import Chunk, Source, SourceInfo, SourceLost
-from eeg_emotion.realtime.state import LIVE_HOP_S, EngineStatus, Estimate, SourceHealth
+from eeg_emotion.realtime.source import Chunk, Source, SourceInfo
+from eeg_emotion.realtime.stages import Chain, build_stages
+from eeg_emotion.realtime.state import LIVE_HOP_S, EngineStatus, Estimate, GapEvent, SourceHealth
 from eeg_emotion.windows import seconds_to_samples
 
 log = logging.getLogger(__name__)
 
 RawListener = Callable[[Chunk], None]
 
+#: Seconds between two "NaN/Inf repaired" messages, so a faulty device cannot flood.
+BAD_SAMPLE_MESSAGE_S = 5.0
 
-def repair_non_finite(data: np.ndarray, last_good: np.ndarray) -> tuple[np.ndarray, int]:
-    """Replace NaN/Inf by the channel's previous finite value (vectorised).
 
-    Parameters
-    ----------
-    data : numpy.ndarray, shape (n_channels, n)
-        A chunk; not modified.
-    last_good : numpy.ndarray, shape (n_channels,)
-        Last finite value of each channel before this chunk; updated in place.
+class Messages:
+    """Recent user-facing messages (a bounded, timestamped list) that are also logged."""
 
-    Returns
-    -------
-    repaired : numpy.ndarray
-        The chunk with every non-finite value held from the last finite one.
-    bad_samples : int
-        Samples (time points) with at least one non-finite value.
-    """
-    finite = np.isfinite(data)
-    if finite.all():
-        if data.shape[1]:
-            last_good[:] = data[:, -1]
-        return data, 0
-    n_ch, n = data.shape
-    ext = np.concatenate([last_good[:, None], np.where(finite, data, 0.0)], axis=1)
-    ok = np.concatenate([np.ones((n_ch, 1), dtype=bool), finite], axis=1)
-    idx = np.where(ok, np.arange(n + 1)[None, :], 0)
-    np.maximum.accumulate(idx, axis=1, out=idx)
-    filled = np.take_along_axis(ext, idx, axis=1)[:, 1:].astype(data.dtype, copy=False)
-    last_good[:] = filled[:, -1]
-    return filled, int((~finite).any(axis=0).sum())
+    def __init__(self, maxlen: int = 20) -> None:
+        self._items: collections.deque[str] = collections.deque(maxlen=maxlen)
+        self._lock = threading.Lock()
+
+    def add(self, text: str, level: int = logging.WARNING) -> None:
+        """Log ``text`` and keep it for the status bar."""
+        log.log(level, text)
+        with self._lock:
+            self._items.append(f"{time.strftime('%H:%M:%S')} {text}")
+
+    def snapshot(self) -> tuple[str, ...]:
+        """The kept messages, oldest first."""
+        with self._lock:
+            return tuple(self._items)
 
 
 class Engine:
@@ -88,7 +77,8 @@ class Engine:
     source : Source
         Opened or not; :meth:`start` opens it if needed.
     loaded : LoadedModel
-        ``model`` and ``meta`` from ``eeg_emotion.models.checkpoint.load_checkpoint``.
+        ``model`` and ``meta`` from :func:`eeg_emotion.models.checkpoint.load_checkpoint`;
+        ``meta.signal`` is the contract the pipeline is built from.
     hop_s, window_s : float | None
         Hop and window length. None: the checkpoint's window, and a hop of
         :data:`~eeg_emotion.realtime.state.LIVE_HOP_S` or the checkpoint's if shorter.
@@ -107,130 +97,128 @@ class Engine:
         Seconds :meth:`start` waits for the source to appear.
     record : str | None
         Start recording to this folder before the first sample is read.
+    notes : tuple of str
+        Lasting facts to show with the status (e.g. how the montage was chosen).
     """
 
-    def __init__(self, source: Source, loaded: Any, *, hop_s: float | None = None,
+    def __init__(self, source: Source, loaded: LoadedModel, *, hop_s: float | None = None,
                  window_s: float | None = None, device: str = "auto", smoothing: float = 0.0,
                  notch: float | None = None, markers: str | None = "auto",
                  history_s: float = 60.0, open_timeout: float = 10.0,
-                 record: str | None = None) -> None:
+                 record: str | None = None, notes: tuple[str, ...] = ()) -> None:
         if not 0.0 <= smoothing < 1.0:
             raise ConfigError(f"smoothing {smoothing} is outside [0, 1)",
                               "use e.g. --smoothing 0.8 (0 turns it off)")
         if notch not in (None, 50, 60, 50.0, 60.0):
             raise ConfigError(f"notch {notch} Hz is not a mains frequency", "use 50 or 60")
+        for name, value in (("hop", hop_s), ("window", window_s)):
+            if value is not None and not value > 0:
+                raise ConfigError(f"--{name} {value} s must be > 0",
+                                  f"use e.g. --{name} {0.5 if name == 'hop' else 4}, or "
+                                  "leave it out for the default")
         self.source = source
-        self.info: SourceInfo = getattr(source, "info", None) or SourceInfo(
-            name="", kind="", channels=(), sfreq=0.0)
         self.loaded = loaded
-        self.contract = contract_of(loaded)
+        self.contract = loaded.meta.signal
+        self.targets = tuple(loaded.meta.targets)
+        self.model_name = loaded.meta.model
+        self.synthetic = bool(loaded.meta.synthetic)
         c = self.contract
         # default: every LIVE_HOP_S, or the training hop if shorter (a training hop of
         # 4 s, or a whole trial, is too slow to watch)
-        self.hop_s = float(hop_s or min(c.hop_s, LIVE_HOP_S))
-        self.window_s = float(window_s or c.window_s)
-        if self.hop_s <= 0 or self.window_s <= 0:
-            raise ConfigError(f"hop {self.hop_s} s and window {self.window_s} s must be > 0",
-                              "use e.g. --hop 0.5 --window 4")
+        self.hop_s = float(hop_s if hop_s is not None else min(c.hop_s, LIVE_HOP_S))
+        self.window_s = float(window_s if window_s is not None else c.window_s)
         self.window = seconds_to_samples(self.window_s, c.sfreq)
         self.hop = seconds_to_samples(self.hop_s, c.sfreq)
         self.history_s = max(float(history_s), self.window_s * 2)
-        spec = c.filter if not notch else FilterSpec(**{**c.filter.to_dict(), "notch": notch})
-        self.filter_design = spec.design(c.sfreq)
+        spec = dataclasses.replace(c.filter, notch=float(notch)) if notch else c.filter
+        self.filter_design: FilterDesign = spec.design(c.sfreq)
         self.device_name = device
         self.smoothing = float(smoothing)
         self.markers = markers
         self.open_timeout = float(open_timeout)
         self.record = record
+        self.notes = tuple(notes)
         self.timeline = TrialTimeline()
-
-        self._lock = threading.Lock()
-        self._running = threading.Event()
-        self._threads: list[threading.Thread] = []
-        self._raw_listeners: list[RawListener] = []
-        self._estimates: collections.deque[Estimate] = collections.deque(
-            maxlen=max(10, int(self.history_s / self.hop_s)))
-        self._est_cond = threading.Condition(self._lock)
-        self._latencies: collections.deque[float] = collections.deque(maxlen=500)
-        self._messages: collections.deque[str] = collections.deque(maxlen=20)
-        self._arrivals: collections.deque[tuple[int, float]] = collections.deque(maxlen=4096)
-        self._rate_marks: collections.deque[tuple[float, int]] = collections.deque(maxlen=64)
-        self._correct: dict[str, list[int]] = {}
-        self._recorder = None
-        self._recorder_lock = threading.Lock()
-        self._marker_thread: MarkerListener | None = None
+        self.ring = RingBuffer(len(c.channels), int(self.history_s * c.sfreq + 0.5))
+        self.estimates = EstimateLog(max(10, int(self.history_s / self.hop_s)))
+        self.accuracy = RunningAccuracy()
+        self.messages = Messages()
+        self.recorder = RecordingSwitch()
+        self.info: SourceInfo = source.info
         self.failure: EEGEmotionError | None = None
-        self.ring: RingBuffer | None = None
-        self._classifier: WindowClassifier | None = None
-        self._bad_logged_at = -np.inf
-        # counters
-        self.raw_samples = 0
         self.bad_samples = 0
-        self.gaps = 0
-        self.gap_seconds = 0.0
-        self.samples_missing = 0
-        self.windows_done = 0
-        self.windows_skipped = 0
-        self.connected = False
-        self.last_error: str | None = None
+        self._running = threading.Event()
+        self._raw_listeners: list[RawListener] = []
+        self._threads: list[threading.Thread] = []
+        self._chain: Chain | None = None
+        self._acquisition: AcquisitionLoop | None = None
+        self._inference: InferenceLoop | None = None
+        self._classifier: WindowClassifier | None = None
+        self._marker_thread: MarkerListener | None = None
+        self._bad_logged_at = -float("inf")
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> Engine:
-        """Open the source if needed, check its channels, and start the threads.
+        """Open the source if needed, build the pipeline for it, and start the threads.
 
         Raises
         ------
         StreamError, MontageError, ConfigError
-            If the source cannot be opened, lacks the model's channels, or the device
-            is unavailable.
+            If the source cannot be opened, lacks the model's channels, declares
+            unknown units, or the device is unavailable.
         """
         if self._running.is_set():
             return self
-        info = getattr(self.source, "info", None)
-        if info is None or not info.channels or not info.sfreq:
+        info = self.source.info
+        if not info.channels or not info.sfreq:
             info = self.source.open(timeout=self.open_timeout)
         self.info = info
         c = self.contract
-        self._index, mask = map_to_model(info.channels, c.channels,
-                                         supports_missing=c.supports_missing,
-                                         source=f"stream {info.name!r}")
-        self._classifier = WindowClassifier(self.loaded.model, c, self.device_name, mask)
-        self._resampler = StreamResampler(info.sfreq, c.sfreq, len(c.channels))
-        self._filter = StreamingFilter(self.filter_design, len(c.channels))
-        self._last_good = np.zeros(len(info.channels))
-        capacity = int(np.ceil(self.history_s * c.sfreq))
-        self.ring = RingBuffer(len(c.channels), capacity)
-        self._last_ts: float | None = None
-        self._pending_gap = False
-        self.connected = True
+        supports_missing = bool(self.loaded.model.supports_missing_channels)
+        index, mask = map_to_model(info.channels, c.channels, supports_missing=supports_missing,
+                                   source=f"stream {info.name!r}")
+        self._chain = build_stages(info.channels, info.sfreq, info.units, index, mask, c,
+                                   self.filter_design, self._on_bad_samples)
+        self._classifier = WindowClassifier(self.loaded.model, c, self.targets,
+                                            self.device_name, mask)
+        self._acquisition = AcquisitionLoop(
+            self.source, self._chain.stages, self.ring, on_raw=self._on_raw,
+            on_message=self.messages.add, on_gap=self._on_gap, alive=self._alive,
+            on_failure=self._fail)
+        self._inference = InferenceLoop(
+            self.ring, self._classifier, self.targets, window=self.window, hop=self.hop,
+            n_discard=c.n_discard, segment=lambda: self._acquisition.segment,
+            arrival_of=self._acquisition.arrival_of, timeline=self.timeline,
+            log=self.estimates, accuracy=self.accuracy, smoothing=self.smoothing,
+            on_estimate=self.recorder.write_estimate, alive=self._alive,
+            on_failure=self._fail_inference)
         if self.record:
             self.start_recording(str(self.record))
         self._running.set()
-        self._threads = [threading.Thread(target=self._acquire, name="eeg-acquisition",
-                                          daemon=True),
-                         threading.Thread(target=self._infer, name="eeg-inference",
-                                          daemon=True)]
+        self._threads = [
+            threading.Thread(target=self._acquisition.run, name="eeg-acquisition", daemon=True),
+            threading.Thread(target=self._inference.run, name="eeg-inference", daemon=True)]
         for t in self._threads:
             t.start()
         if self.markers:
             name = f"{info.name}-markers" if self.markers == "auto" else self.markers
-            self._marker_thread = MarkerListener(name, self.timeline, self._on_marker)
+            self._marker_thread = MarkerListener(name, self.timeline, self.recorder.write_marker)
             self._marker_thread.start()
-        if c.synthetic:
-            self._message("the model was trained on synthetic data only: a demonstration, "
-                          "not a real emotion estimate")
-        log.info("engine started: %s -> %s (%d ch @ %g Hz, window %g s, hop %g s, %s)",
-                 info.name, c.name, len(c.channels), c.sfreq, self.window_s, self.hop_s,
+        if self.synthetic:
+            self.messages.add("the model was trained on synthetic data only: a "
+                              "demonstration, not a real emotion estimate")
+        for note in self.notes + self._chain.notes:
+            log.info("%s", note)
+        log.info("engine started: %s -> %s (%s; window %g s, hop %g s, %s)", info.name,
+                 self.model_name, c.describe(), self.window_s, self.hop_s,
                  self._classifier.device)
         return self
 
     def stop(self) -> None:
         """Stop the threads, close the source and any recording. Safe to call twice."""
         self._running.clear()
-        if self.ring is not None:
-            self.ring.notify()
-        with self._est_cond:
-            self._est_cond.notify_all()
+        self.ring.notify()
+        self.estimates.wake()
         if self._marker_thread is not None:
             self._marker_thread.stop()
         for t in self._threads:
@@ -252,10 +240,13 @@ class Engine:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def _alive(self) -> bool:
+        return self._running.is_set() and self.failure is None
+
     @property
     def running(self) -> bool:
         """True while acquisition runs (False after stop or a fatal stream error)."""
-        return self._running.is_set() and self.failure is None
+        return self._alive()
 
     def wait(self, duration: float | None = None) -> bool:
         """Block for ``duration`` seconds (forever if None) or until the engine fails.
@@ -277,224 +268,115 @@ class Engine:
         """Call ``fn(chunk)`` from the acquisition thread with every raw chunk, as read."""
         self._raw_listeners.append(fn)
 
-    # -- acquisition --------------------------------------------------------------------
-    def _message(self, text: str, level: int = logging.WARNING) -> None:
-        log.log(level, text)
-        with self._lock:
-            self._messages.append(f"{time.strftime('%H:%M:%S')} {text}")
+    # -- callbacks of the loops -----------------------------------------------------------
+    def _on_raw(self, chunk: Chunk) -> None:
+        for fn in self._raw_listeners:
+            fn(chunk)
+        self.recorder.write_samples(chunk)
 
-    def _acquire(self) -> None:
-        backoff = 0.2
-        while self._running.is_set() and self.failure is None:
-            try:
-                chunk = self.source.read(timeout=0.2)
-            except SourceLost as exc:
-                self._on_lost(exc)
-                if not self._reconnect(backoff):
-                    return
-                continue
-            except Exception as exc:
-                self._fail(exc)
-                return
-            if chunk is None or chunk.n_samples == 0:
-                continue
-            try:
-                self._process(chunk)
-            except Exception as exc:
-                self._fail(exc)
-                return
+    def _on_bad_samples(self, n: int) -> None:
+        self.bad_samples += n
+        now = time.monotonic()
+        if now - self._bad_logged_at > BAD_SAMPLE_MESSAGE_S:
+            self._bad_logged_at = now
+            self.messages.add(f"samples with NaN/Inf repaired (held last good value); "
+                              f"{self.bad_samples} so far")
+
+    def _on_gap(self, gap: GapEvent) -> None:
+        # windows restart after the gap (the acquisition loop began a new segment); the
+        # ground truth of the trial before it is unknown until the next marker
+        self.timeline.interrupt(gap.start)
 
     def _fail(self, exc: Exception) -> None:
+        if self.failure is not None:
+            return
         if not isinstance(exc, EEGEmotionError):
-            log.exception("acquisition failed")
+            log.error("the live engine failed", exc_info=exc)
             exc = StreamError(f"acquisition stopped: {type(exc).__name__}: {exc}",
                               "report this with the log (-vv)")
         self.failure = exc
-        self.connected = False
-        self.last_error = exc.problem
-        self._message(f"stopped: {exc.problem}")
-        if self.ring is not None:
-            self.ring.notify()
+        if self._acquisition is not None:
+            self._acquisition.connected = False
+            self._acquisition.last_error = exc.problem
+        self.messages.add(f"stopped: {exc.problem}", logging.ERROR)
+        self.ring.notify()
+        self.estimates.wake()
 
-    def _on_lost(self, exc: SourceLost) -> None:
-        self.connected = False
-        self.last_error = exc.problem
-        self._message(f"stream lost: {exc.problem}; reconnecting")
+    def _fail_inference(self, exc: Exception) -> None:
+        if not isinstance(exc, EEGEmotionError):
+            log.error("inference failed", exc_info=exc)
+            exc = StreamError(f"inference failed: {type(exc).__name__}: {exc}",
+                              "check the model with `eeg-emotion evaluate`; report it with "
+                              "-vv logs")
+        self._fail(exc)
 
-    def _reconnect(self, backoff: float) -> bool:
-        while self._running.is_set():
-            try:
-                if self.source.reopen(timeout=1.0):
-                    self.connected = True
-                    self._pending_gap = True
-                    self._resampler.reset()
-                    self._filter.reset()
-                    self._message(f"reconnected to {self.source.info.name!r}", logging.INFO)
-                    return True
-            except Exception as exc:  # a changed layout (StreamError) or a broken source
-                self._fail(exc)
-                return False
-            time.sleep(backoff)
-            backoff = min(backoff * 2, 2.0)
-        return False
+    # -- counters -----------------------------------------------------------------------
+    @property
+    def raw_samples(self) -> int:
+        """Raw samples read from the source so far."""
+        return self._acquisition.raw_samples if self._acquisition is not None else 0
 
-    def _process(self, chunk: Chunk) -> None:
-        """Take one raw chunk through repair, selection, resampling, filter and buffer."""
-        arrival = time.monotonic()
-        data, ts = chunk.data, chunk.timestamps
-        if data.shape[0] != len(self.info.channels):
-            raise StreamError(f"stream {self.info.name!r} now sends {data.shape[0]} channels "
-                              f"instead of {len(self.info.channels)}",
-                              "restart eeg-emotion live for the new layout")
-        for fn in self._raw_listeners:
-            fn(chunk)
-        self._record_samples(chunk)
-        self._check_gap(ts)
-        data, bad = repair_non_finite(data, self._last_good)
-        if bad:
-            self.bad_samples += bad
-            if arrival - self._bad_logged_at > 5.0:  # a faulty device must not flood the log
-                self._bad_logged_at = arrival
-                self._message(f"samples with NaN/Inf repaired (held last good value); "
-                              f"{self.bad_samples} so far")
-        sel = data[self._index] if (self._index >= 0).all() else np.where(
-            (self._index >= 0)[:, None], data[np.maximum(self._index, 0)], 0.0)
-        res, rts = self._resampler.process(sel, ts)
-        if res.shape[1]:
-            end = self.ring.write(self._filter.process(res), rts)
-        with self._lock:
-            self.raw_samples += chunk.n_samples
-            if res.shape[1]:
-                self._arrivals.append((end, arrival))
-            self._rate_marks.append((arrival, self.raw_samples))
+    @property
+    def connected(self) -> bool:
+        """Whether the source is delivering (False while reconnecting or after a failure)."""
+        return (self._acquisition is not None and self._acquisition.connected
+                and self.failure is None)
 
-    def _check_gap(self, ts: np.ndarray) -> None:
-        if self._last_ts is not None and len(ts):
-            dt = float(ts[0] - self._last_ts)
-            expected = 1.0 / self.info.sfreq
-            if self._pending_gap or dt > max(10 * expected, 0.25):
-                missing = max(0, round(dt * self.info.sfreq) - 1)
-                self.gaps += 1
-                self.gap_seconds += max(dt - expected, 0.0)
-                self.samples_missing += missing
-                self._message(f"gap of {dt:.2f} s in the stream (~{missing} samples missing)")
-        self._pending_gap = False
-        if len(ts):
-            self._last_ts = float(ts[-1])
+    @property
+    def windows_done(self) -> int:
+        """Estimates made so far."""
+        return self.estimates.count
 
-    # -- inference ----------------------------------------------------------------------
-    def _arrival_of(self, index: int) -> float:
-        """Arrival time (monotonic) of the chunk that completed sample ``index - 1``."""
-        with self._lock:
-            ends = [e for e, _ in self._arrivals]
-            i = bisect.bisect_left(ends, index)
-            return self._arrivals[i][1] if i < len(ends) else time.monotonic()
-
-    def _infer(self) -> None:
-        ring = self.ring
-        k_next = 0
-        previous = None
-        while self._running.is_set() and self.failure is None:
-            if not ring.wait_for(self.window + k_next * self.hop, timeout=0.25):
-                continue
-            n = ring.samples_received
-            k = (n - self.window) // self.hop
-            skipped = k - k_next
-            end = self.window + k * self.hop
-            got = ring.read_last(self.window, end=end)
-            if got.lost or got.data.shape[1] < self.window:
-                skipped += 1
-                k_next = k + 1
-                self.windows_skipped += skipped
-                continue
-            try:
-                probs, level = self._classifier(got.data)
-            except Exception as exc:
-                self._fail(exc if isinstance(exc, EEGEmotionError) else StreamError(
-                    f"inference failed: {type(exc).__name__}: {exc}",
-                    "check the model with `eeg-emotion evaluate`; report it with -vv logs"))
-                return
-            latency = (time.monotonic() - self._arrival_of(end)) * 1000.0
-            smoothed = smooth(previous, probs, self.smoothing) if self.smoothing > 0 else None
-            previous = smoothed
-            t_end = float(got.timestamps[-1])
-            truth = self.timeline.truth_at(t_end, self.contract.targets)
-            est = Estimate(index=self.windows_done, time=t_end, latency_ms=latency,
-                           probabilities=probs, smoothed=smoothed, level_map=level,
-                           level_labels=self._classifier.level_labels, ground_truth=truth)
-            with self._est_cond:
-                self.windows_done += 1
-                self.windows_skipped += skipped
-                self._estimates.append(est)
-                self._latencies.append(latency)
-                if truth:
-                    for name, cls in truth.items():
-                        p = probs[name]
-                        hit = int(max(p, key=p.get) == cls)
-                        tally = self._correct.setdefault(name, [0, 0])
-                        tally[0] += hit
-                        tally[1] += 1
-                self._est_cond.notify_all()
-            self._record_estimate(est)
-            k_next = k + 1
+    @property
+    def windows_skipped(self) -> int:
+        """Windows skipped because inference was busy (latency never grows)."""
+        return self._inference.skipped if self._inference is not None else 0
 
     # -- EngineView ---------------------------------------------------------------------
     def status(self) -> EngineStatus:
         """Current health and counters."""
-        info = self.info
-        with self._lock:
-            marks = list(self._rate_marks)
-            lat = np.array(self._latencies) if self._latencies else np.zeros(1)
-            messages = tuple(self._messages)
-            acc = {k: v[0] / v[1] for k, v in self._correct.items() if v[1]}
-        rate = 0.0
-        if len(marks) >= 2 and marks[-1][0] > marks[0][0]:
-            rate = (marks[-1][1] - marks[0][1]) / (marks[-1][0] - marks[0][0])
+        acq, info = self._acquisition, self.info
         health = SourceHealth(
             name=info.name, kind=info.kind, channels=info.channels, nominal_rate=info.sfreq,
-            measured_rate=float(rate), samples_received=self.raw_samples, gaps=self.gaps,
-            gap_seconds=self.gap_seconds, overruns=self.ring.overruns if self.ring else 0,
-            bad_samples=self.bad_samples, connected=self.connected and self.failure is None,
-            last_error=self.last_error)
-        rec = self._recorder
-        resampler = getattr(self, "_resampler", None)
-        resample_delay = resampler.delay_s if resampler is not None else 0.0
+            measured_rate=acq.measured_rate() if acq else 0.0,
+            samples_received=acq.raw_samples if acq else 0, gaps=acq.gaps if acq else 0,
+            gap_seconds=acq.gap_seconds if acq else 0.0, overruns=self.ring.overruns,
+            bad_samples=self.bad_samples, connected=self.connected,
+            last_error=self.failure.problem if self.failure else (acq.last_error if acq
+                                                                  else None))
+        p50, p95, p99 = self.estimates.latency_percentiles(50, 95, 99)
+        resample_delay = self._chain.resample_delay_s if self._chain else 0.0
         return EngineStatus(
-            source=health, model_name=self.contract.name, model_channels=self.contract.channels,
+            source=health, model_name=self.model_name, model_channels=self.contract.channels,
             model_rate=self.contract.sfreq,
             device=str(self._classifier.device) if self._classifier else "cpu",
             filter_delay_ms=1000.0 * (self.filter_design.group_delay_s + resample_delay),
             windows_done=self.windows_done, windows_skipped=self.windows_skipped,
-            latency_ms_p50=float(np.percentile(lat, 50)),
-            latency_ms_p95=float(np.percentile(lat, 95)),
-            synthetic_model=self.contract.synthetic,
-            recording_path=str(getattr(rec, "path", "")) if rec is not None else None,
-            running_accuracy=acc, messages=messages)
+            latency_ms_p50=p50, latency_ms_p95=p95, latency_ms_p99=p99,
+            synthetic_model=self.synthetic, recording_path=self.recorder.path,
+            running_accuracy=self.accuracy.current(), messages=self.messages.snapshot(),
+            notes=self.notes + (self._chain.notes if self._chain else ()))
 
     def latest_signal(self, seconds: float) -> tuple[np.ndarray, np.ndarray]:
         """Filtered signal of the last ``seconds``: ``(times, data (channels, n))``."""
-        if self.ring is None:
-            n_ch = len(self.contract.channels)
-            return np.zeros(0), np.zeros((n_ch, 0), dtype=np.float32)
         got = self.ring.read_last(seconds_to_samples(seconds, self.contract.sfreq))
         return got.timestamps, got.data
 
     def estimates_since(self, index: int) -> list[Estimate]:
         """Kept estimates with ``index >= index``."""
-        with self._lock:
-            return [e for e in self._estimates if e.index >= index]
+        return self.estimates.since(index)
 
     def latest_estimate(self) -> Estimate | None:
         """The newest estimate, or None."""
-        with self._lock:
-            return self._estimates[-1] if self._estimates else None
+        return self.estimates.latest()
+
+    def gaps_since(self, index: int) -> list[GapEvent]:
+        """Gaps in the stream with ``index >= index``."""
+        return self._acquisition.gaps_since(index) if self._acquisition is not None else []
 
     def wait_for_estimate(self, index: int, timeout: float) -> bool:
         """Block until estimate ``index`` exists, the engine stops, or ``timeout`` passes."""
-        with self._est_cond:
-            return self._est_cond.wait_for(
-                lambda: self.windows_done > index or not self.running, timeout=timeout
-            ) and self.windows_done > index
+        return self.estimates.wait_for(index, timeout, self._alive)
 
     # -- recording ----------------------------------------------------------------------
     def start_recording(self, path: str) -> None:
@@ -503,41 +385,11 @@ class Engine:
         Raises
         ------
         ConfigError
-            If recording is not available in this installation.
+            If ``path`` exists or cannot be created.
         """
-        try:
-            from eeg_emotion.realtime.recording import Recorder
-        except ImportError as exc:
-            raise ConfigError(f"recording is not available: {exc}",
-                              "update eeg-emotion; run without --record") from exc
-        with self._recorder_lock:
-            if self._recorder is not None:
-                self._recorder.close()
-            self._recorder = Recorder(path, self.info)
-        self._message(f"recording to {path}", logging.INFO)
+        self.recorder.start(path, self.info)
+        self.messages.add(f"recording to {path}", logging.INFO)
 
     def stop_recording(self) -> None:
         """Stop recording and close the file (no-op if not recording)."""
-        with self._recorder_lock:
-            rec, self._recorder = self._recorder, None
-            if rec is not None:
-                rec.close()
-
-    def _record_samples(self, chunk: Chunk) -> None:
-        if self._recorder is not None:
-            with self._recorder_lock:
-                if self._recorder is not None:
-                    self._recorder.write_samples(chunk)
-
-    def _record_estimate(self, est: Estimate) -> None:
-        if self._recorder is not None:
-            with self._recorder_lock:
-                if self._recorder is not None:
-                    self._recorder.write_estimate(est)
-
-    def _on_marker(self, timestamp: float, text: str) -> None:
-        if self._recorder is not None:
-            with self._recorder_lock:
-                if self._recorder is not None:
-                    self._recorder.write_marker(timestamp, text)
-
+        self.recorder.stop()

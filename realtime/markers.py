@@ -58,6 +58,19 @@ class TrialTimeline:
                 del self._times[0], self._labels[0]
         return True
 
+    def interrupt(self, timestamp: float) -> None:
+        """Forget the running trial from ``timestamp`` on (a gap in the EEG stream).
+
+        Ground truth stays unknown until the next marker: a trial that ran on
+        through the gap must say so again (replay repeats its labels every 5 s).
+        """
+        with self._lock:
+            i = bisect.bisect_right(self._times, timestamp)
+            self._times.insert(i, float(timestamp))
+            self._labels.insert(i, None)
+            if len(self._times) > self._max:
+                del self._times[0], self._labels[0]
+
     def labels_at(self, timestamp: float) -> dict | None:
         """Raw labels of the trial running at ``timestamp``, or None between trials."""
         with self._lock:

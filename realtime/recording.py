@@ -214,6 +214,64 @@ class Recorder:
         self.close()
 
 
+class RecordingSwitch:
+    """A :class:`Recorder` that can be started and stopped while other threads write.
+
+    The acquisition thread writes samples and markers, the inference thread
+    estimates, the dashboard starts and stops recording: this class owns the one
+    lock that makes those safe together. Writes while not recording are no-ops.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._recorder: Recorder | None = None
+
+    @property
+    def path(self) -> str | None:
+        """Folder being recorded to, or None."""
+        rec = self._recorder
+        return str(rec.path) if rec is not None else None
+
+    def start(self, path: str | Path, info: SourceInfo) -> None:
+        """Close any current recording and start one at ``path`` (see :class:`Recorder`)."""
+        new = Recorder(path, info)
+        with self._lock:
+            old, self._recorder = self._recorder, new
+        if old is not None:
+            old.close()
+
+    def stop(self) -> None:
+        """Close the current recording (no-op if none)."""
+        with self._lock:
+            rec, self._recorder = self._recorder, None
+        if rec is not None:
+            rec.close()
+
+    def write_samples(self, chunk: Chunk) -> None:
+        """Append raw samples if recording."""
+        if self._recorder is None:
+            return
+        with self._lock:
+            if self._recorder is not None:
+                self._recorder.write_samples(chunk)
+
+    def write_marker(self, timestamp: float, text: str) -> None:
+        """Append a marker if recording."""
+        if self._recorder is None:
+            return
+        with self._lock:
+            if self._recorder is not None:
+                self._recorder.write_marker(timestamp, text)
+
+    def write_estimate(self, estimate: Estimate) -> None:
+        """Append an estimate if recording."""
+        if self._recorder is None:
+            return
+        with self._lock:
+            if self._recorder is not None:
+                self._recorder.write_estimate(estimate)
+
+
 @dataclass
 class Recording:
     """A recording read back from disk.

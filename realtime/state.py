@@ -38,6 +38,9 @@ class Estimate:
         One label per level, e.g. ``"L2 ~ 8-16 Hz"``.
     ground_truth : dict | None
         ``{target: class_name}`` from a replay's marker stream, if any.
+    running_accuracy : dict | None
+        ``{target: accuracy}`` over every estimate with ground truth so far,
+        including this one (None when none had ground truth).
     """
 
     index: int
@@ -48,6 +51,7 @@ class Estimate:
     level_map: np.ndarray | None = None
     level_labels: tuple[str, ...] = ()
     ground_truth: dict[str, str] | None = None
+    running_accuracy: dict[str, float] | None = None
 
     def to_json_dict(self) -> dict:
         """The JSON-lines form of headless mode (no arrays)."""
@@ -58,7 +62,38 @@ class Estimate:
             out["smoothed"] = self.smoothed
         if self.ground_truth is not None:
             out["ground_truth"] = self.ground_truth
+            if self.running_accuracy:
+                out["running_accuracy"] = {k: round(v, 4)
+                                           for k, v in self.running_accuracy.items()}
         return out
+
+
+@dataclass(frozen=True)
+class GapEvent:
+    """A stretch of stream that never arrived (stream lost, or a jump in its timestamps).
+
+    No window spans a gap: the window count restarts from the first sample after it.
+
+    Attributes
+    ----------
+    index : int
+        Running number of the gap (0, 1, ...).
+    start, end : float
+        LSL-clock time of the last sample before and the first sample after the gap.
+    samples_lost : int
+        Samples missing at the stream's nominal rate.
+    """
+
+    index: int
+    start: float
+    end: float
+    samples_lost: int
+
+    def to_json_dict(self) -> dict:
+        """The ``gap`` line of headless mode."""
+        return {"type": "gap", "index": self.index, "start": self.start, "end": self.end,
+                "seconds": round(self.end - self.start, 4),
+                "samples_lost": self.samples_lost}
 
 
 @dataclass(frozen=True)
@@ -97,6 +132,8 @@ class EngineStatus:
     recording_path: str | None
     running_accuracy: dict[str, float] = field(default_factory=dict)
     messages: tuple[str, ...] = ()  # recent warnings for a status bar
+    latency_ms_p99: float = 0.0
+    notes: tuple[str, ...] = ()  # lasting facts: montage assumed, units rescaled, masking
 
 
 class EngineView(Protocol):
@@ -114,6 +151,9 @@ class EngineView(Protocol):
 
     def latest_estimate(self) -> Estimate | None:
         """The newest estimate, or None before the first."""
+
+    def gaps_since(self, index: int) -> list[GapEvent]:
+        """Gaps with ``GapEvent.index >= index`` (bounded history)."""
 
     def start_recording(self, path: str) -> None:
         """Begin writing raw stream, markers and estimates to ``path``."""

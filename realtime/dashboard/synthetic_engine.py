@@ -20,7 +20,8 @@ import numpy as np
 
 from eeg_emotion.errors import ConfigError
 from eeg_emotion.montages import DEAP
-from eeg_emotion.realtime.state import EngineStatus, Estimate, SourceHealth
+from eeg_emotion.realtime.estimate_log import EstimateLog, RunningAccuracy
+from eeg_emotion.realtime.state import EngineStatus, Estimate, GapEvent, SourceHealth
 
 logger = logging.getLogger(__name__)
 
@@ -101,9 +102,9 @@ class SyntheticEngine:
         self._freqs = self._rng.uniform(6.0, 12.0, n_ch)
         self._amps = self._rng.uniform(10.0, 40.0, n_ch)
         self._phase = self._rng.uniform(0, 2 * np.pi, n_ch)
-        self._estimates: deque[Estimate] = deque(maxlen=max(1, int(history_s / hop_s)))
-        self._latencies: deque[float] = deque(maxlen=200)
-        self._correct: dict[str, list[int]] = {t: [0, 0] for t in self.targets}
+        self._log = EstimateLog(max(1, int(history_s / hop_s)), latencies=200)
+        self._accuracy = RunningAccuracy()
+        self._gap_events: deque[GapEvent] = deque(maxlen=64)
         self._messages: deque[str] = deque(maxlen=5)
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -112,7 +113,7 @@ class SyntheticEngine:
         self._n = 0  # samples produced
         self._gaps = 0
         self._gap_s = 0.0
-        self._windows_done = 0
+        self._lost_at = 0.0
         self._t0 = 0.0
         self._thread: threading.Thread | None = None
         self._logit_state = {t: np.zeros(len(c)) for t, c in self.targets.items()}
@@ -144,8 +145,13 @@ class SyntheticEngine:
         with self._lock:
             if self._connected and not connected:
                 self._gaps += 1
+                self._lost_at = self._t0 + self._n / self.sfreq
                 self._messages.append("stream lost: no data from 'synthetic'; reconnecting")
             elif connected and not self._connected:
+                back = time.monotonic()
+                self._gap_events.append(GapEvent(
+                    index=self._gaps - 1, start=self._lost_at, end=back,
+                    samples_lost=round((back - self._lost_at) * self.sfreq)))
                 self._messages.append("stream back: 'synthetic' reconnected")
             self._connected = connected
 
@@ -199,20 +205,14 @@ class SyntheticEngine:
         if self.trial_s > 0:
             trial = int((now - self._t0) / self.trial_s)
             truth = {t: c[(trial + i) % len(c)] for i, (t, c) in enumerate(self.targets.items())}
-            for t, cls in truth.items():
-                hit = max(probs[t], key=probs[t].get) == cls
-                self._correct[t][0] += int(hit)
-                self._correct[t][1] += 1
+        acc = self._accuracy.score(truth, probs)
         latency = float(15.0 + 5.0 * self._rng.random())
         labels = tuple(f"L{i + 1} ~ {self.sfreq / 2 ** (i + 2):.3g}-"
                        f"{self.sfreq / 2 ** (i + 1):.3g} Hz" for i in range(self.n_levels))
-        with self._lock:
-            est = Estimate(index=self._windows_done, time=end, latency_ms=latency,
-                           probabilities=probs, level_map=level_map, level_labels=labels,
-                           ground_truth=truth)
-            self._estimates.append(est)
-            self._latencies.append(latency)
-            self._windows_done += 1
+        self._log.append(Estimate(index=self._log.count, time=end, latency_ms=latency,
+                                  probabilities=probs, level_map=level_map,
+                                  level_labels=labels, ground_truth=truth,
+                                  running_accuracy=acc if truth else None))
 
     def _level_map(self, x: np.ndarray) -> np.ndarray:
         """Log power in octave bands over 16 time steps: ``(C, n_levels, 16)``."""
@@ -233,9 +233,9 @@ class SyntheticEngine:
     # ------------------------------------------------------------------ EngineView
     def status(self) -> EngineStatus:
         """Current counters (see :class:`eeg_emotion.realtime.state.EngineStatus`)."""
+        p50, p95, p99 = self._log.latency_percentiles(50, 95, 99)
         with self._lock:
             elapsed = max(time.monotonic() - self._t0, 1e-9)
-            lat = np.array(self._latencies) if self._latencies else np.zeros(1)
             source = SourceHealth(
                 name="synthetic", kind="lsl", channels=self.channels,
                 nominal_rate=self.sfreq, measured_rate=self._n / elapsed if self._thread else 0,
@@ -245,11 +245,10 @@ class SyntheticEngine:
             return EngineStatus(
                 source=source, model_name="synthetic-levels", model_channels=self.channels,
                 model_rate=self.sfreq, device="cpu", filter_delay_ms=250.0,
-                windows_done=self._windows_done, windows_skipped=0,
-                latency_ms_p50=float(np.percentile(lat, 50)),
-                latency_ms_p95=float(np.percentile(lat, 95)),
+                windows_done=self._log.count, windows_skipped=0,
+                latency_ms_p50=p50, latency_ms_p95=p95, latency_ms_p99=p99,
                 synthetic_model=self.synthetic_model, recording_path=self._recording,
-                running_accuracy={t: c / n for t, (c, n) in self._correct.items() if n},
+                running_accuracy=self._accuracy.current(),
                 messages=tuple(self._messages))
 
     def latest_signal(self, seconds: float) -> tuple[np.ndarray, np.ndarray]:
@@ -261,13 +260,16 @@ class SyntheticEngine:
 
     def estimates_since(self, index: int) -> list[Estimate]:
         """Kept estimates with ``index >= index``."""
-        with self._lock:
-            return [e for e in self._estimates if e.index >= index]
+        return self._log.since(index)
 
     def latest_estimate(self) -> Estimate | None:
         """The newest estimate or None."""
+        return self._log.latest()
+
+    def gaps_since(self, index: int) -> list[GapEvent]:
+        """Simulated gaps (from :meth:`set_connected`) with ``index >= index``."""
         with self._lock:
-            return self._estimates[-1] if self._estimates else None
+            return [g for g in self._gap_events if g.index >= index]
 
     def start_recording(self, path: str) -> None:
         """Remember the path (nothing is written)."""

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from eeg_emotion.contract import SignalContract
 from eeg_emotion.errors import CheckpointError
 from eeg_emotion.filters import FilterSpec
 from eeg_emotion.models import build_model
@@ -24,12 +25,16 @@ from eeg_emotion.montages import CYTON, DEAP, SEED_IV
 from eeg_emotion.targets import deap_targets
 
 
+def _contract(channels, sfreq: float = 128.0) -> SignalContract:
+    return SignalContract(channels=tuple(channels), sfreq=sfreq, units="microvolts",
+                          filter=FilterSpec(4.0, 45.0), window_s=4.0, hop_s=1.0,
+                          baseline="none", standardize="none")
+
+
 def _meta(model, channels) -> CheckpointMeta:
     return CheckpointMeta(
-        model=model.name, hparams=model.hparams(), channels=list(channels), sfreq=model.sfreq,
-        filter=FilterSpec(4.0, 45.0).to_dict(), window_s=4.0, hop_s=1.0,
-        preprocessing={"baseline": "none", "standardize": False},
-        targets=[t.to_dict() for t in model.targets],
+        model=model.name, hparams=model.hparams(), signal=_contract(channels, model.sfreq),
+        targets=list(model.targets),
         training={"protocol": "cross-subject", "folds": 5, "metrics": {"accuracy": 0.61}},
         synthetic=True)
 
@@ -62,8 +67,8 @@ def test_round_trip_same_outputs(tmp_path, name, channels, hp):
     assert type(loaded.model) is type(model)
     assert loaded.meta == meta
     assert loaded.meta.synthetic is True
-    assert loaded.meta.target_objects() == model.targets
-    assert loaded.meta.filter_spec() == FilterSpec(4.0, 45.0)
+    assert loaded.meta.targets == model.targets
+    assert loaded.meta.signal.filter == FilterSpec(4.0, 45.0)
     x = torch.randn(3, len(channels), 300)
     with torch.no_grad():
         for key, value in model(x).items():
@@ -75,7 +80,8 @@ def test_meta_fields_survive(saved):
     meta = read_meta(path)
     assert meta.channels == list(DEAP)
     assert meta.training["folds"] == 5
-    assert meta.window_s == 4.0 and meta.hop_s == 1.0
+    assert meta.signal.window_s == 4.0 and meta.signal.hop_s == 1.0
+    assert meta.signal == _contract(DEAP)
     assert meta.version and meta.created.endswith("+00:00")
 
 
@@ -134,7 +140,7 @@ class _Evil:
 def test_code_injection_refused(tmp_path):
     marker = tmp_path / "pwned"
     evil = tmp_path / "evil.pt"
-    torch.save({"format": FORMAT, "format_version": 1, "meta": "{}",
+    torch.save({"format": FORMAT, "format_version": 2, "meta": "{}",
                 "state_dict": {}, "payload": _Evil(marker)}, evil)
     with pytest.raises(CheckpointError, match="refused for safety"):
         load_checkpoint(evil)
@@ -164,18 +170,32 @@ def test_not_a_checkpoint_and_future_version(saved, tmp_path):
     assert "upgrade" in info.value.fix
 
 
+def test_format_1_checkpoints_are_refused_with_retrain_hint(saved, tmp_path):
+    _, path = saved
+    meta = json.loads(torch.load(path, weights_only=True)["meta"])
+    old_meta = {k: v for k, v in meta.items() if k != "signal"}
+    old_meta.update(channels=list(DEAP), sfreq=128.0, filter={"l_freq": 4.0}, window_s=4.0,
+                    hop_s=1.0, preprocessing={"filter": {"l_freq": 4.0}})
+    old = _rewrite(path, tmp_path / "old.pt", format_version=1, meta=json.dumps(old_meta))
+    with pytest.raises(CheckpointError, match=r"older eeg-emotion.*format 1") as info:
+        load_checkpoint(old)
+    assert "eeg-emotion train" in info.value.fix
+
+
 def test_unknown_model_and_bad_meta(saved, tmp_path):
     _, path = saved
     meta = json.loads(torch.load(path, weights_only=True)["meta"])
     other = _rewrite(path, tmp_path / "x.pt", meta=json.dumps({**meta, "model": "eegnet"}))
     with pytest.raises(CheckpointError, match="'eegnet' model, unknown"):
         load_checkpoint(other)
-    bad = _rewrite(path, tmp_path / "y.pt", meta=json.dumps({**meta, "sfreq": "fast"}))
-    with pytest.raises(CheckpointError, match="sfreq"):
+    signal = {**meta["signal"], "sfreq": "fast"}
+    bad = _rewrite(path, tmp_path / "y.pt", meta=json.dumps({**meta, "signal": signal}))
+    with pytest.raises(CheckpointError, match=r"signal is malformed.*sfreq") as info:
         load_checkpoint(bad)
-    gone = {k: v for k, v in meta.items() if k != "channels"}
+    assert "train the model again" in info.value.fix
+    gone = {k: v for k, v in meta.items() if k != "signal"}
     lacking = _rewrite(path, tmp_path / "z.pt", meta=json.dumps(gone))
-    with pytest.raises(CheckpointError, match="lacks channels"):
+    with pytest.raises(CheckpointError, match="lacks signal"):
         load_checkpoint(lacking)
     notjson = _rewrite(path, tmp_path / "w.pt", meta="{oops")
     with pytest.raises(CheckpointError, match="not valid JSON"):
@@ -201,7 +221,7 @@ def test_save_refuses_inconsistent_meta(saved, tmp_path):
     meta = _meta(model, DEAP)
     with pytest.raises(CheckpointError, match="channel names"):
         save_checkpoint(tmp_path / "a.pt", model,
-                        dataclasses.replace(meta, channels=list(CYTON)))
+                        dataclasses.replace(meta, signal=_contract(CYTON)))
     with pytest.raises(CheckpointError, match="hparams"):
         save_checkpoint(tmp_path / "b.pt", model,
                         dataclasses.replace(meta, hparams={**meta.hparams, "dropout": 0.5}))

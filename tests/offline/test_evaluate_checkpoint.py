@@ -28,8 +28,8 @@ def test_quick_model_is_a_loadable_cyton_model(quick_ckpt):
     loaded = load_checkpoint(quick_ckpt)
     meta = loaded.meta
     assert meta.channels == CYTON and meta.sfreq == 128.0 and meta.synthetic is True
-    assert meta.window_s == 4.0 and meta.hop_s == 2.0
-    assert {t["name"] for t in meta.targets} == {"valence", "arousal"}
+    assert meta.signal.window_s == 4.0 and meta.signal.hop_s == 2.0
+    assert {t.name for t in meta.targets} == {"valence", "arousal"}
     out = loaded.model(torch.zeros(1, 8, 512))
     assert out["valence"].shape == (1, 2)
 

@@ -71,7 +71,7 @@ def test_whole_trial_per_target_models(deap_dir, tmp_path):
     assert run["data"]["n_windows"] == 12 and run["data"]["window_s"] == pytest.approx(8.0)
     assert not list(out.glob("model_*.pt"))
     meta = load_checkpoint(out / "model.pt").meta
-    assert [t["name"] for t in meta.targets] == ["valence", "arousal"]
+    assert [t.name for t in meta.targets] == ["valence", "arousal"]
     assert meta.training["cv_models"] == "one per target"
     assert (out / "folds" / "fold1_arousal.pt").is_file()
     report = (out / "report.md").read_text()

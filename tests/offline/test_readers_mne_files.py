@@ -8,7 +8,8 @@ import pytest
 
 from eeg_emotion.errors import DataFormatError, MontageError
 from eeg_emotion.offline.dataset import detect_kind, load_trial_file, open_dataset
-from eeg_emotion.offline.preprocess import PreprocessSettings, prepare_windows
+from eeg_emotion.offline.preprocess import contract_for, prepare_windows
+from eeg_emotion.offline.train_config import PreprocessSection
 
 CHANNELS = ["Fp1", "Fp2", "C3", "C4", "O1", "O2"]
 SFREQ = 128.0
@@ -50,7 +51,8 @@ def test_index_and_load(folder):
     np.testing.assert_allclose(x, data_a[:, start:start + 1280] * 1e6, rtol=1e-5)
     y = idx.load(idx.trials[2])
     np.testing.assert_allclose(y, data_b[::-1, :2560] * 1e6, rtol=1e-5)  # reordered
-    ws = prepare_windows(idx, PreprocessSettings(window_s=2.0), progress=False, cache=False)
+    section = PreprocessSection(window_s=2.0, baseline="none", standardize="window")
+    ws = prepare_windows(idx, contract_for(idx, section), progress=False, cache=False)
     assert ws.X.shape == (5 + 5 + 10, 6, 256)
 
 

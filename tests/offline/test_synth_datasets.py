@@ -14,17 +14,25 @@ from eeg_emotion.errors import ConfigError
 from eeg_emotion.features import band_variance
 from eeg_emotion.filters import FilterSpec
 from eeg_emotion.offline.dataset import open_dataset
-from eeg_emotion.offline.preprocess import PreprocessSettings, prepare_windows
+from eeg_emotion.offline.preprocess import contract_for, prepare_windows
 from eeg_emotion.offline.seed_iv import SEED_IV_LABELS
 from eeg_emotion.offline.synth import (
     synth_deap_subject,
     write_synthetic_deap,
     write_synthetic_seed_iv,
 )
+from eeg_emotion.offline.train_config import FilterSection, PreprocessSection
 
 RIGHT_FRONTAL = ("Fp2", "AF4", "F4", "F8", "FC6", "FC2")
 LEFT_FRONTAL = ("Fp1", "AF3", "F3", "F7", "FC5", "FC1")
 SHORT_FIR = FilterSpec(4.0, 45.0, numtaps=65)  # same band, cheaper than the default length
+
+
+def _windows(index, window_s: float):
+    """Short-FIR, z-scored windows, as a model sees them."""
+    section = PreprocessSection(filter=FilterSection(**SHORT_FIR.to_dict()), window_s=window_s,
+                                baseline="none", standardize="window")
+    return prepare_windows(index, contract_for(index, section), progress=False, cache=False)
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +41,7 @@ def deap_windows(tmp_path_factory):
     out = tmp_path_factory.mktemp("deap_struct")
     write_synthetic_deap(out, subjects=6, trials=12, seconds=8.0, seed=3)
     index = open_dataset(out)
-    ws = prepare_windows(index, PreprocessSettings(filter=SHORT_FIR, window_s=2.0),
-                         progress=False, cache=False)
+    ws = _windows(index, 2.0)
     return index, ws
 
 
@@ -116,8 +123,7 @@ def test_seed_iv_class_signatures(tmp_path):
     write_synthetic_seed_iv(tmp_path, subjects=2, trials=24, seconds=8.0, seed=3,
                             sessions=1, features=False)
     index = open_dataset(tmp_path)
-    ws = prepare_windows(index, PreprocessSettings(filter=SHORT_FIR, window_s=4.0),
-                         progress=False, cache=False)
+    ws = _windows(index, 4.0)
     logp = np.log(band_variance(ws.X, 200.0))
     y = ws.labels["emotion"].astype(int)
     np.testing.assert_array_equal(np.unique(y), [0, 1, 2, 3])

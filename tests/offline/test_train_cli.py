@@ -64,9 +64,9 @@ def test_final_model_records_what_live_needs(demo_run, deap_dir):
     meta = loaded.meta
     assert meta.model == "scalingnet" and meta.synthetic is True
     assert len(meta.channels) == 32 and meta.sfreq == 128.0
-    assert meta.window_s == 4.0 and meta.hop_s == 2.0
-    assert meta.filter["l_freq"] == 4.0 and meta.preprocessing["baseline"] == "subtract_mean"
-    assert [t["name"] for t in meta.targets] == ["valence", "arousal"]
+    assert meta.signal.window_s == 4.0 and meta.signal.hop_s == 2.0
+    assert meta.signal.filter.l_freq == 4.0 and meta.signal.baseline == "subtract_mean"
+    assert [t.name for t in meta.targets] == ["valence", "arousal"]
     assert meta.training["cv_split_kind"] == "cross-subject"
     x = torch.zeros(2, 32, 512)
     assert loaded.model(x)["valence"].shape == (2, 2)
@@ -119,7 +119,7 @@ def test_channels_restrict_the_model(deap_dir, tmp_path):
     assert rc == 0
     meta = load_checkpoint(out / "model.pt").meta
     assert meta.channels == CYTON.split(",")
-    assert meta.preprocessing["channels"] == CYTON.split(",")
+    assert meta.signal.channels == tuple(CYTON.split(","))
 
 
 @pytest.mark.parametrize(("extra", "needle"), [

@@ -15,12 +15,13 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import torch
 
+from eeg_emotion.contract import SignalContract
 from eeg_emotion.filters import FilterSpec
+from eeg_emotion.models.checkpoint import CheckpointMeta, LoadedModel
 from eeg_emotion.targets import deap_targets
 
 HERE = Path(__file__).resolve().parent
@@ -34,6 +35,8 @@ class TinyModel(torch.nn.Module):
     ``forward(x (B, C, T), channel_mask=None) -> {target: logits}``,
     ``level_map(x) -> (B, C, 2, T // 8)``, ``level_labels()``.
     """
+
+    supports_missing_channels = False
 
     def __init__(self, n_channels: int, targets: tuple[str, ...] = ("valence", "arousal"),
                  delay_s: float = 0.0) -> None:
@@ -65,21 +68,22 @@ class TinyModel(torch.nn.Module):
 
 def make_loaded(channels: tuple[str, ...] = ("Fp1", "Fp2", "C3", "C4"), sfreq: float = 128.0,
                 window_s: float = 1.0, hop_s: float = 0.25, delay_s: float = 0.0,
-                synthetic: bool = True, supports_missing: bool = False) -> SimpleNamespace:
-    """A ``LoadedModel``-like object (``model`` + ``meta``) around :class:`TinyModel`."""
+                synthetic: bool = True, supports_missing: bool = False,
+                discard_s: float = 0.0) -> LoadedModel:
+    """A :class:`LoadedModel` of :class:`TinyModel` with a real signal contract."""
     torch.manual_seed(0)
     model = TinyModel(len(channels), delay_s=delay_s)
     model.supports_missing_channels = supports_missing
-    meta = {"name": "tiny", "channels": list(channels), "sfreq": sfreq,
-            "filter": FilterSpec(4.0, 45.0).to_dict(), "window_s": window_s, "hop_s": hop_s,
-            "preprocessing": {"standardize": "window"},
-            "targets": [t.to_dict() for t in deap_targets(("valence", "arousal"))],
-            "synthetic": synthetic}
-    return SimpleNamespace(model=model, meta=meta)
+    contract = SignalContract(channels=tuple(channels), sfreq=sfreq, units="microvolts",
+                              filter=FilterSpec(4.0, 45.0), window_s=window_s, hop_s=hop_s,
+                              baseline="none", standardize="window", discard_s=discard_s)
+    meta = CheckpointMeta(model="tiny", hparams={}, signal=contract,
+                          targets=deap_targets(("valence", "arousal")), synthetic=synthetic)
+    return LoadedModel(model, meta)
 
 
 @pytest.fixture
-def loaded_factory() -> Callable[..., SimpleNamespace]:
+def loaded_factory() -> Callable[..., LoadedModel]:
     """Build a tiny LoadedModel: ``loaded_factory(channels=..., sfreq=..., delay_s=...)``."""
     return make_loaded
 

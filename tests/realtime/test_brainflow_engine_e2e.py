@@ -8,6 +8,7 @@ from pathlib import Path
 import mne
 import numpy as np
 
+from eeg_emotion.contract import SignalContract
 from eeg_emotion.realtime.brainflow_source import BrainFlowSource
 from eeg_emotion.realtime.cmd_export import export_recording
 from eeg_emotion.realtime.engine import Engine
@@ -65,10 +66,12 @@ def test_synthetic_board_with_a_real_untrained_checkpoint(wait_until, tmp_path: 
     channels = ["Fz", "C3", "Cz", "C4"]
     targets = deap_targets(("valence", "arousal"))
     model = build_model("scalingnet", len(channels), 128.0, targets)
-    meta = CheckpointMeta(model="scalingnet", hparams=model.hparams(), channels=channels,
-                          sfreq=128.0, filter=FilterSpec(4.0, 45.0).to_dict(), window_s=2.0,
-                          hop_s=0.5, preprocessing={"standardize": "window"},
-                          targets=[t.to_dict() for t in targets], synthetic=True)
+    meta = CheckpointMeta(model="scalingnet", hparams=model.hparams(), targets=list(targets),
+                          signal=SignalContract(
+                              channels=tuple(channels), sfreq=128.0, units="microvolts",
+                              filter=FilterSpec(4.0, 45.0), window_s=2.0, hop_s=0.5,
+                              baseline="none", standardize="window"),
+                          synthetic=True)
     path = save_checkpoint(tmp_path / "untrained.pt", model, meta)
     engine = Engine(BrainFlowSource("synthetic"), load_checkpoint(path, "cpu"), device="cpu",
                     markers=None)

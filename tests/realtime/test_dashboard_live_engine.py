@@ -16,6 +16,7 @@ import pytest
 import torch
 from PyQt6.QtWidgets import QApplication
 
+from eeg_emotion.contract import SignalContract
 from eeg_emotion.filters import FilterSpec
 from eeg_emotion.realtime.dashboard import DashboardWindow
 from eeg_emotion.realtime.dashboard.theme import BAD, configure_pyqtgraph
@@ -37,10 +38,12 @@ def untrained_scalingnet(tmp_path: Path):
     targets = deap_targets(("valence", "arousal", "dominance"))
     model = build_model("scalingnet", len(CHANNELS), SFREQ, targets, kernel_length=17,
                         conv_filters=(4, 4))
-    meta = CheckpointMeta(model="scalingnet", hparams=model.hparams(), channels=list(CHANNELS),
-                          sfreq=SFREQ, filter=FilterSpec(4.0, 45.0).to_dict(), window_s=1.0,
-                          hop_s=0.25, preprocessing={"standardize": "window"},
-                          targets=[t.to_dict() for t in targets], synthetic=True)
+    meta = CheckpointMeta(model="scalingnet", hparams=model.hparams(), targets=list(targets),
+                          signal=SignalContract(
+                              channels=tuple(list(CHANNELS)), sfreq=SFREQ, units="microvolts",
+                              filter=FilterSpec(4.0, 45.0), window_s=1.0, hop_s=0.25,
+                              baseline="none", standardize="window"),
+                          synthetic=True)
     path = save_checkpoint(tmp_path / "untrained.pt", model, meta)
     return load_checkpoint(path, "cpu")
 

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from eeg_emotion.cli import build_parser
+from eeg_emotion.contract import SignalContract
 from eeg_emotion.errors import CheckpointError
 from eeg_emotion.filters import FilterSpec
 from eeg_emotion.montages import DEAP
@@ -29,10 +30,12 @@ def _fake_trainer(calls: list):
         calls.append(Path(data_path))
         targets = deap_targets(("valence", "arousal"))
         model = build_model("scalingnet", len(DEAP), 128.0, targets)
-        meta = CheckpointMeta(model="scalingnet", hparams=model.hparams(), channels=list(DEAP),
-                              sfreq=128.0, filter=FilterSpec(4.0, 45.0).to_dict(),
-                              window_s=2.0, hop_s=0.5, preprocessing={"standardize": "window"},
-                              targets=[t.to_dict() for t in targets], synthetic=True)
+        meta = CheckpointMeta(model="scalingnet", hparams=model.hparams(), targets=list(targets),
+                          signal=SignalContract(
+                              channels=tuple(list(DEAP)), sfreq=128.0, units="microvolts",
+                              filter=FilterSpec(4.0, 45.0), window_s=2.0, hop_s=0.5,
+                              baseline="none", standardize="window"),
+                          synthetic=True)
         save_checkpoint(out_path, model, meta)
         return out_path
     return train

@@ -11,9 +11,10 @@ import pytest
 import torch
 
 from eeg_emotion.errors import ConfigError, StreamError
-from eeg_emotion.realtime.engine import Engine, repair_non_finite
-from eeg_emotion.realtime.inference import standardize_window
+from eeg_emotion.realtime.engine import Engine
+from eeg_emotion.realtime.markers import TrialTimeline
 from eeg_emotion.realtime.source import Chunk, Source, SourceInfo, SourceLost
+from eeg_emotion.realtime.stages import repair_non_finite
 
 
 class ListSource(Source):
@@ -140,18 +141,8 @@ def test_bad_options_are_config_errors(loaded_factory):
             Engine(src, loaded_factory(), device="cuda", markers=None).start()
 
 
-def test_standardize_matches_offline_rule():
-    x = np.vstack([np.arange(10.0), np.full(10, 3.0)])
-    z = standardize_window(x)
-    assert z[0].mean() == pytest.approx(0) and z[0].std() == pytest.approx(1)
-    np.testing.assert_array_equal(z[1], 0.0)  # flat channel: centred, not divided
-
-
 def test_trial_timeline_maps_labels_and_late_join(loaded_factory):
-    from eeg_emotion.realtime.inference import contract_of
-    from eeg_emotion.realtime.markers import TrialTimeline
-
-    targets = contract_of(loaded_factory()).targets
+    targets = loaded_factory().meta.targets
     tl = TrialTimeline()
     # joined late: the trial_start was missed, baseline_end still carries the labels
     assert tl.add(10.0, '{"event": "baseline_end", "trial": 0, '
@@ -176,3 +167,62 @@ def test_default_hop_is_live_not_training(loaded_factory):
     assert hop(4.0) == LIVE_HOP_S == 0.5  # a 4-s training hop is too slow to watch
     assert hop(0.25) == 0.25  # a finer training hop is kept
     assert hop(4.0, given=2.0) == 2.0
+
+
+def test_status_works_before_start(loaded_factory):
+    engine = Engine(ListSource([]), loaded_factory(), device="cpu", markers=None)
+    status = engine.status()
+    assert status.windows_done == 0 and status.source.samples_received == 0
+    assert engine.gaps_since(0) == [] and engine.latest_estimate() is None
+    assert engine.windows_skipped == 0 and not engine.connected
+
+
+def test_no_window_spans_a_gap_and_truth_is_cleared(wait_until, loaded_factory):
+    # 3 s of data, then a 10-s hole in the timestamps, then 3 s more (same connection)
+    before = _chunks(4, 128 * 3, 16, t0=100.0)
+    after = _chunks(4, 128 * 3, 16, t0=113.0)
+    src = ListSource(before + after, pace=0.005)
+    engine = Engine(src, loaded_factory(window_s=1.0, hop_s=0.25), device="cpu", markers=None)
+    engine.timeline.add(99.0, '{"event": "trial_start", "trial": 0, '
+                              '"labels": {"valence": 8, "arousal": 2}}')
+    with engine:
+        assert wait_until(lambda: engine.raw_samples == 128 * 6)
+        assert wait_until(lambda: engine.latest_estimate() is not None
+                          and engine.latest_estimate().time > 115.9, 5)
+    (gap,) = engine.gaps_since(0)
+    assert gap.start == pytest.approx(100.0 + (128 * 3 - 1) / 128.0)
+    assert gap.end == pytest.approx(113.0) and gap.samples_lost == round(
+        (113.0 - gap.start) * 128) - 1
+    assert gap.to_json_dict()["type"] == "gap"
+    ests = engine.estimates_since(0)
+    post = [e for e in ests if e.time > gap.end]
+    pre = [e for e in ests if e.time <= gap.start]
+    assert pre and post
+    # the first window after the gap is a whole window of new data
+    assert post[0].time - 1.0 + 1 / 128 >= gap.end - 1e-9
+    assert post[0].time == pytest.approx(gap.end + 1.0 - 1 / 128)
+    # ground truth held before the gap, unknown after it (until a marker comes)
+    assert all(e.ground_truth == {"valence": "high", "arousal": "low"} for e in pre)
+    assert all(e.ground_truth is None for e in post)
+    assert pre[-1].running_accuracy is not None and post[0].running_accuracy is None
+    assert engine.status().source.gaps == 1
+
+
+def test_stream_in_volts_is_rescaled_and_said(wait_until, loaded_factory):
+    chunks = [Chunk(c.data * 1e-6, c.timestamps) for c in _chunks(4, 128 * 2, 16)]
+    volts = ListSource(chunks)
+    volts.info = SourceInfo("list", "lsl", volts.info.channels, 128.0, "v", units="volts")
+    engine = Engine(volts, loaded_factory(), device="cpu", markers=None)
+    uv = Engine(ListSource(_chunks(4, 128 * 2, 16)), loaded_factory(), device="cpu",
+                markers=None)
+    for e in (engine, uv):
+        with e:
+            assert wait_until(lambda e=e: e.raw_samples == 256)
+            assert wait_until(lambda e=e: e.ring.samples_received == 256)
+    np.testing.assert_allclose(engine.latest_signal(2.0)[1], uv.latest_signal(2.0)[1],
+                               rtol=1e-4, atol=1e-3)
+    assert any("rescaled by 1e+06" in n for n in engine.status().notes)
+    weird = ListSource(_chunks(4, 128, 16))
+    weird.info = SourceInfo("list", "lsl", weird.info.channels, 128.0, "w", units="bananas")
+    with pytest.raises(StreamError, match="bananas"):
+        Engine(weird, loaded_factory(), device="cpu", markers=None).start()

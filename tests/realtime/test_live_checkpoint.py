@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from eeg_emotion.cli import main
+from eeg_emotion.contract import SignalContract
 from eeg_emotion.filters import FilterSpec
 from eeg_emotion.realtime import cmd_live
 from eeg_emotion.targets import deap_targets
@@ -25,10 +26,12 @@ def _checkpoint(path: Path, channels: list[str] = CHANNELS) -> Path:
 
     targets = deap_targets(("valence", "arousal"))
     model = build_model("scalingnet", len(channels), 128.0, targets)
-    meta = CheckpointMeta(model="scalingnet", hparams=model.hparams(), channels=channels,
-                          sfreq=128.0, filter=FilterSpec(4.0, 45.0).to_dict(), window_s=1.0,
-                          hop_s=0.5, preprocessing={"standardize": "window"},
-                          targets=[t.to_dict() for t in targets], synthetic=True)
+    meta = CheckpointMeta(model="scalingnet", hparams=model.hparams(), targets=list(targets),
+                          signal=SignalContract(
+                              channels=tuple(channels), sfreq=128.0, units="microvolts",
+                              filter=FilterSpec(4.0, 45.0), window_s=1.0, hop_s=0.5,
+                              baseline="none", standardize="window"),
+                          synthetic=True)
     return save_checkpoint(path, model, meta) or path
 
 

@@ -65,9 +65,7 @@ def test_headless_json_lines_schema(publishers, stream_name, loaded_factory, tmp
 
 
 def test_outlet_publishes_labelled_probabilities(loaded_factory):
-    from eeg_emotion.realtime.inference import contract_of
-
-    targets = contract_of(loaded_factory()).targets
+    targets = loaded_factory().meta.targets
     name = f"out-{uuid.uuid4().hex[:8]}"
     outlet = EstimateOutlet(targets, name)
     found = pylsl.resolve_bypred(f"name='{name}'", 1, 5.0)
