@@ -13,6 +13,7 @@ and at least one is hidden in every sample.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import torch
@@ -50,14 +51,31 @@ def channel_groups(channels: Sequence[str]) -> dict[str, list[list[int]]]:
             "hemisphere": list(sides.values())}
 
 
+@functools.lru_cache(maxsize=32)
+def _group_matrices(channels: tuple[str, ...]) -> dict[str, Tensor]:
+    """The region and hemisphere groups as (n_groups, n_channels) bool matrices."""
+    out = {}
+    for scale, groups in channel_groups(channels).items():
+        if scale == "channel":
+            continue
+        mat = torch.zeros(len(groups), len(channels), dtype=torch.bool)
+        for g, idx in enumerate(groups):
+            mat[g, idx] = True
+        out[scale] = mat
+    return out
+
+
 def make_masks(channels: Sequence[str], batch_size: int, *,
                scales: Sequence[str] = SCALES, channel_ratio: float = 0.3,
                available: Tensor | None = None,
                generator: torch.Generator | None = None) -> tuple[Tensor, list[str]]:
-    """Draw one multi-scale mask per sample.
+    """Draw one multi-scale mask per sample, for the whole batch at once.
 
     Sample ``i`` uses ``scales[i % len(scales)]``, so every batch of at least
-    ``len(scales)`` samples covers every scale.
+    ``len(scales)`` samples covers every scale. Drawing is vectorised over the
+    batch (no per-sample Python loop): the channel scale hides the ``n_hide``
+    present channels with the smallest random keys, the other scales pick one
+    qualifying group per sample.
 
     Parameters
     ----------
@@ -91,27 +109,34 @@ def make_masks(channels: Sequence[str], batch_size: int, *,
     n = len(channels)
     avail = torch.ones(n, dtype=torch.bool) if available is None else available.cpu().bool()
     present = torch.nonzero(avail).flatten()
-    if len(present) < 2:
+    n_present = len(present)
+    if n_present < 2:
         raise ConfigError(f"masked pre-training needs at least 2 present channels, got "
-                          f"{len(present)}", "pre-train on recordings with more channels")
-    groups = channel_groups(channels)
+                          f"{n_present}", "pre-train on recordings with more channels")
+    n_hide = min(max(1, round(channel_ratio * n_present)), n_present - 1)
+    matrices = _group_matrices(tuple(channels))
+    used = [scales[i % len(scales)] for i in range(batch_size)]
     mask = torch.zeros(batch_size, n, dtype=torch.bool)
-    used = []
-    n_hide = min(max(1, round(channel_ratio * len(present))), len(present) - 1)
-    for i in range(batch_size):
-        scale = scales[i % len(scales)]
-        # A group qualifies when it hides at least one present channel and leaves one visible.
-        options = [g for g in groups[scale]
-                   if avail[g].any() and int(avail.sum()) > int(avail[g].sum())]
-        if scale == "channel" or not options:
-            pick = present[torch.randperm(len(present), generator=generator)[:n_hide]]
-            scale = "channel"  # a montage without a usable region/half falls back to channels
-        else:
-            choice = int(torch.randint(len(options), (1,), generator=generator))
-            pick = torch.tensor(options[choice], dtype=torch.long)
-        mask[i, pick] = True
-        mask[i] &= avail
-        used.append(scale)
+    channel_rows = []
+    for scale in dict.fromkeys(used):
+        rows = torch.tensor([i for i, s in enumerate(used) if s == scale], dtype=torch.long)
+        groups = matrices.get(scale)
+        if groups is not None:
+            # a group qualifies when it hides a present channel and leaves one visible
+            hidden = (groups & avail).sum(dim=1)
+            groups = groups[(hidden > 0) & (hidden < n_present)]
+        if groups is None or not len(groups):
+            channel_rows.append(rows)  # no usable region/half: fall back to channels
+            continue
+        choice = torch.randint(len(groups), (len(rows),), generator=generator)
+        mask[rows] = groups[choice] & avail
+    if channel_rows:
+        rows = torch.cat(channel_rows)
+        keys = torch.rand(len(rows), n_present, generator=generator)
+        pick = present[keys.argsort(dim=1)[:, :n_hide]]
+        mask[rows.unsqueeze(1), pick] = True
+        for i in rows.tolist():
+            used[i] = "channel"
     return mask, used
 
 
