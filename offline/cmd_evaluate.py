@@ -58,9 +58,9 @@ def evaluate_checkpoint(checkpoint: Path, data: Path, out: Path, *, device: str 
         The run summary written to ``metrics.json``.
     """
     from eeg_emotion.models.checkpoint import load_checkpoint
-    from eeg_emotion.offline.dataset import open_dataset
     from eeg_emotion.offline.metrics import classification_metrics, summarize_folds
     from eeg_emotion.offline.preprocess import PreprocessSettings, prepare_windows
+    from eeg_emotion.offline.readers import open_dataset
     from eeg_emotion.offline.report import write_run_outputs
     from eeg_emotion.offline.run_data import is_synthetic
     from eeg_emotion.offline.trainer import predict, resolve_device

@@ -104,7 +104,7 @@ def load_run_data(cfg: TrainingConfig, data_path: str | Path, *,
     -------
     RunData
     """
-    from eeg_emotion.offline.dataset import open_dataset
+    from eeg_emotion.offline.readers import open_dataset
 
     path = Path(data_path).expanduser()
     if cfg.data.input == "features":

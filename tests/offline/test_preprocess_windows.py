@@ -161,7 +161,7 @@ def test_cache_key_follows_files(deap_index, tmp_path):
     import os
     import shutil
 
-    from eeg_emotion.offline.dataset import open_dataset
+    from eeg_emotion.offline.readers import open_dataset
     shutil.copytree(deap_index.root, tmp_path / "d")
     index = open_dataset(tmp_path / "d")
     s = PreprocessSettings()

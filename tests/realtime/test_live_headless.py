@@ -130,7 +130,7 @@ def test_find_model_for_says_how_to_train(tmp_path):
 
 def test_real_replay_command_every_sample_in_order(tmp_path, stream_name, loaded_factory):
     """``eeg-emotion replay`` in a subprocess -> engine: the raw stream equals the file."""
-    from eeg_emotion.offline.dataset import load_trial_file
+    from eeg_emotion.offline.readers import load_trial_file
     from eeg_emotion.offline.synth import write_demo_recording
 
     path = write_demo_recording(tmp_path, trials=2, seconds=1.0)

@@ -15,7 +15,7 @@ import pytest
 
 from eeg_emotion.cli import main
 from eeg_emotion.lsl import import_pylsl
-from eeg_emotion.offline.dataset import load_trial_file
+from eeg_emotion.offline.readers import load_trial_file
 from eeg_emotion.offline.synth import write_demo_recording
 from eeg_emotion.realtime.replay import replay_source_id
 
