@@ -53,7 +53,7 @@ def build_player(args: argparse.Namespace) -> ReplayPlayer:
     ConfigError
         If ``--trial`` is out of range or another option is invalid.
     """
-    from eeg_emotion.offline.dataset import load_trial_file
+    from eeg_emotion.offline.readers import load_trial_file
 
     path = Path(args.path)
     if not path.exists():
