@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 import eeg_emotion
+from eeg_emotion.atomic import atomic_writer
 from eeg_emotion.errors import CheckpointError, EEGEmotionError, MontageError
 from eeg_emotion.filters import FilterSpec
 from eeg_emotion.models.base import EmotionModel
@@ -254,10 +255,9 @@ def save_checkpoint(path: str | Path, model: EmotionModel, meta: CheckpointMeta)
                               "targets=[t.to_dict() for t in model.targets])")
     state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save({"format": FORMAT, "format_version": FORMAT_VERSION, "meta": meta.to_json(),
-                "state_dict": state}, tmp)
-    tmp.replace(path)
+    with atomic_writer(path, "wb") as fh:
+        torch.save({"format": FORMAT, "format_version": FORMAT_VERSION,
+                    "meta": meta.to_json(), "state_dict": state}, fh)
     logger.info("saved %s checkpoint to %s", model.name, path)
     return path
 
