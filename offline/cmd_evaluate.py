@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from eeg_emotion.commands import Command, register_command
 from eeg_emotion.errors import CheckpointError, DataFormatError
 
 log = logging.getLogger(__name__)
@@ -140,3 +141,7 @@ def run(args: argparse.Namespace) -> int:
         print(note)
     print(f"wrote {out / 'report.md'}")
     return 0
+
+
+COMMAND = register_command(Command(
+    "evaluate", "score a saved model on a dataset", add_arguments, run))
