@@ -17,6 +17,7 @@ import numpy as np
 
 from eeg_emotion.commands import Command, register_command
 from eeg_emotion.errors import CheckpointError, DataFormatError
+from eeg_emotion.offline.dataset import KINDS, normalise_kind
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``eeg-emotion evaluate``."""
     parser.add_argument("checkpoint", type=Path, help="a model.pt written by `train`")
     parser.add_argument("--data", required=True, type=Path, help="dataset folder")
+    parser.add_argument("--kind", type=normalise_kind, choices=("auto", *KINDS), default="auto",
+                        help="which dataset reader reads --data; seed_iv works too "
+                             "(default: auto-detect)")
     parser.add_argument("--out", type=Path, default=None,
                         help="output folder (default: <checkpoint stem>_eval next to it)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
@@ -35,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def evaluate_checkpoint(checkpoint: Path, data: Path, out: Path, *, device: str = "auto",
                         batch_size: int = 64, cache_dir: Path | None = None,
-                        progress: bool = True) -> dict:
+                        progress: bool = True, kind: str | None = None) -> dict:
     """Score a checkpoint on every window of a dataset and write a report.
 
     Parameters
@@ -52,6 +56,8 @@ def evaluate_checkpoint(checkpoint: Path, data: Path, out: Path, *, device: str 
         Window cache folder.
     progress : bool
         Progress bars.
+    kind : {"deap", "seed-iv", "mne"} | None
+        The dataset kind; None detects it.
 
     Returns
     -------
@@ -76,7 +82,7 @@ def evaluate_checkpoint(checkpoint: Path, data: Path, out: Path, *, device: str 
     if settings.channels is None:
         settings = PreprocessSettings.from_dict({**meta.preprocessing,
                                                  "channels": list(meta.channels)})
-    index = open_dataset(data)
+    index = open_dataset(data, kind)
     if abs(index.sfreq - float(meta.sfreq)) > 1e-6:
         raise DataFormatError(f"{data} is sampled at {index.sfreq:g} Hz but {checkpoint} "
                               f"was trained at {meta.sfreq:g} Hz",
@@ -132,7 +138,8 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or args.checkpoint.with_name(f"{args.checkpoint.stem}_eval")
     result = evaluate_checkpoint(args.checkpoint, args.data, out, device=args.device,
                                  batch_size=args.batch_size, cache_dir=args.cache_dir,
-                                 progress=not args.quiet)
+                                 progress=not args.quiet,
+                                 kind=None if args.kind == "auto" else args.kind)
     for t, s in result["summary"].items():
         print(f"{t}: acc {s['accuracy']['mean']:.3f} (majority {s['majority_rate']['mean']:.3f},"
               f" bal. acc {s['balanced_accuracy']['mean']:.3f}, macro-F1 "
