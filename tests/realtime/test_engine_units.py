@@ -12,8 +12,10 @@ import torch
 
 from eeg_emotion.errors import ConfigError, StreamError
 from eeg_emotion.realtime.engine import Engine, repair_non_finite
-from eeg_emotion.realtime.inference import standardize_window
+from eeg_emotion.realtime.inference import contract_of, standardize_window
+from eeg_emotion.realtime.markers import TrialTimeline
 from eeg_emotion.realtime.source import Chunk, Source, SourceInfo, SourceLost
+from eeg_emotion.realtime.state import LIVE_HOP_S
 
 
 class ListSource(Source):
@@ -148,9 +150,6 @@ def test_standardize_matches_offline_rule():
 
 
 def test_trial_timeline_maps_labels_and_late_join(loaded_factory):
-    from eeg_emotion.realtime.inference import contract_of
-    from eeg_emotion.realtime.markers import TrialTimeline
-
     targets = contract_of(loaded_factory()).targets
     tl = TrialTimeline()
     # joined late: the trial_start was missed, baseline_end still carries the labels
@@ -166,8 +165,6 @@ def test_trial_timeline_maps_labels_and_late_join(loaded_factory):
 
 
 def test_default_hop_is_live_not_training(loaded_factory):
-    from eeg_emotion.realtime.state import LIVE_HOP_S
-
     def hop(model_hop: float, given: float | None = None) -> float:
         src = ListSource(_chunks(4, 128, 16))
         return Engine(src, loaded_factory(hop_s=model_hop), hop_s=given, device="cpu",
