@@ -28,16 +28,25 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
+import torch
+from PyQt6.QtWidgets import QApplication
 
+from eeg_emotion.filters import FilterSpec
+from eeg_emotion.lsl import import_pylsl
+from eeg_emotion.models.scalingnet import ScalingNet
 from eeg_emotion.montages import DEAP
+from eeg_emotion.realtime.dashboard.synthetic_engine import SyntheticEngine
+from eeg_emotion.realtime.dashboard.theme import configure_pyqtgraph
+from eeg_emotion.realtime.dashboard.window import DashboardWindow
+from eeg_emotion.realtime.engine import Engine
+from eeg_emotion.realtime.lsl_source import LSLSource
+from eeg_emotion.targets import deap_targets
 
 SFREQ = 128.0
 
 
 def _publish(name: str, stop: threading.Event) -> None:
     """Push 32 channels of sines + noise at 128 Hz in 1/16 s chunks until ``stop``."""
-    from eeg_emotion.lsl import import_pylsl
-
     pylsl = import_pylsl()
     info = pylsl.StreamInfo(name, "EEG", len(DEAP), SFREQ, pylsl.cf_float32, name)
     chans = info.desc().append_child("channels")
@@ -62,12 +71,6 @@ def _publish(name: str, stop: threading.Event) -> None:
 
 
 def _untrained_scalingnet() -> SimpleNamespace:
-    import torch
-
-    from eeg_emotion.filters import FilterSpec
-    from eeg_emotion.models.scalingnet import ScalingNet
-    from eeg_emotion.targets import deap_targets
-
     torch.manual_seed(0)
     targets = deap_targets(("valence", "arousal", "dominance"))
     model = ScalingNet(len(DEAP), SFREQ, targets).eval()
@@ -94,28 +97,16 @@ def main() -> int:
     p.add_argument("--screenshot", default=None, help="save the window as PNG at the end")
     a = p.parse_args()
 
-    import torch
-
     torch.set_num_threads(1)
-    from PyQt6.QtWidgets import QApplication
-
-    from eeg_emotion.realtime.dashboard.theme import configure_pyqtgraph
-    from eeg_emotion.realtime.dashboard.window import DashboardWindow
-
     app = QApplication.instance() or QApplication(["bench"])
     configure_pyqtgraph()
     stop = threading.Event()
     if a.engine == "lsl":
-        from eeg_emotion.realtime.engine import Engine
-        from eeg_emotion.realtime.lsl_source import LSLSource
-
         name = f"bench-dash-{uuid.uuid4().hex[:8]}"
         pub = threading.Thread(target=_publish, args=(name, stop), daemon=True)
         pub.start()
         engine = Engine(LSLSource(name), _untrained_scalingnet(), device="cpu", markers=None)
     else:
-        from eeg_emotion.realtime.dashboard.synthetic_engine import SyntheticEngine
-
         engine = SyntheticEngine(DEAP, SFREQ)
     with engine:
         time.sleep(4.5)  # first window

@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np
 
 from eeg_emotion.features import band_power_psd, differential_entropy
-from eeg_emotion.offline.dataset import open_dataset
 from eeg_emotion.offline.preprocess import contract_for, prepare_windows
+from eeg_emotion.offline.readers import open_dataset
 from eeg_emotion.offline.synth import write_synthetic_deap, write_synthetic_seed_iv
 from eeg_emotion.offline.train_config import PreprocessSection
 

@@ -38,6 +38,9 @@ import torch  # noqa: E402
 
 from eeg_emotion.filters import FilterSpec  # noqa: E402
 from eeg_emotion.lsl import import_pylsl  # noqa: E402
+from eeg_emotion.models import build_model  # noqa: E402
+from eeg_emotion.realtime.engine import Engine  # noqa: E402
+from eeg_emotion.realtime.lsl_source import LSLSource  # noqa: E402
 from eeg_emotion.targets import deap_targets  # noqa: E402
 
 PUBLISHER = """
@@ -60,10 +63,6 @@ p.close()
 def run_config(n_ch: int, sfreq: float, seconds: float, model_rate: float = 128.0,
                window_s: float = 4.0, hop_s: float = 0.25) -> dict:
     """Publish ``n_ch`` x ``sfreq`` for ``seconds`` and run the engine on it."""
-    from eeg_emotion.models import build_model
-    from eeg_emotion.realtime.engine import Engine
-    from eeg_emotion.realtime.lsl_source import LSLSource
-
     pylsl = import_pylsl()
     name = f"bench-{uuid.uuid4().hex[:8]}"
     pub = subprocess.Popen([sys.executable, "-c", PUBLISHER, str(n_ch), str(sfreq),

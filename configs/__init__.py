@@ -2,5 +2,5 @@
 
 The ``*.toml`` files beside this module install with the package, so
 ``eeg-emotion train --config deap_scalingnet`` finds them by name from any folder
-(see :func:`eeg_emotion.offline.train_config.find_config`).
+(see :func:`eeg_emotion.config.resolve_config`).
 """

@@ -2,7 +2,8 @@
 
 A config section maps onto a dataclass: unknown keys, wrong types and bad
 values are refused with the file, the key and what is allowed. Nested
-dataclasses are nested tables.
+dataclasses are nested tables. :func:`resolve_config` finds a ``--config`` given
+as a path or as the name of a config shipped in :mod:`eeg_emotion.configs`.
 """
 
 from __future__ import annotations
@@ -11,12 +12,58 @@ import dataclasses
 import tomllib
 import types
 import typing
+from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
 from eeg_emotion.errors import ConfigError
 
 T = TypeVar("T")
+
+#: The package whose ``*.toml`` files are the shipped configs.
+CONFIG_PACKAGE = "eeg_emotion.configs"
+
+
+def shipped_configs() -> list[str]:
+    """Names (without ``.toml``) of the configs installed with eeg-emotion, sorted."""
+    folder = resources.files(CONFIG_PACKAGE)
+    return sorted(p.name[: -len(".toml")] for p in folder.iterdir()
+                  if p.name.endswith(".toml") and p.is_file())
+
+
+def resolve_config(config: str | Path) -> Path:
+    """The file a ``--config`` value names: a path, or a shipped config's name.
+
+    Parameters
+    ----------
+    config : str | pathlib.Path
+        An existing file is used as it is. Otherwise ``NAME``, ``NAME.toml`` or
+        ``configs/NAME.toml`` names a config shipped in :mod:`eeg_emotion.configs`,
+        so ``--config deap_scalingnet`` works from any folder, also from a wheel.
+
+    Returns
+    -------
+    pathlib.Path
+        The config file.
+
+    Raises
+    ------
+    ConfigError
+        If ``config`` is neither an existing file nor a shipped config's name (the
+        message lists the shipped names).
+    """
+    given = Path(config).expanduser()
+    if given.is_file():
+        return given
+    shipped = shipped_configs()
+    name = given.name[: -len(".toml")] if given.name.endswith(".toml") else given.name
+    bare = given.parent in (Path("."), Path("configs")) and given.suffix in ("", ".toml")
+    if bare and name in shipped:
+        resource = resources.files(CONFIG_PACKAGE).joinpath(f"{name}.toml")
+        return Path(str(resource))  # package data is installed as files
+    raise ConfigError(f"config {str(config)!r} is neither a file nor a shipped config",
+                      f"pass the path of a TOML file, or one of the shipped configs: "
+                      f"{', '.join(shipped)}")
 
 
 def load_toml(path: str | Path) -> dict[str, Any]:

@@ -1,4 +1,8 @@
-"""``eeg-emotion doctor``: check each part of the installation, one line each."""
+"""``eeg-emotion doctor``: check each part of the installation, one line each.
+
+Each check imports what it checks (torch, pylsl, BrainFlow, Qt) when it runs, so
+loading this command module stays light.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from eeg_emotion import __version__
+from eeg_emotion.commands import Command, register_command
 from eeg_emotion.lsl import config_keeps_loopback, import_pylsl
 
 Check = tuple[bool, str, str]  # ok, what was found, fix if not ok
@@ -104,3 +109,7 @@ def run(args: argparse.Namespace) -> int:
             failed += 1
             print(f"    -> {fix}")
     return 1 if failed else 0
+
+
+COMMAND = register_command(Command(
+    "doctor", "check the installation: torch, CUDA, LSL, BrainFlow, Qt", add_arguments, run))

@@ -16,6 +16,7 @@ import argparse
 import logging
 from pathlib import Path
 
+from eeg_emotion.commands import Command, register_command
 from eeg_emotion.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     int
         0 on success.
     """
+    # the command boundary: the generators (scipy) load when the command runs
     from eeg_emotion.offline.synth import (
         write_demo_recording,
         write_synthetic_deap,
@@ -85,3 +87,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {path}")
         print(f"replay it with: eeg-emotion replay {path}")
     return 0
+
+
+COMMAND = register_command(Command(
+    "synth", "write a small synthetic DEAP or SEED-IV dataset", add_arguments, run))

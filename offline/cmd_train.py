@@ -4,6 +4,11 @@ Example::
 
     eeg-emotion train --config configs/deap_scalingnet.toml --data ~/DEAP --out runs/deap
 
+``--config`` takes a path or the name of a shipped config (``deap_scalingnet``),
+see :func:`eeg_emotion.config.resolve_config`. ``--kind`` overrides the config's
+``data.kind`` (which dataset reader to use; default: the config's, usually
+auto-detection).
+
 Writes per-fold results and checkpoints as they finish (rerun with the same
 ``--out`` to resume), a final ``model.pt`` trained on all data, ``metrics.json``,
 ``folds.csv``, plots and ``report.md``.
@@ -16,8 +21,10 @@ import logging
 import time
 from pathlib import Path
 
+from eeg_emotion.commands import Command, register_command
+from eeg_emotion.config import resolve_config
 from eeg_emotion.errors import ConfigError
-from eeg_emotion.offline.train_config import apply_override, load_config
+from eeg_emotion.offline.dataset import KINDS, normalise_kind
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +32,12 @@ log = logging.getLogger(__name__)
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``eeg-emotion train``."""
     parser.add_argument("--config", required=True, type=Path,
-                        help="training config, e.g. configs/deap_scalingnet.toml")
+                        help="training config: a TOML file, or a shipped config's name, "
+                             "e.g. deap_scalingnet")
     parser.add_argument("--data", required=True, type=Path, help="dataset folder")
+    parser.add_argument("--kind", type=normalise_kind, choices=("auto", *KINDS), default=None,
+                        help="which dataset reader reads --data; seed_iv works too "
+                             "(default: the config's data.kind, usually auto)")
     parser.add_argument("--out", type=Path, default=None,
                         help="output folder (default runs/<config name>); rerun to resume")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None,
@@ -56,18 +67,29 @@ def parse_channels(text: str | None) -> list[str] | None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``eeg-emotion train``."""
+    # the command boundary: training (torch), the configs' schema (scipy filters) and
+    # the dataset readers load when the command runs
     from eeg_emotion.offline.protocols import RunOptions, run_config
+    from eeg_emotion.offline.readers import require_detected
+    from eeg_emotion.offline.train_config import apply_override, load_config
 
-    cfg = load_config(args.config)
+    config = resolve_config(args.config)
+    cfg = load_config(config)
+    if args.kind is not None:
+        kind = args.kind
+        if kind == "mne":  # data.kind has no "mne": auto-detection must find the folder
+            require_detected(args.data, "mne")
+            kind = "auto"
+        cfg = apply_override(cfg, "data.kind", kind.replace("-", "_"), str(config))
     if args.epochs is not None:
         if args.epochs < 1:
             raise ConfigError(f"--epochs {args.epochs} must be at least 1")
-        cfg = apply_override(cfg, "train.epochs", args.epochs, str(args.config))
+        cfg = apply_override(cfg, "train.epochs", args.epochs, str(config))
     if args.folds is not None:
-        cfg = apply_override(cfg, "protocol.folds", args.folds, str(args.config))
+        cfg = apply_override(cfg, "protocol.folds", args.folds, str(config))
     if args.device is not None:
-        cfg = apply_override(cfg, "train.device", args.device, str(args.config))
-    out = args.out or Path("runs") / args.config.stem
+        cfg = apply_override(cfg, "train.device", args.device, str(config))
+    out = args.out or Path("runs") / config.stem
     opts = RunOptions(out=out, device=cfg.train.device, channels=parse_channels(args.channels),
                       progress=not args.quiet, cache_dir=args.cache_dir)
     start = time.perf_counter()
@@ -80,3 +102,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{label + ': ' if label else ''}{'; '.join(parts)}")
     print(f"wrote {out / 'report.md'} in {time.perf_counter() - start:.1f} s")
     return 0
+
+
+COMMAND = register_command(Command(
+    "train", "train and cross-validate a model from a config", add_arguments, run))

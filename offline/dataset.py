@@ -1,30 +1,39 @@
-"""A dataset as a lazy index of trials, and the entry points that open one.
+"""A dataset as a lazy index of trials, and the registry of the readers that make one.
 
-:func:`open_dataset` looks at a folder as it was downloaded and returns a
-:class:`DatasetIndex`: the sampling rate, the EEG channel names and one
-:class:`TrialRef` per trial with its raw labels. Nothing but labels and shapes is
-read up front; :meth:`DatasetIndex.load` reads one trial when it is needed, so a
-full SEED-IV (~13 GB as float32) trains in bounded memory.
+A reader (:class:`DatasetReader`) knows one layout on disk: it recognises a
+folder (``detect``), indexes it into a :class:`DatasetIndex` (the sampling rate,
+the EEG channel names and one :class:`TrialRef` per trial with its raw labels),
+reads one trial when it is needed (``load``), and for replay claims and reads
+single files (``claims_file``, ``read_file``). Nothing but labels and shapes is
+read up front; :meth:`DatasetIndex.load` reads one trial through the reader that
+made the index, so a full SEED-IV (~13 GB as float32) trains in bounded memory.
 
-Supported layouts (``kind`` in brackets, auto-detected):
+Each reader module registers itself with :func:`register_reader` when it is
+imported and imports only this module (and the core), so readers never import
+each other back. :mod:`eeg_emotion.offline.readers` imports every reader and
+holds the entry points :func:`~eeg_emotion.offline.readers.open_dataset`,
+:func:`~eeg_emotion.offline.readers.detect_kind` and
+:func:`~eeg_emotion.offline.readers.load_trial_file`.
 
-* ``deap``: a folder with ``s01.dat`` ... (DEAP's preprocessed Python pickles) or
-  ``s01.mat`` ... (the MATLAB variant), or one containing
-  ``data_preprocessed_python/`` or ``data_preprocessed_matlab/``; or a single
-  subject file; or DEAP's original ``data_original/sNN.bdf`` recordings with
-  ``participant_ratings.csv`` (see :mod:`eeg_emotion.offline.deap_bdf`).
-* ``seed-iv``: a folder containing ``eeg_raw_data/1|2|3/<subject>_<date>.mat``
-  (the SEED-IV download root), or the ``eeg_raw_data`` folder itself.
-* ``mne``: a folder with recordings MNE reads (FIF, EDF, BDF, BrainVision) and a
-  ``labels.csv`` describing the trials (see :mod:`eeg_emotion.offline.mne_files`).
+Built-in readers (``kind`` in brackets):
 
-:func:`load_trial_file` reads ONE file (for replaying it as a live stream).
+* ``deap`` (``deap``): DEAP's preprocessed ``s01.dat`` ... (Python pickles) or
+  ``s01.mat`` ... (MATLAB), or a folder containing ``data_preprocessed_python/``
+  or ``data_preprocessed_matlab/``; or a single subject file
+  (:mod:`eeg_emotion.offline.deap`).
+* ``deap-bdf`` (``deap``): DEAP's original ``data_original/sNN.bdf`` recordings
+  with ``participant_ratings.csv`` (:mod:`eeg_emotion.offline.deap_bdf`).
+* ``seed-iv`` (``seed-iv``): a folder containing ``eeg_raw_data/1|2|3/<subject>_<date>.mat``
+  (the SEED-IV download root), or the ``eeg_raw_data`` folder itself
+  (:mod:`eeg_emotion.offline.seed_iv`).
+* ``mne`` (``mne``): a folder with recordings MNE reads (FIF, EDF, BDF, BrainVision)
+  and a ``labels.csv`` describing the trials (:mod:`eeg_emotion.offline.mne_files`).
 """
 
 from __future__ import annotations
 
 import logging
-import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +43,9 @@ from eeg_emotion.errors import DataFormatError
 
 log = logging.getLogger(__name__)
 
+#: The dataset kinds of the built-in readers (``--kind`` offers these).
 KINDS = ("deap", "seed-iv", "mne")
+_KIND_ALIASES = {"seed": "seed-iv", "seediv": "seed-iv", "seed4": "seed-iv"}
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,9 @@ class DatasetIndex:
         The folder the index was built from.
     baseline_s : float
         Seconds of pre-trial baseline at the start of every trial (DEAP: 3.0).
+    reader : str
+        Name of the registered :class:`DatasetReader` that made the index and
+        reads its trials (``"deap"``, ``"deap-bdf"``, ``"seed-iv"``, ``"mne"``).
     """
 
     kind: str
@@ -95,6 +109,7 @@ class DatasetIndex:
     trials: list[TrialRef]
     root: Path
     baseline_s: float = 0.0
+    reader: str = ""
 
     def load(self, ref: TrialRef) -> np.ndarray:
         """Read one trial.
@@ -112,20 +127,10 @@ class DatasetIndex:
         Raises
         ------
         DataFormatError
-            If the file changed since indexing or cannot be read.
+            If the index names no registered reader, or the file changed since
+            indexing or cannot be read.
         """
-        if self.kind == "deap":
-            from eeg_emotion.offline.deap import load_deap_trial
-            data = load_deap_trial(ref)
-        elif self.kind == "seed-iv":
-            from eeg_emotion.offline.seed_iv import load_seed_iv_trial
-            data = load_seed_iv_trial(ref)
-        elif self.kind == "mne":
-            from eeg_emotion.offline.mne_files import load_mne_trial
-            data = load_mne_trial(ref, self.channels)
-        else:
-            raise DataFormatError(f"dataset kind {self.kind!r} is unknown",
-                                  f"use one of {', '.join(KINDS)}")
+        data = get_reader(self.reader).load(ref, self)
         if data.shape[0] != len(self.channels) or (
                 ref.n_times is not None and data.shape[1] != ref.n_times):
             raise DataFormatError(
@@ -199,137 +204,127 @@ def unreadable_mat(path: Path, exc: Exception) -> DataFormatError:
                            "re-download the file")
 
 
-def detect_kind(path: str | Path) -> str:
-    """Guess which dataset a folder holds.
+def normalise_kind(kind: str) -> str:
+    """A dataset kind as the readers name it: ``"seed_iv"``/``"SEED"`` -> ``"seed-iv"``.
 
     Parameters
     ----------
-    path : str | pathlib.Path
-        A dataset folder as downloaded.
+    kind : str
+        As typed on the command line or in a config (``data.kind = "seed_iv"``).
 
     Returns
     -------
     str
-        ``"deap"``, ``"seed-iv"`` or ``"mne"``.
-
-    Raises
-    ------
-    DataFormatError
-        If the folder is missing or matches no known layout.
+        Lower case, ``-`` for ``_``; ``"seed"``, ``"seediv"``, ``"seed4"`` become
+        ``"seed-iv"``. Unknown kinds are returned as they are (the caller refuses them).
     """
-    root = Path(path).expanduser()
-    if not root.exists():
-        raise DataFormatError(f"dataset folder {root} does not exist",
-                              "pass --data the folder you downloaded (e.g. the one "
-                              "with s01.dat for DEAP, or with eeg_raw_data/ for SEED-IV)")
-    if not root.is_dir():
-        from eeg_emotion.offline.deap import looks_like_deap_mat
-        if root.suffix.lower() == ".dat" or (root.suffix.lower() == ".mat"
-                                             and looks_like_deap_mat(root)):
-            return "deap"  # one DEAP subject file is a one-subject dataset
-        raise DataFormatError(f"{root} is a file, not a dataset folder",
-                              "pass the folder that holds it; to replay one file use "
-                              "`eeg-emotion replay FILE`")
-    from eeg_emotion.offline.deap import find_deap_files
-    from eeg_emotion.offline.deap_bdf import find_bdf_files
-    from eeg_emotion.offline.seed_iv import find_raw_root
-
-    if find_deap_files(root, strict=False) or find_bdf_files(root, strict=False):
-        return "deap"
-    if find_raw_root(root, strict=False) is not None or (root / "eeg_feature_smooth").is_dir():
-        return "seed-iv"
-    if (root / "labels.csv").is_file():
-        return "mne"
-    names = sorted(p.name for p in root.iterdir())[:10]
-    raise DataFormatError(
-        f"{root} does not look like DEAP, SEED-IV or a labelled recording folder "
-        f"(it holds: {', '.join(names) if names else 'nothing'})",
-        "point --data at DEAP's folder with s01.dat ... (or data_preprocessed_python/), "
-        "SEED-IV's folder with eeg_raw_data/, or a folder of recordings with a labels.csv; "
-        "or pass the kind explicitly")
+    kind = kind.strip().lower().replace("_", "-")
+    return _KIND_ALIASES.get(kind, kind)
 
 
-def open_dataset(path: str | Path, kind: str | None = None) -> DatasetIndex:
-    """Index a dataset folder without loading its signals.
+# ------------------------------------------------------------------------- registry
+
+@dataclass(frozen=True)
+class DatasetReader:
+    """One dataset layout on disk, as the registry knows it.
+
+    Attributes
+    ----------
+    name : str
+        Unique name in the registry, stored in :attr:`DatasetIndex.reader`.
+    kind : str
+        The dataset the reader reads (:attr:`DatasetIndex.kind`); several readers
+        may read one kind (DEAP's preprocessed files and its original recordings).
+    detect : callable
+        ``detect(path) -> bool``: does this folder (or file) hold the reader's layout.
+        Must not raise for layouts it does not know.
+    index : callable
+        ``index(path) -> DatasetIndex``, with ``reader`` set to :attr:`name`.
+        Raises :class:`~eeg_emotion.errors.DataFormatError` naming what is missing.
+    load : callable
+        ``load(ref, index) -> numpy.ndarray``: one trial of an index it made,
+        ``(n_channels, n_times)`` float32 in microvolts.
+    claims_file : callable
+        ``claims_file(path) -> bool``: is this single file (for replay) one of the
+        reader's. Must not raise.
+    read_file : callable
+        ``read_file(path) -> TrialFile``: every trial of a claimed file.
+    priority : int
+        Readers are asked in increasing priority (ties: in registration order). A
+        layout that is a special case of another goes first: DEAP's ``.mat``
+        files before SEED-IV's, DEAP's ``sNN.bdf`` before any MNE recording.
+    """
+
+    name: str
+    kind: str
+    detect: Callable[[Path], bool]
+    index: Callable[[Path], DatasetIndex]
+    load: Callable[[TrialRef, DatasetIndex], np.ndarray]
+    claims_file: Callable[[Path], bool]
+    read_file: Callable[[Path], TrialFile]
+    priority: int = 100
+
+
+_READERS: dict[str, DatasetReader] = {}
+
+
+def register_reader(reader: DatasetReader) -> DatasetReader:
+    """Add a reader to the registry (a reader module calls this when imported).
 
     Parameters
     ----------
-    path : str | pathlib.Path
-        The folder as downloaded (see the module docstring for layouts).
-    kind : {"deap", "seed-iv", "mne"} | None
-        The dataset kind; None detects it from the folder's contents.
+    reader : DatasetReader
+        Registering a name again from the same module (a reload) replaces it.
 
     Returns
     -------
-    DatasetIndex
+    DatasetReader
+        ``reader``, so a module can keep it: ``READER = register_reader(...)``.
 
     Raises
     ------
     DataFormatError
-        Naming the file and what was expected when anything is missing or wrong.
+        If another module already registered a reader under that name.
     """
-    root = Path(path).expanduser()
-    if kind is None:
-        kind = detect_kind(root)
-    kind = kind.lower().replace("_", "-")
-    if kind in ("seed", "seediv", "seed4"):
-        kind = "seed-iv"
-    if kind == "deap":
-        from eeg_emotion.offline.deap import index_deap
-        index = index_deap(root)
-    elif kind == "seed-iv":
-        from eeg_emotion.offline.seed_iv import index_seed_iv
-        index = index_seed_iv(root)
-    elif kind == "mne":
-        from eeg_emotion.offline.mne_files import index_mne_folder
-        index = index_mne_folder(root)
-    else:
-        raise DataFormatError(f"dataset kind {kind!r} is unknown",
-                              f"use one of {', '.join(KINDS)}, or leave it out to auto-detect")
-    log.info("opened %s", index.describe())
-    return index
+    old = _READERS.get(reader.name)
+    if old is not None and old.index.__module__ != reader.index.__module__:
+        raise DataFormatError(
+            f"two dataset readers are named {reader.name!r} ({old.index.__module__} and "
+            f"{reader.index.__module__})", "give one of them another name")
+    _READERS[reader.name] = reader
+    log.debug("registered dataset reader %s (kind %s)", reader.name, reader.kind)
+    return reader
 
 
-def load_trial_file(path: str | Path) -> TrialFile:
-    """Load every trial of one file, for replay.
+def get_reader(name: str) -> DatasetReader:
+    """The registered reader called ``name``.
+
+    Raises
+    ------
+    DataFormatError
+        If no reader of that name is registered.
+    """
+    try:
+        return _READERS[name]
+    except KeyError:
+        raise DataFormatError(
+            f"dataset reader {name!r} is unknown (registered: "
+            f"{', '.join(_READERS) or 'none'})",
+            "open the dataset with eeg_emotion.offline.readers.open_dataset, which "
+            "registers every reader and sets DatasetIndex.reader") from None
+
+
+def registered_readers(kind: str | None = None) -> list[DatasetReader]:
+    """Registered readers in the order they are asked (:attr:`DatasetReader.priority`).
 
     Parameters
     ----------
-    path : str | pathlib.Path
-        A DEAP ``sNN.dat`` / ``sNN.mat`` / ``sNN.bdf``, a SEED-IV raw ``.mat``, or any file MNE
-        reads (``.fif``, ``.edf``, ``.bdf``, ``.vhdr``; a ``<name>.labels.csv``
-        beside it splits it into labelled trials).
+    kind : str | None
+        Only the readers of this dataset kind (None: all).
 
     Returns
     -------
-    TrialFile
-
-    Raises
-    ------
-    DataFormatError
-        If the file is missing, of an unknown type or not in the expected format.
+    list of DatasetReader
     """
-    p = Path(path).expanduser()
-    if not p.is_file():
-        raise DataFormatError(f"file {p} does not exist",
-                              "pass the path of one dataset file, e.g. "
-                              "data_preprocessed_python/s01.dat")
-    suffix = p.suffix.lower()
-    if suffix == ".dat":
-        from eeg_emotion.offline.deap import read_deap_file
-        return read_deap_file(p)
-    if suffix == ".mat":
-        from eeg_emotion.offline.deap import looks_like_deap_mat, read_deap_file
-        if looks_like_deap_mat(p):
-            return read_deap_file(p)
-        from eeg_emotion.offline.seed_iv import read_seed_iv_file
-        return read_seed_iv_file(p)
-    if suffix == ".bdf" and re.match(r"^s\d{2}\.bdf$", p.name, re.IGNORECASE):
-        from eeg_emotion.offline.deap_bdf import read_deap_bdf_file
-        return read_deap_bdf_file(p)
-    from eeg_emotion.offline.mne_files import MNE_SUFFIXES, read_mne_file
-    if suffix in MNE_SUFFIXES or p.name.lower().endswith(".fif.gz"):
-        return read_mne_file(p)
-    raise DataFormatError(
-        f"{p}: files ending in {suffix or '(nothing)'} are not supported",
-        "use a DEAP .dat/.mat, a SEED-IV .mat, or a .fif/.edf/.bdf/.vhdr recording")
+    readers = sorted(_READERS.values(), key=lambda r: r.priority)  # stable: ties keep order
+    return [r for r in readers if kind is None or r.kind == kind]

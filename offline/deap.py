@@ -9,6 +9,9 @@ or shorter trials (e.g. synthetic test files) are accepted, but the channel coun
 the four label columns and matching trial counts are always checked.
 
 The pickles were written by Python 2 and are read with ``encoding="latin1"``.
+
+The module registers the reader ``"deap"`` (kind ``"deap"``) when imported; DEAP's
+original BDF recordings have their own reader in :mod:`eeg_emotion.offline.deap_bdf`.
 """
 
 from __future__ import annotations
@@ -24,7 +27,14 @@ import scipy.io
 
 from eeg_emotion.errors import DataFormatError
 from eeg_emotion.montages import DEAP
-from eeg_emotion.offline.dataset import DatasetIndex, TrialFile, TrialRef, unreadable_mat
+from eeg_emotion.offline.dataset import (
+    DatasetIndex,
+    DatasetReader,
+    TrialFile,
+    TrialRef,
+    register_reader,
+    unreadable_mat,
+)
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +45,7 @@ N_EEG = len(DEAP)
 LABEL_KEYS = ("valence", "arousal", "dominance", "liking")
 SUBFOLDERS = ("data_preprocessed_python", "data_preprocessed_matlab")
 _NAME = re.compile(r"^s\d{2}\.(dat|mat)$", re.IGNORECASE)
+READER_NAME = "deap"
 
 
 def find_deap_files(root: Path, *, strict: bool = True) -> list[Path]:
@@ -196,25 +207,39 @@ def _labels_dict(row: np.ndarray) -> dict[str, float]:
     return {k: float(v) for k, v in zip(LABEL_KEYS, row, strict=True)}
 
 
+def claims_deap_file(path: Path) -> bool:
+    """True for a ``.dat`` file or a ``.mat`` file with DEAP's variables (for replay)."""
+    suffix = Path(path).suffix.lower()
+    return suffix == ".dat" or (suffix == ".mat" and looks_like_deap_mat(Path(path)))
+
+
+def detect_deap(path: Path) -> bool:
+    """True for a folder with DEAP subject files, or for one subject file.
+
+    One ``.dat`` or DEAP ``.mat`` file is a one-subject dataset.
+    """
+    path = Path(path)
+    if path.is_file():
+        return claims_deap_file(path)
+    return path.is_dir() and bool(find_deap_files(path, strict=False))
+
+
 def index_deap(root: Path) -> DatasetIndex:
     """Index a DEAP folder (each file is read once to validate it and get labels).
 
     Parameters
     ----------
     root : pathlib.Path
-        See :func:`find_deap_files`; a folder with only the original
-        ``sNN.bdf`` recordings goes to :func:`eeg_emotion.offline.deap_bdf.index_deap_bdf`.
+        See :func:`find_deap_files`. (A folder with only DEAP's original
+        ``sNN.bdf`` recordings is the ``deap-bdf`` reader's:
+        :func:`eeg_emotion.offline.deap_bdf.index_deap_bdf`.)
 
     Returns
     -------
     DatasetIndex
-        ``kind="deap"``, 128 Hz, 32 channels, ``baseline_s=3.0``; one
-        :class:`TrialRef` per trial with subject ``"sNN"``, session 1, trial 1..n.
+        ``kind="deap"``, ``reader="deap"``, 128 Hz, 32 channels, ``baseline_s=3.0``;
+        one :class:`TrialRef` per trial with subject ``"sNN"``, session 1, trial 1..n.
     """
-    if not find_deap_files(Path(root), strict=False):
-        from eeg_emotion.offline.deap_bdf import find_bdf_files, index_deap_bdf
-        if find_bdf_files(Path(root), strict=False):
-            return index_deap_bdf(Path(root))
     trials: list[TrialRef] = []
     for path in find_deap_files(Path(root)):
         eeg, labels = read_deap_arrays(path)
@@ -223,7 +248,7 @@ def index_deap(root: Path) -> DatasetIndex:
                                    labels=_labels_dict(labels[i]), file=path, key=str(i),
                                    n_times=int(eeg.shape[2])))
     return DatasetIndex(kind="deap", sfreq=SFREQ, channels=list(DEAP), trials=trials,
-                        root=Path(root), baseline_s=BASELINE_S)
+                        root=Path(root), baseline_s=BASELINE_S, reader=READER_NAME)
 
 
 def load_deap_trial(ref: TrialRef) -> np.ndarray:
@@ -238,9 +263,6 @@ def load_deap_trial(ref: TrialRef) -> np.ndarray:
     -------
     numpy.ndarray, shape (32, n_times), float32, microvolts
     """
-    if Path(ref.file).suffix.lower() == ".bdf":
-        from eeg_emotion.offline.deap_bdf import load_bdf_trial
-        return load_bdf_trial(ref)
     eeg, _ = read_deap_arrays(ref.file)
     i = int(ref.key)
     if not 0 <= i < eeg.shape[0]:
@@ -266,3 +288,12 @@ def read_deap_file(path: Path) -> TrialFile:
     return TrialFile(kind="deap", sfreq=SFREQ, channels=list(DEAP),
                      trials=[t.copy() for t in eeg],
                      labels=[_labels_dict(r) for r in labels], baseline_s=BASELINE_S)
+
+
+def _load(ref: TrialRef, index: DatasetIndex) -> np.ndarray:
+    return load_deap_trial(ref)
+
+
+READER = register_reader(DatasetReader(
+    name=READER_NAME, kind="deap", detect=detect_deap, index=index_deap, load=_load,
+    claims_file=claims_deap_file, read_file=read_deap_file, priority=10))

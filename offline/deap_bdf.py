@@ -14,6 +14,11 @@ Arousal, Dominance, Liking``), matched by participant and presentation order
 Unlike the preprocessed files, nothing is re-referenced, filtered or reordered
 here: the EEG channels are picked by name in :data:`eeg_emotion.montages.DEAP`
 order and converted to microvolts; preprocessing (band-pass) does the rest.
+
+The module registers the reader ``"deap-bdf"`` (kind ``"deap"``, asked after the
+preprocessed files' reader ``"deap"``) when imported. The BDF files are read with
+:mod:`eeg_emotion.offline.mne_files`' public :func:`~eeg_emotion.offline.mne_files.open_recording`
+and :func:`~eeg_emotion.offline.mne_files.read_samples`.
 """
 
 from __future__ import annotations
@@ -27,8 +32,14 @@ import numpy as np
 
 from eeg_emotion.errors import DataFormatError
 from eeg_emotion.montages import DEAP, match_channels
-from eeg_emotion.offline.dataset import DatasetIndex, TrialFile, TrialRef
-from eeg_emotion.offline.mne_files import _get_data, open_recording
+from eeg_emotion.offline.dataset import (
+    DatasetIndex,
+    DatasetReader,
+    TrialFile,
+    TrialRef,
+    register_reader,
+)
+from eeg_emotion.offline.mne_files import open_recording, read_samples
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +49,7 @@ VIDEO_CODE = 4
 RATINGS_CSV = "participant_ratings.csv"
 _NAME = re.compile(r"^s(\d{2})\.bdf$", re.IGNORECASE)
 _LABELS = ("valence", "arousal", "dominance", "liking")
+READER_NAME = "deap-bdf"
 
 
 def find_bdf_files(root: Path, *, strict: bool = True) -> list[Path]:
@@ -69,6 +81,16 @@ def find_bdf_files(root: Path, *, strict: bool = True) -> list[Path]:
         raise DataFormatError(f"no DEAP recordings (s01.bdf ...) in {root}",
                               "point --data at DEAP's data_original folder")
     return []
+
+
+def detect_deap_bdf(path: Path) -> bool:
+    """True for a folder holding DEAP's ``sNN.bdf`` recordings (or their ``data_original``)."""
+    return Path(path).is_dir() and bool(find_bdf_files(Path(path), strict=False))
+
+
+def claims_deap_bdf_file(path: Path) -> bool:
+    """True for a file named like a DEAP recording, ``sNN.bdf`` (for replay)."""
+    return bool(_NAME.match(Path(path).name))
 
 
 def find_ratings(root: Path) -> Path:
@@ -152,7 +174,8 @@ def index_deap_bdf(root: Path) -> DatasetIndex:
     Returns
     -------
     DatasetIndex
-        ``kind="deap"`` at the files' rate (512 Hz), ``baseline_s=3.0``.
+        ``kind="deap"``, ``reader="deap-bdf"``, at the files' rate (512 Hz),
+        ``baseline_s=3.0``.
     """
     files = find_bdf_files(Path(root))
     ratings = read_ratings(find_ratings(Path(root)))
@@ -177,13 +200,13 @@ def index_deap_bdf(root: Path) -> DatasetIndex:
                                    labels=dict(own[n]), file=path, key=f"{start}:{stop}",
                                    n_times=stop - start))
     return DatasetIndex(kind="deap", sfreq=sfreq, channels=list(DEAP), trials=trials,
-                        root=Path(root), baseline_s=BASELINE_S)
+                        root=Path(root), baseline_s=BASELINE_S, reader=READER_NAME)
 
 
 def load_bdf_trial(ref: TrialRef) -> np.ndarray:
     """Read one trial (baseline included) of a DEAP recording, µV, DEAP order."""
     start, stop = (int(v) for v in ref.key.split(":"))
-    return _get_data(Path(ref.file), list(DEAP), start, stop)[0]
+    return read_samples(Path(ref.file), list(DEAP), start, stop)[0]
 
 
 def read_deap_bdf_file(path: Path) -> TrialFile:
@@ -196,7 +219,16 @@ def read_deap_bdf_file(path: Path) -> TrialFile:
     except DataFormatError as exc:
         log.warning("%s: trials carry no labels (%s)", path, exc.problem)
         own = {}
-    trials = [_get_data(path, list(DEAP), a, b)[0] for a, b in segments]
+    trials = [read_samples(path, list(DEAP), a, b)[0] for a, b in segments]
     labels = [dict(own.get(n, {})) for n in range(1, len(segments) + 1)]
     return TrialFile(kind="deap", sfreq=sfreq, channels=list(DEAP), trials=trials,
                      labels=labels, baseline_s=BASELINE_S)
+
+
+def _load(ref: TrialRef, index: DatasetIndex) -> np.ndarray:
+    return load_bdf_trial(ref)
+
+
+READER = register_reader(DatasetReader(
+    name=READER_NAME, kind="deap", detect=detect_deap_bdf, index=index_deap_bdf, load=_load,
+    claims_file=claims_deap_bdf_file, read_file=read_deap_bdf_file, priority=20))

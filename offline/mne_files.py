@@ -27,8 +27,12 @@ every other column
 All recordings must have the same EEG channels (names) and sampling rate. Only
 EEG-typed channels are used, converted to microvolts. A single recording can
 carry its trials in a sidecar ``<name>.labels.csv`` (same format, no ``file``
-column) for :func:`eeg_emotion.offline.dataset.load_trial_file`; without one, the whole
+column) for :func:`eeg_emotion.offline.readers.load_trial_file`; without one, the whole
 recording is one unlabelled trial.
+
+The module registers the reader ``"mne"`` (kind ``"mne"``) when imported.
+:func:`read_samples` is public for other readers of MNE-readable files
+(:mod:`eeg_emotion.offline.deap_bdf`).
 """
 
 from __future__ import annotations
@@ -42,18 +46,35 @@ import numpy as np
 
 from eeg_emotion.errors import DataFormatError
 from eeg_emotion.montages import match_channels
-from eeg_emotion.offline.dataset import DatasetIndex, TrialFile, TrialRef
+from eeg_emotion.offline.dataset import (
+    DatasetIndex,
+    DatasetReader,
+    TrialFile,
+    TrialRef,
+    register_reader,
+)
 
 log = logging.getLogger(__name__)
 
 MNE_SUFFIXES = (".fif", ".edf", ".bdf", ".vhdr", ".gdf", ".set")
 LABELS_CSV = "labels.csv"
 _RESERVED = ("file", "onset", "duration", "subject", "session", "trial")
+READER_NAME = "mne"
 
 
 def _is_recording(p: Path) -> bool:
-    name = p.name.lower()
-    return p.is_file() and (p.suffix.lower() in MNE_SUFFIXES or name.endswith(".fif.gz"))
+    return p.is_file() and claims_mne_file(p)
+
+
+def claims_mne_file(path: Path) -> bool:
+    """True for a file MNE reads by its name (``.fif``, ``.fif.gz``, ``.edf``, ``.bdf``, ...)."""
+    p = Path(path)
+    return p.suffix.lower() in MNE_SUFFIXES or p.name.lower().endswith(".fif.gz")
+
+
+def detect_mne_folder(path: Path) -> bool:
+    """True for a folder with a ``labels.csv`` describing its recordings' trials."""
+    return (Path(path) / LABELS_CSV).is_file()
 
 
 def _stem(p: Path) -> str:
@@ -227,7 +248,7 @@ def index_mne_folder(root: Path) -> DatasetIndex:
     Returns
     -------
     DatasetIndex
-        ``kind="mne"``; channels are the first recording's EEG channels.
+        ``kind="mne"``, ``reader="mne"``; channels are the first recording's EEG channels.
     """
     root = Path(root)
     if not root.is_dir():
@@ -272,11 +293,36 @@ def index_mne_folder(root: Path) -> DatasetIndex:
                                    trial=r["trial"] or rank, labels=r["labels"], file=path,
                                    key=f"{start}:{stop}", n_times=stop - start))
     return DatasetIndex(kind="mne", sfreq=sfreq, channels=channels, trials=trials, root=root,
-                        baseline_s=0.0)
+                        baseline_s=0.0, reader=READER_NAME)
 
 
-def _get_data(path: Path, channels: list[str] | None, start: int, stop: int | None
-              ) -> tuple[np.ndarray, list[str]]:
+def read_samples(path: Path, channels: list[str] | None, start: int, stop: int | None
+                 ) -> tuple[np.ndarray, list[str]]:
+    """Read EEG samples ``start:stop`` of a recording, in microvolts.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A file MNE reads (opened lazily, a few stay open: :func:`open_recording`).
+    channels : list of str | None
+        EEG channels to return, in this order (matched by name, case-insensitively);
+        None returns every EEG channel in the file's order.
+    start, stop : int, int | None
+        Sample range; ``stop=None`` reads to the end.
+
+    Returns
+    -------
+    data : numpy.ndarray, shape (n_channels, stop - start), float32
+        Microvolts (MNE gives volts).
+    names : list of str
+        The channel names of the rows.
+
+    Raises
+    ------
+    DataFormatError
+        If a channel is missing, the samples cannot be read (a truncated file),
+        or they hold NaN or infinite values.
+    """
     raw, picks = open_recording(path)
     names = _eeg_names(raw, picks)
     if channels is not None:
@@ -309,7 +355,7 @@ def load_mne_trial(ref: TrialRef, channels: list[str]) -> np.ndarray:
     numpy.ndarray, shape (n_channels, n_times), float32, microvolts
     """
     start, stop = (int(v) for v in ref.key.split(":"))
-    return _get_data(Path(ref.file), channels, start, stop)[0]
+    return read_samples(Path(ref.file), channels, start, stop)[0]
 
 
 def read_mne_file(path: Path) -> TrialFile:
@@ -329,14 +375,23 @@ def read_mne_file(path: Path) -> TrialFile:
     raw, _ = open_recording(path)
     sidecar = path.with_name(_stem(path) + ".labels.csv")
     if not sidecar.is_file():
-        data, names = _get_data(path, None, 0, None)
+        data, names = read_samples(path, None, 0, None)
         return TrialFile(kind="mne", sfreq=float(raw.info["sfreq"]), channels=names,
                          trials=[data], labels=[{}])
     rows = read_labels_csv(sidecar, default_file=path)
     trials, labels, names = [], [], []
     for r, (start, stop) in zip(rows, _segments(rows, raw, path), strict=True):
-        data, names = _get_data(path, None, start, stop)
+        data, names = read_samples(path, None, start, stop)
         trials.append(data)
         labels.append(r["labels"])
     return TrialFile(kind="mne", sfreq=float(raw.info["sfreq"]), channels=names,
                      trials=trials, labels=labels)
+
+
+def _load(ref: TrialRef, index: DatasetIndex) -> np.ndarray:
+    return load_mne_trial(ref, index.channels)
+
+
+READER = register_reader(DatasetReader(
+    name=READER_NAME, kind="mne", detect=detect_mne_folder, index=index_mne_folder,
+    load=_load, claims_file=claims_mne_file, read_file=read_mne_file, priority=90))

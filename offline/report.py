@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from eeg_emotion.atomic import atomic_write_text
 from eeg_emotion.offline.metrics import SCALAR_METRICS, format_mean_std
 
 log = logging.getLogger(__name__)
@@ -56,10 +57,8 @@ _LABELS = {"accuracy": "accuracy", "majority_rate": "majority-class rate",
 
 
 def write_json(path: Path, data: Any) -> None:
-    """Write JSON atomically (temporary file renamed into place)."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=_jsonable))
-    tmp.replace(path)
+    """Write JSON atomically (:func:`eeg_emotion.atomic.atomic_write_text`)."""
+    atomic_write_text(path, json.dumps(data, indent=2, default=_jsonable))
 
 
 def _jsonable(obj: Any) -> Any:

@@ -18,8 +18,8 @@ from eeg_emotion.contract import SignalContract
 from eeg_emotion.errors import ConfigError, DataFormatError
 from eeg_emotion.filters import FilterSpec
 from eeg_emotion.montages import SEED_IV
-from eeg_emotion.offline.dataset import open_dataset
 from eeg_emotion.offline.preprocess import contract_for, prepare_windows
+from eeg_emotion.offline.readers import open_dataset
 from eeg_emotion.offline.seed_iv import SFREQ as SEED_IV_SFREQ
 from eeg_emotion.offline.seed_iv import load_seed_iv_features
 from eeg_emotion.offline.train_config import TrainingConfig

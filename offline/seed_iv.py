@@ -11,6 +11,10 @@ Features: ``eeg_feature_smooth/<session>/<subject>_<date>.mat`` with ``de_LDS<n>
 ``de_movingAve<n>``, ``psd_LDS<n>``, ``psd_movingAve<n>``, each (62, windows, 5)
 on 4-s windows. :func:`load_seed_iv_features` reads one feature kind into a table
 of windows.
+
+The module registers the reader ``"seed-iv"`` (kind ``"seed-iv"``) when imported.
+It recognises a folder with raw EEG or with only the features (indexing the latter
+says that the raw EEG is needed).
 """
 
 from __future__ import annotations
@@ -25,7 +29,14 @@ import scipy.io
 
 from eeg_emotion.errors import DataFormatError
 from eeg_emotion.montages import SEED_IV
-from eeg_emotion.offline.dataset import DatasetIndex, TrialFile, TrialRef, unreadable_mat
+from eeg_emotion.offline.dataset import (
+    DatasetIndex,
+    DatasetReader,
+    TrialFile,
+    TrialRef,
+    register_reader,
+    unreadable_mat,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +52,7 @@ FEATURE_KINDS = ("de_LDS", "de_movingAve", "psd_LDS", "psd_movingAve")
 _TRIAL_KEY = re.compile(r"^.*_eeg(\d+)$")
 _FILE_NAME = re.compile(r"^(\d+)_(\d+)\.mat$")
 _FEATURE_KEY = re.compile(r"^(de_LDS|de_movingAve|psd_LDS|psd_movingAve)(\d+)$")
+READER_NAME = "seed-iv"
 
 
 def find_raw_root(root: Path, *, strict: bool = True) -> Path | None:
@@ -73,6 +85,17 @@ def find_raw_root(root: Path, *, strict: bool = True) -> Path | None:
         raise DataFormatError(f"no SEED-IV eeg_raw_data folder in {root}",
                               "point --data at the SEED-IV folder that contains eeg_raw_data/")
     return None
+
+
+def detect_seed_iv(path: Path) -> bool:
+    """True for a folder with SEED-IV's ``eeg_raw_data`` or ``eeg_feature_smooth``."""
+    path = Path(path)
+    return find_raw_root(path, strict=False) is not None or (path / "eeg_feature_smooth").is_dir()
+
+
+def claims_seed_iv_file(path: Path) -> bool:
+    """True for any ``.mat`` file (asked after DEAP's reader, which claims DEAP's)."""
+    return Path(path).suffix.lower() == ".mat"
 
 
 def _session_dirs(root: Path, what: str) -> list[tuple[int, Path]]:
@@ -164,7 +187,8 @@ def index_seed_iv(root: Path) -> DatasetIndex:
     Returns
     -------
     DatasetIndex
-        ``kind="seed-iv"``, 200 Hz, 62 channels, label ``emotion`` per trial.
+        ``kind="seed-iv"``, ``reader="seed-iv"``, 200 Hz, 62 channels, label
+        ``emotion`` per trial.
     """
     raw = find_raw_root(Path(root))
     trials = []
@@ -177,7 +201,7 @@ def index_seed_iv(root: Path) -> DatasetIndex:
                     file=path, key=name, n_times=n_times))
     trials.sort(key=lambda t: (int(t.subject), t.session, t.trial))
     return DatasetIndex(kind="seed-iv", sfreq=SFREQ, channels=list(SEED_IV), trials=trials,
-                        root=Path(root), baseline_s=0.0)
+                        root=Path(root), baseline_s=0.0, reader=READER_NAME)
 
 
 def _load_vars(path: Path, names: list[str]) -> list[np.ndarray]:
@@ -248,6 +272,15 @@ def read_seed_iv_file(path: Path) -> TrialFile:
               for n, _, _ in vars_]
     return TrialFile(kind="seed-iv", sfreq=SFREQ, channels=list(SEED_IV), trials=trials,
                      labels=labels)
+
+
+def _load(ref: TrialRef, index: DatasetIndex) -> np.ndarray:
+    return load_seed_iv_trial(ref)
+
+
+READER = register_reader(DatasetReader(
+    name=READER_NAME, kind="seed-iv", detect=detect_seed_iv, index=index_seed_iv, load=_load,
+    claims_file=claims_seed_iv_file, read_file=read_seed_iv_file, priority=30))
 
 
 # ------------------------------------------------------------------------- features

@@ -53,6 +53,7 @@ import scipy.fft
 import scipy.io
 from scipy.ndimage import uniform_filter1d
 
+from eeg_emotion.atomic import atomic_write_bytes, atomic_writer
 from eeg_emotion.errors import ConfigError, DataFormatError
 from eeg_emotion.features import band_power_psd, differential_entropy
 from eeg_emotion.montages import DEAP, SEED_IV, channel_region
@@ -366,9 +367,7 @@ def _atomic_pickle(path: Path, obj: dict) -> None:
     blob = pickle.dumps(obj, protocol=2)
     if blob.count(_NEW_GLOBAL) == 1:  # the GLOBAL opcode, memoised after its first use
         blob = blob.replace(_NEW_GLOBAL, _OLD_GLOBAL)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(blob)
-    tmp.replace(path)
+    atomic_write_bytes(path, blob)
 
 
 def write_demo_recording(out: str | Path, trials: int = 8, seconds: float = 30.0,
@@ -616,11 +615,9 @@ def write_synthetic_seed_iv(out: str | Path, subjects: int = 4, trials: int = 24
 
 def _atomic_savemat(path: Path, variables: dict[str, np.ndarray]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
     try:
-        with tmp.open("wb") as f:
+        with atomic_writer(path, "wb") as f:
             scipy.io.savemat(f, variables, do_compression=False)
     except OSError as exc:
         raise DataFormatError(f"cannot write {path}: {exc.strerror}",
                               "check the output folder and free disk space") from exc
-    tmp.replace(path)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from eeg_emotion.commands import Command, register_command
 from eeg_emotion.errors import ConfigError, DataFormatError
 from eeg_emotion.realtime.recording import Recording, read_recording
 
@@ -199,3 +200,7 @@ def run(args: argparse.Namespace) -> int:
     out = export_recording(args.recording, args.to, args.format, args.overwrite)
     print(f"wrote {out}", file=sys.stderr)
     return 0
+
+
+COMMAND = register_command(Command(
+    "export", "convert a --record recording to FIF or EDF", add_arguments, run))

@@ -1,9 +1,10 @@
 """``eeg-emotion replay``: publish a dataset file as a real-time LSL stream.
 
 Reads a DEAP ``.dat``/``.mat``, a SEED-IV ``.mat`` or any MNE-readable file with
-:func:`eeg_emotion.offline.dataset.load_trial_file` and plays it with
-:class:`eeg_emotion.realtime.replay.ReplayPlayer`: the EEG stream plus ``<name>-markers``
-carrying each trial's labels. Stops at the end (or after ``--duration``), on
+:func:`eeg_emotion.offline.readers.load_trial_file` and plays it with
+:class:`eeg_emotion.realtime.replay.ReplayPlayer`
+(:func:`eeg_emotion.realtime.replay_file.build_player`): the EEG stream plus
+``<name>-markers`` carrying each trial's labels. Stops at the end (or after ``--duration``), on
 Ctrl-C or SIGTERM, destroying both outlets.
 """
 
@@ -15,8 +16,7 @@ import signal
 import sys
 from pathlib import Path
 
-from eeg_emotion.errors import ConfigError, DataFormatError
-from eeg_emotion.realtime.replay import ReplayPlayer
+from eeg_emotion.commands import Command, register_command
 
 log = logging.getLogger(__name__)
 
@@ -43,52 +43,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="wait up to S seconds for a program to subscribe before sending")
 
 
-def build_player(args: argparse.Namespace) -> ReplayPlayer:
-    """Load the file named in ``args`` and make its player (outlets not yet open).
-
-    Raises
-    ------
-    DataFormatError
-        If the file is missing or cannot be read.
-    ConfigError
-        If ``--trial`` is out of range or another option is invalid.
-    """
-    from eeg_emotion.offline.dataset import load_trial_file
-
-    path = Path(args.path)
-    if not path.exists():
-        raise DataFormatError(f"replay file {path} does not exist",
-                              "check the path; `eeg-emotion synth` writes a small test dataset")
-    if args.speed <= 0:
-        raise ConfigError(f"--speed {args.speed} must be > 0",
-                          "use --speed 1 for real time, 2 for twice as fast")
-    if args.duration is not None and args.duration <= 0:
-        raise ConfigError(f"--duration {args.duration} must be > 0",
-                          "use e.g. --duration 10, or leave it out to play everything")
-    tf = load_trial_file(path)
-    trials, labels = list(tf.trials), [dict(lab) for lab in tf.labels]
-    numbers = list(range(len(trials)))
-    if not trials:
-        raise DataFormatError(f"{path} holds no trials", "replay a file that contains EEG data")
-    if args.trial is not None:
-        if not 0 <= args.trial < len(trials):
-            raise ConfigError(f"--trial {args.trial} is out of range: {path.name} has "
-                              f"{len(trials)} trials (0..{len(trials) - 1})",
-                              f"pick a trial between 0 and {len(trials) - 1}")
-        trials, numbers = [trials[args.trial]], [args.trial]
-        labels = [labels[args.trial]] if labels else []
-    channels = list(tf.channels)
-    return ReplayPlayer(
-        trials, tf.sfreq, channels, args.name,
-        labels=labels if labels else None, trial_numbers=numbers,
-        chunk_size=args.chunk_size, speed=args.speed, loop=args.loop,
-        baseline_s=float(tf.baseline_s), units=tf.units or "microvolts",
-        dataset=str(tf.kind), source_file=str(path.resolve()),
-    )
-
-
 def run(args: argparse.Namespace) -> int:
     """Run ``eeg-emotion replay``; returns the exit status."""
+    # the command boundary: the dataset readers (scipy, MNE) load when the command runs
+    from eeg_emotion.realtime.replay_file import build_player
+
     player = build_player(args)
     stopping = {"signal": None}
 
@@ -121,3 +80,7 @@ def run(args: argparse.Namespace) -> int:
     if stopping["signal"] == signal.SIGTERM:
         print("replay stopped (SIGTERM)", file=sys.stderr)
     return 0
+
+
+COMMAND = register_command(Command(
+    "replay", "publish a dataset file as a real-time LSL stream", add_arguments, run))

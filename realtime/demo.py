@@ -3,17 +3,18 @@
 On first use it writes a small synthetic DEAP subject
 (:func:`eeg_emotion.offline.synth.write_demo_recording`): 8 trials to replay and 40 other
 trials of the same subject, on which a small ScalingNet trains in seconds
-(``train_quick_model`` from the offline layer), into a cache folder; later runs
-reuse both. The model never sees the replayed trials. The recording is replayed
+(:func:`eeg_emotion.offline.quick_model.train_quick_model`), into a cache folder; later
+runs reuse both. The model never sees the replayed trials. The recording is replayed
 by ``eeg-emotion replay --loop`` in a background process under a unique stream
 name (killed on exit), and the engine runs on it like on any LSL stream. The
-model knows only synthetic data, which the output says.
+model knows only synthetic data, which the output says. The engine runs as in
+``live`` (:mod:`eeg_emotion.realtime.session`).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
+import ctypes
 import logging
 import os
 import signal
@@ -23,17 +24,20 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Any
 
-from eeg_emotion.errors import CheckpointError, ConfigError, StreamError
+from eeg_emotion.errors import ConfigError, StreamError
+from eeg_emotion.offline.quick_model import train_quick_model
+from eeg_emotion.offline.synth import write_demo_recording
+from eeg_emotion.realtime.dashboard import check_display
+from eeg_emotion.realtime.lsl_source import LSLSource
+from eeg_emotion.realtime.run_options import check_output_options
+from eeg_emotion.realtime.session import load_model, run_engine
 
 log = logging.getLogger(__name__)
 
 DEMO_VERSION = 2
 #: trials of the demo subject the model trains on (never replayed)
 DEMO_TRAIN_TRIALS = 40
-#: Modules that may hold ``train_quick_model`` (the offline layer's fast trainer).
-_QUICK_TRAINERS = ("eeg_emotion.offline.quick_model",)
 
 
 def cache_dir() -> Path:
@@ -53,25 +57,9 @@ def ensure_demo_recording(cache: Path) -> Path:
     """
     path = Path(cache) / "demo" / f"data-v{DEMO_VERSION}" / "s01.dat"
     if not (path.is_file() and (path.parent / "train" / "s01.dat").is_file()):
-        from eeg_emotion.offline.synth import write_demo_recording
-
         log.info("writing the synthetic demo recording to %s", path)
         write_demo_recording(path, train_trials=DEMO_TRAIN_TRIALS)
     return path
-
-
-def _quick_trainer():
-    for name in _QUICK_TRAINERS:
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        fn = getattr(module, "train_quick_model", None)
-        if callable(fn):
-            return fn
-    raise CheckpointError("the quick trainer for the demo model is not installed",
-                          "train a model with `eeg-emotion train` and run "
-                          "`eeg-emotion live --stream NAME --model PATH`")
 
 
 def ensure_demo_model(cache: Path, data: Path) -> Path:
@@ -83,22 +71,15 @@ def ensure_demo_model(cache: Path, data: Path) -> Path:
     path = Path(cache) / "demo" / f"demo-model-v{DEMO_VERSION}.pt"
     if path.is_file():
         return path
-    train = _quick_trainer()
     log.warning("training the demo model on synthetic data (first run only, a few seconds)")
-    tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.pt")
-    try:
-        result = train(Path(data).parent / "train", tmp)
-        os.replace(Path(result) if result else tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    # the checkpoint is written atomically (save_checkpoint uses eeg_emotion.atomic), so
+    # an interrupted first run leaves no half-written model to be reused
+    train_quick_model(Path(data).parent / "train", path)
     return path
 
 
 def _die_with_parent() -> None:
     """In the child, before exec: ask Linux for SIGTERM when the parent dies."""
-    import ctypes
-
     pr_set_pdeathsig = 1
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
@@ -166,10 +147,8 @@ class ReplayProcess:
         self.stop()
 
 
-def open_replayed(replay: ReplayProcess, timeout: float = 30.0) -> Any:
+def open_replayed(replay: ReplayProcess, timeout: float = 30.0) -> LSLSource:
     """Open an :class:`~eeg_emotion.realtime.lsl_source.LSLSource` on the replay's stream."""
-    from eeg_emotion.realtime.lsl_source import LSLSource
-
     source = LSLSource(replay.name)
     end = time.monotonic() + timeout
     while True:
@@ -185,12 +164,8 @@ def open_replayed(replay: ReplayProcess, timeout: float = 30.0) -> Any:
 
 def run_demo_session(args: argparse.Namespace, cache: Path | None = None) -> int:
     """Build (or reuse) the demo data and model, replay, and run the engine on it."""
-    from eeg_emotion.realtime.cmd_live import check_output_options, load_model, run_engine
-
     check_output_options(args)
     if not args.headless:
-        from eeg_emotion.realtime.dashboard import check_display
-
         try:
             check_display()  # before model building, not after
         except ConfigError:

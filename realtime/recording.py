@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from eeg_emotion.atomic import atomic_write_text
 from eeg_emotion.errors import ConfigError, DataFormatError, StreamError
 from eeg_emotion.lsl import import_pylsl
 from eeg_emotion.realtime.source import Chunk, SourceInfo
@@ -91,9 +92,7 @@ class Recorder:
                 "source_id": info.source_id, "units": info.units,
                 "sample_dtype": "<f4", "timestamp_dtype": "<f8", "layout": "sample-major",
                 "created_unix": time.time(), "created_lsl_clock": _lsl_clock()}
-        tmp = self.path / (META + ".tmp")
-        tmp.write_text(json.dumps(meta, indent=1))
-        os.replace(tmp, self.path / META)
+        atomic_write_text(self.path / META, json.dumps(meta, indent=1))
         flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
         self._fds = {name: os.open(self.path / name, flags, 0o644)
                      for name in (SAMPLES, TIMESTAMPS, MARKERS, ESTIMATES)}

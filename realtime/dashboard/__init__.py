@@ -18,8 +18,8 @@ __all__ = ["DashboardWindow", "FrameStats", "check_display", "run_dashboard"]
 
 
 def __getattr__(name: str) -> Any:
-    # the window imports Qt: load it only when asked for
     if name in ("DashboardWindow", "FrameStats"):
+        # the window imports Qt: load it only when asked for (headless needs no Qt)
         from eeg_emotion.realtime.dashboard import window
 
         return getattr(window, name)

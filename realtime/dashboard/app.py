@@ -75,6 +75,7 @@ def run_dashboard(engine: EngineView, duration: float | None = None,
         raise ConfigError(f"Cannot save the screenshot {screenshot}: its folder does not "
                           "exist.", "Create the folder or choose another path.")
     check_display()
+    # Qt loads only when a window is shown: `live --headless` and check_display() need none
     from PyQt6.QtCore import QTimer
     from PyQt6.QtWidgets import QApplication
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -32,3 +33,17 @@ def test_failure_inside_the_block_keeps_the_old_file(tmp_path: Path) -> None:
 def test_unknown_mode_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="mode"), atomic_writer(tmp_path / "x", "a"):
         pass
+
+
+def test_no_module_writes_a_temporary_file_by_hand():
+    """Files are replaced through eeg_emotion.atomic only (the window cache renames a
+    whole temporary folder into place, a different mechanism)."""
+    root = Path(__file__).resolve().parents[2]
+    allowed = {root / "eeg_emotion" / "atomic.py", root / "offline" / "preprocess.py"}
+    pattern = re.compile(r"""os\.replace\(|\.replace\((path|target)\)|\.tmp["'\]]""")
+    found = [f"{p.relative_to(root)}:{n}" for folder in ("eeg_emotion", "models", "offline",
+                                                         "realtime")
+             for p in sorted((root / folder).rglob("*.py")) if p not in allowed
+             for n, line in enumerate(p.read_text().splitlines(), start=1)
+             if pattern.search(line)]
+    assert not found, found

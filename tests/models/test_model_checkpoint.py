@@ -242,3 +242,18 @@ def test_load_on_cuda(saved):
     with torch.no_grad():
         torch.testing.assert_close(loaded.model(x.cuda())["valence"].cpu(), model(x)["valence"],
                                    rtol=1e-4, atol=1e-5)
+
+
+def test_an_interrupted_save_keeps_the_old_checkpoint(saved, monkeypatch):
+    model, path = saved
+    before = path.read_bytes()
+
+    def torch_save_then_die(obj, f):
+        f.write(b"PK\x03\x04 half a checkpoint")
+        raise KeyboardInterrupt  # Ctrl-C mid-write
+
+    monkeypatch.setattr(torch, "save", torch_save_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint(path, model, _meta(model, DEAP))
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in path.parent.iterdir()) == ["model.pt"]

@@ -9,6 +9,7 @@ import torch
 from eeg_emotion.models import build_model
 from eeg_emotion.models.scaling import ScalingLayer
 from eeg_emotion.models.scalingnet import level_bands
+from eeg_emotion.targets import Target
 
 
 def test_paper_architecture(binary_target):
@@ -58,7 +59,6 @@ def test_learns_band_power_task(name, binary_target, band_task, train):
 
 
 def test_joint_heads_train_together(binary_target, band_task, train):
-    from eeg_emotion.targets import Target
     other = Target("other", ("a", "b"), "other", None)
     model = build_model("scalingnet", 8, 128.0, [binary_target, other])
     x, _ = band_task(4, 8, 128.0, 64, np.random.default_rng(0))

@@ -25,7 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from eeg_emotion.offline.dataset import DatasetIndex, open_dataset
+from eeg_emotion.offline.dataset import DatasetIndex
+from eeg_emotion.offline.readers import open_dataset
 from eeg_emotion.offline.synth import (
     write_demo_recording,
     write_synthetic_deap,

@@ -12,6 +12,7 @@ from eeg_emotion.filters import FilterSpec, filter_offline
 from eeg_emotion.offline import preprocess as pp
 from eeg_emotion.offline.dataset import DatasetIndex
 from eeg_emotion.offline.preprocess import contract_for, prepare_windows
+from eeg_emotion.offline.readers import open_dataset
 from eeg_emotion.offline.train_config import FilterSection, PreprocessSection
 
 RAW = dict(standardize="none")
@@ -186,7 +187,6 @@ def test_cache_key_follows_files(deap_index, tmp_path):
     import os
     import shutil
 
-    from eeg_emotion.offline.dataset import open_dataset
     shutil.copytree(deap_index.root, tmp_path / "d")
     index = open_dataset(tmp_path / "d")
     s = settings(index)

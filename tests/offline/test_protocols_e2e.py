@@ -9,8 +9,15 @@ import pytest
 import torch
 
 from eeg_emotion.models.checkpoint import load_checkpoint
-from eeg_emotion.offline.protocols import RunOptions, make_splits, run_config
+from eeg_emotion.offline.protocols import (
+    RunOptions,
+    check_split,
+    make_splits,
+    run_config,
+    run_split,
+)
 from eeg_emotion.offline.run_data import load_run_data
+from eeg_emotion.offline.splits import LeakageError, Split
 from eeg_emotion.offline.train_config import config_from_dict
 
 FAST_NET = {"kernel_length": 9, "n_levels": 3, "conv_filters": [4]}
@@ -168,9 +175,6 @@ def test_random_forest_seed_iv(seed_iv_dir, tmp_path, source):
 
 
 def test_run_split_refuses_a_leaky_split(deap_dir, tmp_path):
-    from eeg_emotion.offline.protocols import check_split, run_split
-    from eeg_emotion.offline.splits import LeakageError, Split
-
     cfg = _deap_cfg()
     data = load_run_data(cfg, deap_dir, cache_dir=tmp_path / "cache", progress=False)
     # windows 0 and 1 are the two halves of one trial: a window-level split leaks

@@ -13,7 +13,7 @@ import scipy.io
 from eeg_emotion.errors import DataFormatError
 from eeg_emotion.montages import DEAP
 from eeg_emotion.offline import deap
-from eeg_emotion.offline.dataset import detect_kind, load_trial_file, open_dataset
+from eeg_emotion.offline.readers import detect_kind, load_trial_file, open_dataset
 
 
 def _read(path: Path) -> dict:

@@ -7,7 +7,7 @@ import pytest
 
 from eeg_emotion.errors import DataFormatError
 from eeg_emotion.montages import DEAP
-from eeg_emotion.offline.dataset import detect_kind, load_trial_file, open_dataset
+from eeg_emotion.offline.readers import detect_kind, load_trial_file, open_dataset
 
 SFREQ = 64  # small rate keeps the files tiny; the reader takes the file's rate
 PHYS = 2000.0  # µV range written
@@ -87,6 +87,9 @@ def test_bdf_trials_and_ratings(tmp_path):
     idx = open_dataset(tmp_path)
     assert (idx.kind, idx.sfreq, idx.channels, idx.baseline_s) == ("deap", SFREQ, list(DEAP),
                                                                    3.0)
+    assert idx.reader == "deap-bdf"
+    # --kind deap reaches the recordings' reader too (both readers are kind "deap")
+    assert open_dataset(tmp_path, kind="deap").reader == "deap-bdf"
     assert [t.labels["valence"] for t in idx.trials] == [7.1, 3.3]
     assert idx.trials[1].labels == {"valence": 3.3, "arousal": 8.0, "dominance": 5.0,
                                     "liking": 6.0}

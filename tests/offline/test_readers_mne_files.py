@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from eeg_emotion.errors import DataFormatError, MontageError
-from eeg_emotion.offline.dataset import detect_kind, load_trial_file, open_dataset
 from eeg_emotion.offline.preprocess import contract_for, prepare_windows
+from eeg_emotion.offline.readers import detect_kind, load_trial_file, open_dataset
 from eeg_emotion.offline.train_config import PreprocessSection
 
 CHANNELS = ["Fp1", "Fp2", "C3", "C4", "O1", "O2"]

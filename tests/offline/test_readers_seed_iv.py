@@ -11,7 +11,7 @@ import scipy.io
 from eeg_emotion.errors import DataFormatError
 from eeg_emotion.montages import SEED_IV
 from eeg_emotion.offline import seed_iv
-from eeg_emotion.offline.dataset import detect_kind, load_trial_file, open_dataset
+from eeg_emotion.offline.readers import detect_kind, load_trial_file, open_dataset
 from eeg_emotion.offline.seed_iv import SEED_IV_LABELS, load_seed_iv_features
 
 

@@ -13,8 +13,8 @@ from eeg_emotion.cli import main
 from eeg_emotion.errors import ConfigError
 from eeg_emotion.features import band_variance
 from eeg_emotion.filters import FilterSpec
-from eeg_emotion.offline.dataset import open_dataset
 from eeg_emotion.offline.preprocess import contract_for, prepare_windows
+from eeg_emotion.offline.readers import open_dataset
 from eeg_emotion.offline.seed_iv import SEED_IV_LABELS
 from eeg_emotion.offline.synth import (
     synth_deap_subject,

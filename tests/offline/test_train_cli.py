@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import torch
 
 from eeg_emotion.cli import main
 from eeg_emotion.models.checkpoint import load_checkpoint
+from eeg_emotion.offline import protocols
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = str(ROOT / "configs" / "demo_synthetic.toml")
@@ -144,3 +146,78 @@ def test_bad_config_and_data_fail_cleanly(tmp_path, deap_dir, capsys):
     assert main(["train", "--config", DEMO, "--data", str(tmp_path / "missing"), "--out",
                  str(tmp_path / "o2")]) == 2
     assert "missing" in capsys.readouterr().err
+
+
+@pytest.fixture
+def seen_configs(monkeypatch):
+    """`train` up to the protocol: the configs it would run, and no training."""
+    seen = []
+
+    def fake_run_config(cfg, data_path, opts):
+        seen.append(cfg)
+        return {"summary": {}}
+
+    monkeypatch.setattr(protocols, "run_config", fake_run_config)
+    return seen
+
+
+@pytest.mark.parametrize(("given", "kind"), [
+    ([], "deap"), (["--kind", "auto"], "auto"), (["--kind", "seed-iv"], "seed_iv"),
+    (["--kind", "seed_iv"], "seed_iv"), (["--kind", "DEAP"], "deap"),
+])
+def test_train_kind_overrides_the_configs_data_kind(seen_configs, deap_dir, tmp_path, given,
+                                                    kind):
+    rc = main(["train", "--config", "deap_scalingnet", "--data", str(deap_dir), "--out",
+               str(tmp_path / "o"), "--quiet", *given])
+    assert rc == 0
+    assert seen_configs[-1].data.kind == kind
+
+
+def test_train_kind_mne_needs_a_labelled_folder(seen_configs, deap_dir, tmp_path, capsys):
+    mne_dir = tmp_path / "recordings"
+    mne_dir.mkdir()
+    (mne_dir / "labels.csv").write_text("file,onset,duration,valence\n")
+    assert main(["train", "--config", DEMO, "--data", str(mne_dir), "--out",
+                 str(tmp_path / "o"), "--kind", "mne"]) == 0
+    assert seen_configs[-1].data.kind == "auto"  # auto-detection finds the MNE folder
+    assert main(["train", "--config", DEMO, "--data", str(deap_dir), "--out",
+                 str(tmp_path / "o"), "--kind", "mne"]) == 2
+    assert "no labels.csv" in capsys.readouterr().err
+    both = tmp_path / "both"
+    shutil.copytree(deap_dir, both)
+    (both / "labels.csv").write_text("file,onset,duration,valence\n")
+    assert main(["train", "--config", DEMO, "--data", str(both), "--out",
+                 str(tmp_path / "o"), "--kind", "mne"]) == 2
+    assert "holds a deap dataset as well" in capsys.readouterr().err
+
+
+def test_train_kind_reaches_the_reader(deap_dir, tmp_path, capsys):
+    assert main(["train", "--config", DEMO, "--data", str(deap_dir), "--out",
+                 str(tmp_path / "o"), "--quiet", "--kind", "seed-iv"]) == 2
+    assert "no SEED-IV eeg_raw_data folder" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["train", "--config", DEMO, "--data", str(deap_dir), "--kind", "eeglab"])
+
+
+def test_train_finds_a_shipped_config_by_name(seen_configs, deap_dir, tmp_path, monkeypatch,
+                                              capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "--config", "demo_synthetic", "--data", str(deap_dir),
+                 "--quiet"]) == 0
+    assert seen_configs[-1].model.name == "scalingnet"
+    assert "runs/demo_synthetic/report.md" in capsys.readouterr().out
+    assert main(["train", "--config", "no_such_config", "--data", str(deap_dir)]) == 2
+    assert "demo_synthetic" in capsys.readouterr().err
+
+
+def test_evaluate_kind(demo_run, deap_dir, capsys):
+    out, cache = demo_run
+    rc = main(["evaluate", str(out / "model.pt"), "--data", str(deap_dir), "--out",
+               str(out.parent / "eval-kind"), "--device", "cpu", "--quiet", "--cache-dir",
+               str(cache), "--kind", "deap"])
+    assert rc == 0
+    capsys.readouterr()
+    rc = main(["evaluate", str(out / "model.pt"), "--data", str(deap_dir), "--out",
+               str(out.parent / "eval-seed"), "--device", "cpu", "--kind", "seed_iv"])
+    assert rc == 2
+    assert "no SEED-IV eeg_raw_data folder" in capsys.readouterr().err

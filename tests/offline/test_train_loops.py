@@ -10,7 +10,14 @@ from eeg_emotion.errors import ConfigError
 from eeg_emotion.models import build_model
 from eeg_emotion.offline.pretrain import pretrain
 from eeg_emotion.offline.train_config import PretrainSection, TrainSection
-from eeg_emotion.offline.trainer import AdversarialSpec, batches, fit, predict, resolve_device
+from eeg_emotion.offline.trainer import (
+    AdversarialSpec,
+    batches,
+    evaluate_loss,
+    fit,
+    predict,
+    resolve_device,
+)
 from eeg_emotion.targets import deap_targets, seed_iv_target
 
 NET = {"kernel_length": 9, "n_levels": 3, "conv_filters": [4]}
@@ -63,7 +70,6 @@ def test_best_weights_are_restored(rng):
               device=torch.device("cpu"), progress=False)
     best = min(r["val_loss"] for r in res.history)
     assert res.history[res.best_epoch - 1]["val_loss"] == best
-    from eeg_emotion.offline.trainer import evaluate_loss
     loss, _ = evaluate_loss(model, X, y, idx[36:], 8, torch.device("cpu"))
     assert loss == pytest.approx(best, rel=1e-4)
     if res.stopped_early:

@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import numpy as np
 
 from eeg_emotion.lsl import import_pylsl
+from eeg_emotion.realtime.replay import ReplayPlayer
 
 
 def make_signal(n_ch: int, n: int, sfreq: float, start: int, nan_at: list[int]) -> np.ndarray:
@@ -63,8 +64,6 @@ def main() -> int:
     labels = [s for s in a.labels.split(",") if s]
     pylsl = import_pylsl()
     if a.mode == "replay":
-        from eeg_emotion.realtime.replay import ReplayPlayer
-
         trial_labels = json.loads(a.trial_labels) if a.trial_labels else None
         parts = np.array_split(data, len(trial_labels), axis=1) if trial_labels else [data]
         player = ReplayPlayer(parts, a.sfreq, labels or [f"ch{i}" for i in range(a.channels)],

@@ -9,10 +9,14 @@ import mne
 import numpy as np
 
 from eeg_emotion.contract import SignalContract
+from eeg_emotion.filters import FilterSpec
+from eeg_emotion.models import build_model
+from eeg_emotion.models.checkpoint import CheckpointMeta, load_checkpoint, save_checkpoint
 from eeg_emotion.realtime.brainflow_source import BrainFlowSource
 from eeg_emotion.realtime.cmd_export import export_recording
 from eeg_emotion.realtime.engine import Engine
 from eeg_emotion.realtime.recording import read_recording
+from eeg_emotion.targets import deap_targets
 
 
 def test_synthetic_board_drives_the_engine_and_records(wait_until, tmp_path: Path,
@@ -56,11 +60,6 @@ def test_synthetic_board_drives_the_engine_and_records(wait_until, tmp_path: Pat
 def test_synthetic_board_with_a_real_untrained_checkpoint(wait_until, tmp_path: Path) -> None:
     """The full live path: build_model -> checkpoint file -> Engine on the board."""
     import torch
-
-    from eeg_emotion.filters import FilterSpec
-    from eeg_emotion.models import build_model
-    from eeg_emotion.models.checkpoint import CheckpointMeta, load_checkpoint, save_checkpoint
-    from eeg_emotion.targets import deap_targets
 
     torch.manual_seed(0)
     channels = ["Fz", "C3", "Cz", "C4"]

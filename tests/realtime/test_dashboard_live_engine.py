@@ -18,6 +18,8 @@ from PyQt6.QtWidgets import QApplication
 
 from eeg_emotion.contract import SignalContract
 from eeg_emotion.filters import FilterSpec
+from eeg_emotion.models import build_model
+from eeg_emotion.models.checkpoint import CheckpointMeta, load_checkpoint, save_checkpoint
 from eeg_emotion.realtime.dashboard import DashboardWindow
 from eeg_emotion.realtime.dashboard.theme import BAD, configure_pyqtgraph
 from eeg_emotion.realtime.engine import Engine
@@ -31,9 +33,6 @@ SFREQ = 128.0
 
 def untrained_scalingnet(tmp_path: Path):
     """A freshly initialised ScalingNet, saved and loaded as a checkpoint (as `live` does)."""
-    from eeg_emotion.models import build_model
-    from eeg_emotion.models.checkpoint import CheckpointMeta, load_checkpoint, save_checkpoint
-
     torch.manual_seed(0)
     targets = deap_targets(("valence", "arousal", "dominance"))
     model = build_model("scalingnet", len(CHANNELS), SFREQ, targets, kernel_length=17,

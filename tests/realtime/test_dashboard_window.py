@@ -13,9 +13,12 @@ import pytest
 from PyQt6.QtWidgets import QApplication
 
 from eeg_emotion.errors import ConfigError
+from eeg_emotion.montages import SEED_IV
 from eeg_emotion.realtime.dashboard import DashboardWindow, check_display, run_dashboard
+from eeg_emotion.realtime.dashboard.level_map import LevelMapPanel
 from eeg_emotion.realtime.dashboard.synthetic_engine import SyntheticEngine
 from eeg_emotion.realtime.dashboard.theme import BAD, configure_pyqtgraph
+from eeg_emotion.realtime.dashboard.traces import TracesPanel
 
 CHANNELS = ("Fp1", "Fp2", "F3", "F4", "C3", "C4", "P3", "P4", "O1", "O2")
 
@@ -273,8 +276,6 @@ def test_model_without_level_map_says_so(qapp):
 
 
 def test_long_level_maps_are_pooled_not_aliased(qapp):
-    from eeg_emotion.realtime.dashboard.level_map import LevelMapPanel
-
     panel = LevelMapPanel()
     data = np.tile(np.array([0.0, 1.0]), (3, 256))  # (3 levels, 512 steps), alternating
     panel.update_map(data, ("a", "b", "c"), "Cz")
@@ -287,9 +288,6 @@ def test_long_level_maps_are_pooled_not_aliased(qapp):
 
 
 def test_many_channels_get_thinned_axis_labels(qapp):
-    from eeg_emotion.montages import SEED_IV
-    from eeg_emotion.realtime.dashboard.traces import TracesPanel
-
     panel = TracesPanel()
     panel.resize(700, 400)
     panel.show()

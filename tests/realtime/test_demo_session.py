@@ -15,18 +15,18 @@ import pytest
 
 from eeg_emotion.cli import build_parser
 from eeg_emotion.contract import SignalContract
-from eeg_emotion.errors import CheckpointError
 from eeg_emotion.filters import FilterSpec
+from eeg_emotion.models import CheckpointMeta, build_model, save_checkpoint
 from eeg_emotion.montages import DEAP
-from eeg_emotion.realtime import demo
+from eeg_emotion.offline.deap import read_deap_arrays
+from eeg_emotion.offline.synth import write_demo_recording
+from eeg_emotion.realtime import cmd_demo, demo
 from eeg_emotion.targets import deap_targets
 
 
 def _fake_trainer(calls: list):
     """Stand-in for offline's train_quick_model: saves an untrained ScalingNet."""
     def train(data_path: Path, out_path: Path) -> Path:
-        from eeg_emotion.models import CheckpointMeta, build_model, save_checkpoint
-
         calls.append(Path(data_path))
         targets = deap_targets(("valence", "arousal"))
         model = build_model("scalingnet", len(DEAP), 128.0, targets)
@@ -43,14 +43,12 @@ def _fake_trainer(calls: list):
 
 def test_demo_builds_once_replays_and_says_synthetic(tmp_path, monkeypatch):
     calls: list = []
-    monkeypatch.setattr(demo, "_quick_trainer", lambda: _fake_trainer(calls))
+    monkeypatch.setattr(demo, "train_quick_model", _fake_trainer(calls))
     out = tmp_path / "demo.jsonl"
     args = build_parser(["demo"]).parse_args(
         ["demo", "--headless", "--duration", "3", "--output", str(out), "--no-outlet",
          "--device", "cpu", "--cache", str(tmp_path / "cache")])
-    from eeg_emotion.realtime.cmd_live import run_demo
-
-    assert run_demo(args) == 0
+    assert cmd_demo.run(args) == 0
     lines = [json.loads(s) for s in out.read_text().splitlines()]
     assert lines[0]["type"] == "info" and lines[0]["synthetic_model"] is True
     assert "synthetic data only" in lines[0]["note"]
@@ -63,8 +61,6 @@ def test_demo_builds_once_replays_and_says_synthetic(tmp_path, monkeypatch):
     # the model trains on other trials of the demo subject, never on the replayed ones
     data_dir = tmp_path / "cache" / "demo" / f"data-v{demo.DEMO_VERSION}"
     assert calls == [data_dir / "train"]
-    from eeg_emotion.offline.deap import read_deap_arrays
-
     replayed, _ = read_deap_arrays(data_dir / "s01.dat")
     trained, _ = read_deap_arrays(data_dir / "train" / "s01.dat")
     assert replayed.shape[0] == 8 and trained.shape[0] == demo.DEMO_TRAIN_TRIALS
@@ -76,10 +72,14 @@ def test_demo_builds_once_replays_and_says_synthetic(tmp_path, monkeypatch):
     assert len(calls) == 1
 
 
-def test_missing_quick_trainer_is_a_clean_error(tmp_path, monkeypatch):
-    monkeypatch.setattr(demo, "_QUICK_TRAINERS", ("no_such_module",))
-    with pytest.raises(CheckpointError, match="quick trainer"):
+def test_an_interrupted_first_training_leaves_no_model(tmp_path, monkeypatch):
+    def crash(data_path: Path, out_path: Path) -> Path:
+        raise KeyboardInterrupt  # Ctrl-C while the demo model trains
+
+    monkeypatch.setattr(demo, "train_quick_model", crash)
+    with pytest.raises(KeyboardInterrupt):
         demo.ensure_demo_model(tmp_path, tmp_path / "x.dat")
+    assert not list(tmp_path.rglob("*.pt*"))
 
 
 def test_replay_process_failure_is_reported(tmp_path):
@@ -100,8 +100,6 @@ def _alive(pid: int) -> bool:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux")
 def test_replay_dies_with_a_killed_demo(tmp_path):
     """kill -9 of the demo must not leave its looping replay running forever."""
-    from eeg_emotion.offline.synth import write_demo_recording
-
     path = write_demo_recording(tmp_path, trials=1, seconds=2.0)
     code = ("import sys, time\n"
             "from eeg_emotion.realtime.demo import ReplayProcess\n"

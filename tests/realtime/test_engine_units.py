@@ -15,6 +15,7 @@ from eeg_emotion.realtime.engine import Engine
 from eeg_emotion.realtime.markers import TrialTimeline
 from eeg_emotion.realtime.source import Chunk, Source, SourceInfo, SourceLost
 from eeg_emotion.realtime.stages import repair_non_finite
+from eeg_emotion.realtime.state import LIVE_HOP_S
 
 
 class ListSource(Source):
@@ -157,8 +158,6 @@ def test_trial_timeline_maps_labels_and_late_join(loaded_factory):
 
 
 def test_default_hop_is_live_not_training(loaded_factory):
-    from eeg_emotion.realtime.state import LIVE_HOP_S
-
     def hop(model_hop: float, given: float | None = None) -> float:
         src = ListSource(_chunks(4, 128, 16))
         return Engine(src, loaded_factory(hop_s=model_hop), hop_s=given, device="cpu",

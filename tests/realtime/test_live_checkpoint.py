@@ -15,15 +15,14 @@ import pytest
 from eeg_emotion.cli import main
 from eeg_emotion.contract import SignalContract
 from eeg_emotion.filters import FilterSpec
-from eeg_emotion.realtime import cmd_live
+from eeg_emotion.models import CheckpointMeta, build_model, save_checkpoint
+from eeg_emotion.realtime import session
 from eeg_emotion.targets import deap_targets
 
 CHANNELS = ["Fp1", "Fp2", "C3", "C4"]
 
 
 def _checkpoint(path: Path, channels: list[str] = CHANNELS) -> Path:
-    from eeg_emotion.models import CheckpointMeta, build_model, save_checkpoint
-
     targets = deap_targets(("valence", "arousal"))
     model = build_model("scalingnet", len(channels), 128.0, targets)
     meta = CheckpointMeta(model="scalingnet", hparams=model.hparams(), targets=list(targets),
@@ -79,6 +78,6 @@ def test_default_model_is_one_whose_channels_fit(tmp_path):
     time.sleep(0.01)
     _checkpoint(tmp_path / "c-other.pt", ["T7", "T8", "O1"])
     cyton = ("Fp1", "Fp2", "C3", "C4", "P7", "P8", "O1", "O2")
-    assert cmd_live.find_model_for(cyton, tmp_path) == fit
+    assert session.find_model_for(cyton, tmp_path) == fit
     with pytest.raises(Exception, match="eeg-emotion train"):
-        cmd_live.find_model_for(("Cz", "Pz"), tmp_path)
+        session.find_model_for(("Cz", "Pz"), tmp_path)

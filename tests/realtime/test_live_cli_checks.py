@@ -6,8 +6,9 @@ import time
 
 import pytest
 
+import eeg_emotion.realtime.brainflow_source as bfs
 from eeg_emotion.cli import build_parser, main
-from eeg_emotion.realtime import cmd_live
+from eeg_emotion.realtime import demo, session
 
 
 def test_no_screen_fails_before_waiting_for_a_stream(monkeypatch, capsys, tmp_path):
@@ -38,8 +39,6 @@ def test_demo_without_screen_screenshot_fails_before_building_the_model(monkeypa
 
 
 def test_demo_without_screen_runs_headless(monkeypatch, tmp_path):
-    from eeg_emotion.realtime import demo
-
     monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
@@ -60,12 +59,10 @@ def test_master_board_reaches_the_brainflow_source(monkeypatch):
         def __init__(self, board, **kwargs):
             seen.update(board=board, **kwargs)
 
-    import eeg_emotion.realtime.brainflow_source as bfs
-
     monkeypatch.setattr(bfs, "BrainFlowSource", FakeSource)
     args = build_parser().parse_args(["live", "--board", "playback", "--file", "rec.csv",
                                       "--master-board", "cyton", "--headless"])
-    cmd_live.build_source(args)
+    session.build_source(args)
     assert seen["board"] == "playback" and seen["master_board"] == "cyton"
     assert seen["file"] == "rec.csv"
 

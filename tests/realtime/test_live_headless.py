@@ -13,8 +13,11 @@ import numpy as np
 import pytest
 
 from eeg_emotion.cli import build_parser, main
+from eeg_emotion.errors import CheckpointError
 from eeg_emotion.lsl import import_pylsl
-from eeg_emotion.realtime import cmd_live
+from eeg_emotion.offline.readers import load_trial_file
+from eeg_emotion.offline.synth import write_demo_recording
+from eeg_emotion.realtime import cmd_live, session
 from eeg_emotion.realtime.engine import Engine
 from eeg_emotion.realtime.headless import SYNTHETIC_NOTE
 from eeg_emotion.realtime.lsl_source import LSLSource
@@ -35,7 +38,7 @@ def test_headless_json_lines_schema(publishers, stream_name, loaded_factory, tmp
     loaded = loaded_factory(hop_s=0.25)
     model_file = tmp_path / "tiny.pt"
     model_file.write_bytes(b"x")
-    monkeypatch.setattr(cmd_live, "load_model", lambda path: loaded)
+    monkeypatch.setattr(session, "load_model", lambda path: loaded)
     out = tmp_path / "est.jsonl"
     outlet = f"out-{uuid.uuid4().hex[:8]}"
     args = _args("--stream", stream_name, "--model", str(model_file), "--headless",
@@ -103,7 +106,7 @@ def test_cli_errors_are_clean(tmp_path, capsys, stream_name, publishers, loaded_
                  "--timeout", "30"]) == 2
     assert time.monotonic() - t0 < 10
     assert "not a readable checkpoint" in capsys.readouterr().err
-    monkeypatch.setattr(cmd_live, "load_model", lambda path: loaded_factory())
+    monkeypatch.setattr(session, "load_model", lambda path: loaded_factory())
     assert main(["live", "--stream", stream_name, "--model", str(model), "--headless",
                  "--timeout", "0.3"]) == 2
     assert "no LSL stream" in capsys.readouterr().err
@@ -119,18 +122,13 @@ def test_cli_errors_are_clean(tmp_path, capsys, stream_name, publishers, loaded_
 
 
 def test_find_model_for_says_how_to_train(tmp_path):
-    from eeg_emotion.errors import CheckpointError
-
     with pytest.raises(CheckpointError, match="Fp1,Fp2") as info:
-        cmd_live.find_model_for(("Fp1", "Fp2"), tmp_path)
+        session.find_model_for(("Fp1", "Fp2"), tmp_path)
     assert "eeg-emotion train" in info.value.fix and "--channels Fp1,Fp2" in info.value.fix
 
 
 def test_real_replay_command_every_sample_in_order(tmp_path, stream_name, loaded_factory):
     """``eeg-emotion replay`` in a subprocess -> engine: the raw stream equals the file."""
-    from eeg_emotion.offline.dataset import load_trial_file
-    from eeg_emotion.offline.synth import write_demo_recording
-
     path = write_demo_recording(tmp_path, trials=2, seconds=1.0)
     trials = load_trial_file(path).trials
     want = np.concatenate(list(trials), axis=1)

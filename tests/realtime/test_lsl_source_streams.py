@@ -14,6 +14,7 @@ from eeg_emotion.lsl import import_pylsl
 from eeg_emotion.montages import CYTON
 from eeg_emotion.realtime.engine import Engine
 from eeg_emotion.realtime.lsl_source import LSLSource
+from eeg_emotion.realtime.markers import MarkerListener, TrialTimeline
 
 pylsl = import_pylsl()
 
@@ -140,8 +141,6 @@ def test_changed_channel_count_on_reconnect_is_reported(wait_until, publishers, 
 
 
 def test_marker_listener_survives_a_lost_marker_stream(wait_until):
-    from eeg_emotion.realtime.markers import MarkerListener, TrialTimeline
-
     name = f"mk-{uuid.uuid4().hex[:8]}"
     info = pylsl.StreamInfo(name, "Markers", 1, pylsl.IRREGULAR_RATE, pylsl.cf_string,
                             name + "-sid")

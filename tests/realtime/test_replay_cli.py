@@ -15,9 +15,13 @@ import pytest
 
 from eeg_emotion.cli import main
 from eeg_emotion.lsl import import_pylsl
-from eeg_emotion.offline.dataset import load_trial_file
-from eeg_emotion.offline.synth import write_demo_recording
+from eeg_emotion.offline.readers import load_trial_file
+from eeg_emotion.offline.synth import write_demo_recording, write_synthetic_seed_iv
+from eeg_emotion.realtime.cmd_export import export_recording
+from eeg_emotion.realtime.recording import Recorder
 from eeg_emotion.realtime.replay import replay_source_id
+from eeg_emotion.realtime.replay_file import build_player
+from eeg_emotion.realtime.source import Chunk, SourceInfo
 
 pylsl = import_pylsl()
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,9 +134,6 @@ def test_missing_and_unknown_files_exit_2(tmp_path: Path, capsys: pytest.Capture
 def test_seed_iv_file_becomes_a_player_with_emotion_labels(tmp_path: Path) -> None:
     import argparse
 
-    from eeg_emotion.offline.synth import write_synthetic_seed_iv
-    from eeg_emotion.realtime.cmd_replay import build_player
-
     write_synthetic_seed_iv(tmp_path, subjects=1, trials=3, seconds=4.0, sessions=1,
                             features=False)
     mat = next((tmp_path / "eeg_raw_data").rglob("*.mat"))
@@ -150,11 +151,6 @@ def test_seed_iv_file_becomes_a_player_with_emotion_labels(tmp_path: Path) -> No
 def test_an_exported_recording_can_be_replayed(tmp_path: Path, rng) -> None:
     """record -> export FIF -> replay: the same channels, rate and microvolts come back."""
     import argparse
-
-    from eeg_emotion.realtime.cmd_export import export_recording
-    from eeg_emotion.realtime.cmd_replay import build_player
-    from eeg_emotion.realtime.recording import Recorder
-    from eeg_emotion.realtime.source import Chunk, SourceInfo
 
     info = SourceInfo(name="r", kind="lsl", channels=("Fp1", "Fp2", "Cz"), sfreq=250.0)
     data = rng.normal(0, 30, (3, 500))

@@ -1,0 +1,32 @@
+"""``eeg-emotion demo``: the live dashboard on a built-in synthetic stream and model.
+
+The demo itself (synthetic recording, quick model, background replay) is
+:mod:`eeg_emotion.realtime.demo`; this module only holds the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from eeg_emotion.commands import Command, register_command
+from eeg_emotion.realtime.run_options import add_run_options
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``demo`` options to ``parser``."""
+    add_run_options(parser)
+    parser.add_argument("--cache", type=Path, default=None, metavar="DIR",
+                        help="where the demo recording and model are kept")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``eeg-emotion demo``: the built-in synthetic stream and model."""
+    # the command boundary: the engine, the quick trainer (torch) and the replay load here
+    from eeg_emotion.realtime.demo import run_demo_session
+
+    return run_demo_session(args, cache=args.cache)
+
+
+COMMAND = register_command(Command(
+    "demo", "live on a built-in synthetic stream and model", add_arguments, run))
