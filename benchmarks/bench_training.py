@@ -1,7 +1,8 @@
 """Training and inference throughput of ScalingNet and MSMAE-CNN (windows per second).
 
 Random windows of the shapes the protocols use (DEAP: 32 channels at 128 Hz;
-SEED-IV: 62 channels at 200 Hz), through the same loop as ``eeg-emotion train``
+SEED-IV: 62 channels at 200 Hz, and SEED-IV's feature files: 62 channels x 5
+bands per window), through the same loop as ``eeg-emotion train``
 (:func:`eeg_emotion.offline.trainer.fit`, :func:`eeg_emotion.offline.trainer.predict`) and MSMAE
 pre-training (:func:`eeg_emotion.offline.pretrain.pretrain`). Prints one line per case.
 
@@ -23,10 +24,11 @@ from eeg_emotion.offline.trainer import fit, predict, resolve_device
 from eeg_emotion.targets import deap_targets, seed_iv_target
 
 CASES = [
-    # name, model, channels, sfreq, seconds, targets
+    # name, model, channels, sfreq, seconds (0: band features), targets
     ("scalingnet DEAP 4-s windows", "scalingnet", 32, 128.0, 4.0, "deap"),
     ("scalingnet DEAP whole 60-s trials", "scalingnet", 32, 128.0, 60.0, "deap"),
     ("msmae-cnn SEED-IV 4-s windows", "msmae-cnn", 62, 200.0, 4.0, "seed"),
+    ("msmae-cnn SEED-IV de_LDS features", "msmae-cnn", 62, 200.0, 0.0, "seed"),
 ]
 
 
@@ -55,33 +57,39 @@ def main() -> None:
     settings = TrainSection(epochs=args.epochs, batch_size=args.batch_size, patience=99,
                             device=args.device)
     for label, model_name, n_ch, sfreq, seconds, kind in CASES:
-        n_windows = args.windows if seconds <= 4 else max(args.windows // 8, 32)
+        features = seconds == 0
+        n_windows = args.windows * (8 if features else 1) if seconds <= 4 else \
+            max(args.windows // 8, 32)
         targets = deap_targets(("valence", "arousal", "dominance")) if kind == "deap" \
             else [seed_iv_target()]
-        X = (rng.standard_normal((n_windows, n_ch, int(seconds * sfreq))) * 10).astype(
-            np.float32)
+        shape = (n_windows, n_ch, 5) if features else (n_windows, n_ch, int(seconds * sfreq))
+        X = (rng.standard_normal(shape) * (1 if features else 10)
+             + (22 if features else 0)).astype(np.float32)
         labels = {t.name: rng.integers(0, len(t.classes), n_windows) for t in targets}
         torch.manual_seed(0)
         model = build_model(model_name, n_ch, sfreq, targets)
         idx = np.arange(n_windows)
         # warm-up (cuDNN autotune, allocations) outside the timing
         fit(model, X[:64], labels, idx[:min(64, n_windows)], np.zeros(0, np.int64),
-            TrainSection(epochs=1, batch_size=args.batch_size), device=device, progress=False)
+            TrainSection(epochs=1, batch_size=args.batch_size), device=device, progress=False,
+            features=features)
         _sync(device)
         res = fit(model, X, labels, idx, np.zeros(0, np.int64), settings, device=device,
-                  progress=False)
+                  progress=False, features=features)
         train_wps = n_windows * len(res.history) / res.train_seconds
-        _, _, secs = predict(model, X, idx, 256, device)
+        _, _, secs = predict(model, X, idx, 256, device, features)
         line = (f"{label:36s} train {train_wps:9.1f} windows/s   "
                 f"inference {n_windows / secs:10.1f} windows/s")
         if model_name == "msmae-cnn":
             t0 = time.perf_counter()
             pretrain(model, X, idx, np.zeros(0, np.int64),
                      PretrainSection(enabled=True, epochs=args.epochs, patience=99),
-                     batch_size=args.batch_size, seed=0, device=device, progress=False)
+                     batch_size=args.batch_size, seed=0, device=device, progress=False,
+                     features=features)
             _sync(device)
-            line += f"   pre-train {n_windows * args.epochs / (time.perf_counter() - t0):9.1f}" \
-                    " windows/s"
+            pre_wps = n_windows * args.epochs / (time.perf_counter() - t0)
+            line += (f"   pre-train {pre_wps:9.1f} windows/s "
+                     f"({pre_wps / train_wps:.2f}x fine-tuning)")
         print(line, flush=True)
 
 

@@ -17,13 +17,16 @@ live, and the engine says so.
 from __future__ import annotations
 
 import math
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, Literal
 
 import numpy as np
 
 from eeg_emotion.errors import ConfigError
 from eeg_emotion.filters import FilterSpec
+from eeg_emotion.seed_iv_features import KINDS as FEATURE_KINDS
+from eeg_emotion.seed_iv_features import default_bands
+from eeg_emotion.smoothing import SMOOTHERS
 from eeg_emotion.windows import seconds_to_samples
 
 BASELINES = ("none", "subtract_mean")
@@ -84,6 +87,80 @@ def standardize_windows(windows: np.ndarray, mode: str) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class FeatureSpec:
+    """The band features a model takes instead of signal windows (``input = "features"``).
+
+    Parameters
+    ----------
+    kind : {"de", "psd"}
+        Differential entropy or band energy, computed as SEED-IV computed its
+        files (:mod:`eeg_emotion.seed_iv_features`).
+    bands : tuple of (name, low Hz, high Hz)
+        Default the five SEED-IV bands.
+    smoothing : {"none", "lds", "moving_average"}
+        How the training features were smoothed over windows (SEED-IV's ``LDS`` or
+        ``movingAve``); live runs the causal counterpart
+        (:class:`eeg_emotion.smoothing.CausalSmoother`).
+    session_norm : bool
+        Standardise each feature with its recording session's own statistics
+        (unlabelled, so allowed at test time). Offline: the whole session's
+        statistics; live: running statistics of the current session.
+    session_norm_warmup : int
+        Live: windows of the session seen before its statistics count as settled
+        (the dashboard shows "adapting (n/N)" until then).
+    """
+
+    kind: Literal["de", "psd"] = "de"
+    bands: tuple[tuple[str, float, float], ...] = field(default_factory=default_bands)
+    smoothing: Literal["none", "lds", "moving_average"] = "lds"
+    session_norm: bool = False
+    session_norm_warmup: int = 30
+
+    def __post_init__(self) -> None:
+        try:
+            bands = tuple((str(n), float(lo), float(hi)) for n, lo, hi in self.bands)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"feature bands {self.bands!r} must be (name, low, high) "
+                              "triples") from exc
+        object.__setattr__(self, "bands", bands)
+        if self.kind not in FEATURE_KINDS:
+            raise ConfigError(f"feature kind {self.kind!r} is unknown",
+                              f"use one of {', '.join(FEATURE_KINDS)}")
+        if self.smoothing not in SMOOTHERS:
+            raise ConfigError(f"feature smoothing {self.smoothing!r} is unknown",
+                              f"use one of {', '.join(SMOOTHERS)}")
+        if not bands or any(not 0 <= lo < hi for _, lo, hi in bands):
+            raise ConfigError(f"feature bands {bands!r} must be non-empty (low < high)")
+        if not isinstance(self.session_norm, bool):
+            raise ConfigError(f"session_norm={self.session_norm!r} must be true or false")
+        if (not isinstance(self.session_norm_warmup, int)
+                or isinstance(self.session_norm_warmup, bool) or self.session_norm_warmup < 1):
+            raise ConfigError(f"session_norm_warmup={self.session_norm_warmup!r} must be a "
+                              "positive number of windows")
+
+    @property
+    def n_bands(self) -> int:
+        """Number of bands."""
+        return len(self.bands)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["bands"] = [list(b) for b in self.bands]
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FeatureSpec:
+        """Inverse of :meth:`to_dict`."""
+        if not isinstance(data, dict):
+            raise ConfigError(f"feature spec must be a table, got {type(data).__name__}")
+        unknown = sorted(set(data) - {f.name for f in fields(cls)})
+        if unknown:
+            raise ConfigError(f"feature spec: unknown field(s) {', '.join(unknown)}")
+        return cls(**data)
+
+
+@dataclass(frozen=True)
 class SignalContract:
     """What a model needs from the signal; one frozen copy, offline and live.
 
@@ -108,10 +185,12 @@ class SignalContract:
         Per-window standardisation (:func:`standardize_windows`).
     input : {"raw", "features"}
         ``"raw"``: the model takes filtered windows; ``"features"``: band features
-        computed from them.
+        computed from them, as :attr:`features` says.
     discard_s : float
         Seconds after the filter starts (a trial's start offline, a stream's start
         or reconnect live) that no window may use: the filter's start-up.
+    features : FeatureSpec | None
+        Required when ``input == "features"``, None otherwise.
     """
 
     channels: tuple[str, ...]
@@ -124,6 +203,7 @@ class SignalContract:
     standardize: Literal["none", "window"]
     input: Literal["raw", "features"] = "raw"
     discard_s: float = 0.0
+    features: FeatureSpec | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "channels", tuple(str(c) for c in self.channels))
@@ -167,6 +247,12 @@ class SignalContract:
                                   f"use one of {', '.join(map(repr, allowed))}")
         if not (isinstance(self.discard_s, int | float) and self.discard_s >= 0):
             raise ConfigError(f"signal contract: discard_s={self.discard_s!r} must be >= 0")
+        if (self.input == "features") != (self.features is not None):
+            raise ConfigError("signal contract: a FeatureSpec goes with input='features' "
+                              f"and only with it (input={self.input!r}, features="
+                              f"{'set' if self.features is not None else 'None'})")
+        if self.features is not None and not isinstance(self.features, FeatureSpec):
+            raise ConfigError("signal contract: features must be a FeatureSpec")
 
     # -- derived values ---------------------------------------------------------------------
     @property
@@ -199,6 +285,7 @@ class SignalContract:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["channels"] = list(self.channels)
         out["filter"] = self.filter.to_dict()
+        out["features"] = self.features.to_dict() if self.features is not None else None
         return out
 
     @classmethod
@@ -230,6 +317,8 @@ class SignalContract:
         if not isinstance(values["channels"], list | tuple):
             raise ConfigError(f"signal contract: channels {values['channels']!r} is not a "
                               "list")
+        if values.get("features") is not None:
+            values["features"] = FeatureSpec.from_dict(values["features"])
         return cls(**values)
 
     def describe(self) -> str:
@@ -237,4 +326,7 @@ class SignalContract:
         return (f"{len(self.channels)} ch @ {self.sfreq:g} Hz in {self.units}, "
                 f"{self.filter.l_freq:g}-{self.filter.h_freq:g} Hz {self.filter.phase}-phase "
                 f"FIR, {self.window_s:g}-s windows every {self.hop_s:g} s, "
-                f"standardize={self.standardize}, input={self.input}")
+                f"standardize={self.standardize}, input={self.input}"
+                + (f" ({self.features.kind}, {self.features.smoothing} smoothing"
+                   f"{', session norm' if self.features.session_norm else ''})"
+                   if self.features else ""))

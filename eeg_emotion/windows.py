@@ -56,6 +56,8 @@ def sliding_windows(data: np.ndarray, window: int, hop: int) -> np.ndarray:
         A read-only strided view; copy it before writing.
     """
     starts = window_starts(data.shape[-1], window, hop)
+    if not len(starts):  # shorter than one window
+        return np.zeros((0, *data.shape[:-1], window), dtype=data.dtype)
     view = np.lib.stride_tricks.sliding_window_view(data, window, axis=-1)
     view = view[..., starts, :]  # (..., n_windows, window)
     return np.moveaxis(view, -2, 0)

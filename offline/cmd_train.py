@@ -70,17 +70,12 @@ def run(args: argparse.Namespace) -> int:
     # the command boundary: training (torch), the configs' schema (scipy filters) and
     # the dataset readers load when the command runs
     from eeg_emotion.offline.protocols import RunOptions, run_config
-    from eeg_emotion.offline.readers import require_detected
     from eeg_emotion.offline.train_config import apply_override, load_config
 
     config = resolve_config(args.config)
     cfg = load_config(config)
     if args.kind is not None:
-        kind = args.kind
-        if kind == "mne":  # data.kind has no "mne": auto-detection must find the folder
-            require_detected(args.data, "mne")
-            kind = "auto"
-        cfg = apply_override(cfg, "data.kind", kind.replace("-", "_"), str(config))
+        cfg = apply_override(cfg, "data.kind", args.kind.replace("-", "_"), str(config))
     if args.epochs is not None:
         if args.epochs < 1:
             raise ConfigError(f"--epochs {args.epochs} must be at least 1")

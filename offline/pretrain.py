@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 def pretrain(model: torch.nn.Module, X: np.ndarray, fit_idx: np.ndarray, val_idx: np.ndarray,
              settings: PretrainSection, *, batch_size: int, seed: int, device: torch.device,
-             progress: bool = True, desc: str = "pre-train") -> dict:
+             progress: bool = True, desc: str = "pre-train", features: bool = False) -> dict:
     """Pre-train ``model`` in place on masked reconstruction.
 
     Parameters
@@ -44,6 +44,8 @@ def pretrain(model: torch.nn.Module, X: np.ndarray, fit_idx: np.ndarray, val_idx
         tqdm bar over epochs.
     desc : str
         Bar label.
+    features : bool
+        ``X`` holds band features (the model reconstructs them directly).
 
     Returns
     -------
@@ -71,7 +73,7 @@ def pretrain(model: torch.nn.Module, X: np.ndarray, fit_idx: np.ndarray, val_idx
             if len(b) < 2:
                 continue
             loss, _ = model.pretrain_loss(load_batch(X, b, device), generator=gen,
-                                          **settings.loss)
+                                          features=features, **settings.loss)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -86,7 +88,7 @@ def pretrain(model: torch.nn.Module, X: np.ndarray, fit_idx: np.ndarray, val_idx
                 vt, vn = 0.0, 0
                 for b in batches(val_idx, batch_size):
                     loss, _ = model.pretrain_loss(load_batch(X, b, device), generator=vgen,
-                                                  **settings.loss)
+                                                  features=features, **settings.loss)
                     vt += float(loss) * len(b)
                     vn += len(b)
             row["val_loss"] = score = vt / max(vn, 1)

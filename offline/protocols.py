@@ -166,45 +166,132 @@ def _domains(data: RunData, split: sp.Split) -> tuple[np.ndarray, int]:
     return dom, len(lookup)
 
 
+def _n_domains(cfg: TrainingConfig, data: RunData, split: sp.Split | None) -> int | None:
+    return _domains(data, split)[1] if cfg.adapt.adversarial and split is not None else None
+
+
+def _load_pretrained(model: torch.nn.Module, state: dict[str, torch.Tensor]) -> None:
+    """Load shared pre-trained weights; the classification heads stay freshly initialised."""
+    own = model.state_dict()
+    kept = {k: v for k, v in state.items() if not k.startswith("heads.") and k in own}
+    own.update(kept)
+    model.load_state_dict(own)
+
+
 def _train_network(cfg: TrainingConfig, data: RunData, group: list, fit_idx: np.ndarray,
                    val_idx: np.ndarray, device: torch.device, progress: bool, desc: str, *,
                    unlabelled: np.ndarray | None = None, split: sp.Split | None = None,
-                   calib_idx: np.ndarray | None = None) -> tuple[torch.nn.Module, dict]:
-    """Build, (pre-)train and optionally calibrate one network."""
+                   calib_idx: np.ndarray | None = None,
+                   pretrained: dict[str, torch.Tensor] | None = None
+                   ) -> tuple[torch.nn.Module, dict]:
+    """Build, (pre-)train, fine-tune and optionally calibrate one network.
+
+    ``pretrained``: weights of a shared pre-training (``pretrain.scope = "all_subjects"``)
+    to start from instead of pre-training on this split.
+    """
     adversarial = None
-    n_domains = None
-    if cfg.adapt.adversarial and split is not None:
-        dom, n_domains = _domains(data, split)
+    n_domains = _n_domains(cfg, data, split)
+    features = data.features_only
+    if n_domains is not None:
+        dom, _ = _domains(data, split)
         extra = unlabelled if unlabelled is not None else np.zeros(0, np.int64)
         adversarial = AdversarialSpec(dom, cfg.adapt.adversarial_weight, extra)
     seed_everything(cfg.train.seed)
     model = build_model(cfg.model.name, len(data.channels), data.sfreq, group,
                         **_hparams(cfg, data, n_domains))
     info: dict[str, Any] = {}
-    if cfg.pretrain.enabled:
+    if pretrained is not None:
+        _load_pretrained(model, pretrained)
+    elif cfg.pretrain.enabled:
         pre_idx = fit_idx if unlabelled is None else np.union1d(fit_idx, unlabelled)
         info["pretrain"] = pretrain(model, data.X, pre_idx, val_idx, cfg.pretrain,
                                     batch_size=cfg.train.batch_size, seed=cfg.train.seed,
                                     device=device, progress=progress,
-                                    desc=f"{desc} pre-train")
+                                    desc=f"{desc} pre-train", features=features)
+        info["pretrain_idx"] = pre_idx
     labels = {t.name: data.labels[t.name] for t in group}
     res = fit(model, data.X, labels, fit_idx, val_idx, cfg.train, device=device,
-              progress=progress, desc=desc, adversarial=adversarial)
+              progress=progress, desc=desc, adversarial=adversarial, features=features)
     info.update(history=res.history, best_epoch=res.best_epoch,
                 train_seconds=res.train_seconds, stopped_early=res.stopped_early)
     if calib_idx is not None and len(calib_idx):
         xb = load_batch(data.X, np.sort(calib_idx), device)
         yb = {t.name: torch.from_numpy(data.labels[t.name][np.sort(calib_idx)]).to(device)
               for t in group}
-        losses = calibrate(model, xb, yb, steps=cfg.adapt.calibration_epochs, lr=cfg.train.lr)
+        losses = calibrate(model, xb, yb, steps=cfg.adapt.calibration_epochs, lr=cfg.train.lr,
+                           features=features)
         info["calibration"] = {"windows": len(calib_idx), "loss_first": losses[0],
                                "loss_last": losses[-1]}
     return model, info
 
 
+def _ordering(split: sp.Split) -> tuple[tuple[int, ...], int]:
+    return tuple(split.info["train_sessions"]), int(split.info["test_session"])
+
+
+def pretrain_shared(cfg: TrainingConfig, data: RunData, split: sp.Split,
+                    device: torch.device, progress: bool) -> tuple[dict[str, torch.Tensor], dict]:
+    """Pang et al.'s pre-training: once per session ordering, on every subject's training
+    sessions (unlabelled), plus the test session's windows when the config allows
+    unlabelled target data.
+
+    Returns
+    -------
+    state : dict
+        Pre-trained weights (CPU) for :func:`_train_network` to start from.
+    info : dict
+        Losses, best epoch, seconds, and the trial ids pre-trained on.
+    """
+    train_sessions, test_session = _ordering(split)
+    use = np.isin(data.session, train_sessions)
+    if cfg.pretrain.use_unlabelled_target:
+        use |= data.session == test_session
+    pre_all = np.flatnonzero(use)
+    pre_fit, pre_val = sp.inner_validation_split(pre_all, data.trial_id,
+                                                 cfg.train.val_fraction, cfg.train.seed,
+                                                 trial_id=data.trial_id)
+    seed_everything(cfg.train.seed)
+    model = build_model(cfg.model.name, len(data.channels), data.sfreq, list(data.targets),
+                        **_hparams(cfg, data, _n_domains(cfg, data, split)))
+    tag = "s" + "s".join(map(str, train_sessions)) + f"-s{test_session}"
+    info = pretrain(model, data.X, pre_fit, pre_val, cfg.pretrain,
+                    batch_size=cfg.train.batch_size, seed=cfg.train.seed, device=device,
+                    progress=progress, desc=f"{tag} shared pre-train",
+                    features=data.features_only)
+    info["trials"] = np.unique(data.trial_id[pre_all]).tolist()
+    info["ordering"] = tag
+    state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+    return state, info
+
+
+def _trials(data: RunData, idx: np.ndarray | None) -> list[int]:
+    return [] if idx is None else np.unique(data.trial_id[idx]).tolist()
+
+
+def _forest_metrics(cfg: TrainingConfig, data: RunData, features: np.ndarray,
+                    train_idx: np.ndarray, test_idx: np.ndarray) -> tuple[dict, float, float]:
+    """Random Forest metrics per target on one split, and its fit / predict seconds."""
+    metrics, t_fit, t_inf = {}, 0.0, 0.0
+    for t in data.targets:
+        pred, fs, ps = fit_predict_forest(
+            features, data.labels[t.name], train_idx, test_idx,
+            n_estimators=cfg.baseline.n_estimators, max_depth=cfg.baseline.max_depth,
+            seed=cfg.train.seed)
+        metrics[t.name] = classification_metrics(data.labels[t.name][test_idx], pred,
+                                                 len(t.classes))
+        t_fit += fs
+        t_inf += ps
+    return metrics, t_fit, t_inf
+
+
 def run_split(cfg: TrainingConfig, data: RunData, split: sp.Split, opts: RunOptions,
-              device: torch.device, features: np.ndarray | None = None) -> dict:
-    """Train and score one split, saving its JSON and checkpoint(s); resume if done."""
+              device: torch.device, features: np.ndarray | None = None,
+              pretrained: tuple[dict[str, torch.Tensor], dict] | None = None) -> dict:
+    """Train and score one split, saving its JSON and checkpoint(s); resume if done.
+
+    The split's JSON records which trials each stage saw (``trials``: fit, val,
+    pretrain, calibration, test), so a run can be audited for leakage.
+    """
     check_split(split, data)
     folds_dir = opts.out / "folds"
     done = folds_dir / f"{split.name}.json"
@@ -218,29 +305,34 @@ def run_split(cfg: TrainingConfig, data: RunData, split: sp.Split, opts: RunOpti
     result: dict[str, Any] = {"name": split.name, "kind": split.kind,
                               "description": split.description, "n_train": len(split.train),
                               "n_test": len(test_idx), "metrics": {}, "history": {},
-                              "best_epoch": {}, "train_seconds": 0.0, "inference_seconds": 0.0}
+                              "best_epoch": {}, "train_seconds": 0.0, "inference_seconds": 0.0,
+                              "trials": {"test": _trials(data, test_idx),
+                                         "calibration": _trials(data, calib_idx)}}
     if cfg.model.name == "random_forest":
-        for t in data.targets:
-            pred, t_fit, t_inf = fit_predict_forest(
-                features, data.labels[t.name], split.train, test_idx,
-                n_estimators=cfg.baseline.n_estimators, max_depth=cfg.baseline.max_depth,
-                seed=cfg.train.seed)
-            result["metrics"][t.name] = classification_metrics(
-                data.labels[t.name][test_idx], pred, len(t.classes))
-            result["train_seconds"] += t_fit
-            result["inference_seconds"] += t_inf
+        train_idx = np.union1d(split.train, calib_idx)
+        result["metrics"], result["train_seconds"], result["inference_seconds"] = \
+            _forest_metrics(cfg, data, features, train_idx, test_idx)
+        result["trials"]["fit"] = _trials(data, train_idx)
     else:
         fit_idx, val_idx = sp.inner_validation_split(
             split.train, _val_groups(cfg, data, split.train), cfg.train.val_fraction,
             cfg.train.seed, trial_id=data.trial_id)
         unlabelled = split.test if cfg.pretrain.use_unlabelled_target else None
+        result["trials"].update(fit=_trials(data, fit_idx), val=_trials(data, val_idx))
+        if pretrained is not None:
+            result["trials"]["pretrain"] = pretrained[1]["trials"]
+            result["pretrain_shared"] = pretrained[1]["ordering"]
         for group in _target_groups(cfg, data):
             suffix = _suffix(group, data)
             model, info = _train_network(cfg, data, group, fit_idx, val_idx, device,
                                          opts.progress, f"{split.name}{suffix}",
                                          unlabelled=unlabelled, split=split,
-                                         calib_idx=calib_idx)
-            preds, _, secs = predict(model, data.X, test_idx, cfg.train.batch_size, device)
+                                         calib_idx=calib_idx,
+                                         pretrained=pretrained[0] if pretrained else None)
+            if "pretrain_idx" in info:
+                result["trials"]["pretrain"] = _trials(data, info.pop("pretrain_idx"))
+            preds, _, secs = predict(model, data.X, test_idx, cfg.train.batch_size, device,
+                                     data.features_only)
             for t in group:
                 result["metrics"][t.name] = classification_metrics(
                     data.labels[t.name][test_idx], preds[t.name], len(t.classes))
@@ -256,6 +348,11 @@ def run_split(cfg: TrainingConfig, data: RunData, split: sp.Split, opts: RunOpti
                        {"split": split.name, "split_kind": split.kind,
                         "held_out": split.description,
                         "metrics": {t.name: result["metrics"][t.name] for t in group}})
+        if cfg.baseline.compare:
+            metrics, t_fit, t_inf = _forest_metrics(cfg, data, features,
+                                                    np.union1d(split.train, calib_idx), test_idx)
+            result["baseline"] = {"model": "random_forest", "metrics": metrics,
+                                  "train_seconds": t_fit, "inference_seconds": t_inf}
     write_json(done, result)
     return result
 
@@ -353,18 +450,24 @@ def run_protocol(cfg: TrainingConfig, data_path: str | Path, opts: RunOptions,
     if data is None:
         data = load_run_data(cfg, data_path, channels=opts.channels, cache_dir=opts.cache_dir,
                              progress=opts.progress)
-    if data.features_only and cfg.model.name != "random_forest":
-        raise ConfigError("feature files can only train model.name = \"random_forest\"")
     features = None
-    if cfg.model.name == "random_forest":
+    if cfg.model.name == "random_forest" or cfg.baseline.compare:
         features = data.X if data.features_only else band_features(
             data.X, data.sfreq, cfg.baseline.features)
     splits = make_splits(cfg, data)
     _check_resume(opts.out, record, write=True)
     folds = []
+    shared: dict[tuple, tuple[dict, dict]] = {}
     for split in tqdm(splits, desc="splits", disable=not opts.progress, unit="split"):
         try:
-            folds.append(run_split(cfg, data, split, opts, device, features))
+            pretrained = None
+            if cfg.pretrain.enabled and cfg.pretrain.scope == "all_subjects" \
+                    and not (opts.out / "folds" / f"{split.name}.json").is_file():
+                key = _ordering(split)
+                if key not in shared:
+                    shared[key] = pretrain_shared(cfg, data, split, device, opts.progress)
+                pretrained = shared[key]
+            folds.append(run_split(cfg, data, split, opts, device, features, pretrained))
         except EEGEmotionError:
             raise
         except torch.cuda.OutOfMemoryError as exc:
@@ -375,10 +478,14 @@ def run_protocol(cfg: TrainingConfig, data_path: str | Path, opts: RunOptions,
     n_test = sum(f["n_test"] for f in folds)
     notes = list(data.notes)
     if cfg.pretrain.enabled:
-        notes.append("MSMAE pre-training on the training windows"
-                     + (" AND the test session's windows without labels (unlabelled target "
+        scope = ("once per session ordering on the windows of ALL subjects' training "
+                 "sessions (Pang et al.'s setting), each subject then fine-tuned from it"
+                 if cfg.pretrain.scope == "all_subjects" else "on each split's training "
+                 "windows")
+        notes.append(f"MSMAE pre-training {scope}"
+                     + (", AND the test session's windows without labels (unlabelled target "
                         "data allowed)" if cfg.pretrain.use_unlabelled_target else
-                        " only (no test data, labelled or not)"))
+                        "; no test-session data, labelled or not"))
     if cfg.adapt.adversarial:
         notes.append("adversarial session alignment (gradient reversal + session "
                      "discriminator)" + (" with unlabelled test-session windows"
@@ -415,6 +522,14 @@ def run_protocol(cfg: TrainingConfig, data_path: str | Path, opts: RunOptions,
                                                             for f in folds) / max(n_test, 1)},
         "paper": _paper(cfg), "config": cfg.to_dict(),
     }
+    if cfg.baseline.compare:
+        run["baseline_summary"] = {t.name: summarize_folds([f["baseline"]["metrics"][t.name]
+                                                            for f in folds])
+                                   for t in data.targets}
+    if shared:
+        run["shared_pretraining"] = {v[1]["ordering"]: {
+            k: v[1][k] for k in ("best_epoch", "seconds", "n_windows")}
+            for v in shared.values()}
     if cfg.train.final_model and cfg.model.name != "random_forest":
         run["final_models"] = [p.name for p in train_final(cfg, data, opts, device, summary)]
     write_run_outputs(opts.out, run)

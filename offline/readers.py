@@ -129,36 +129,6 @@ def reader_for_kind(path: str | Path, kind: str) -> DatasetReader:
     return next((r for r in candidates if r.detect(root)), candidates[0])
 
 
-def require_detected(path: str | Path, kind: str) -> None:
-    """Check that auto-detection reads ``path`` as a dataset of ``kind``.
-
-    For callers that can only auto-detect (a training config's ``data.kind`` has
-    no ``"mne"``) but were told the kind.
-
-    Parameters
-    ----------
-    path : str | pathlib.Path
-        The dataset folder.
-    kind : str
-        The kind the folder should hold.
-
-    Raises
-    ------
-    DataFormatError
-        Naming what the folder lacks for ``kind`` (the reader's own error), or the
-        other dataset that auto-detection would read instead.
-    """
-    root = Path(path).expanduser()
-    reader = reader_for_kind(root, kind)
-    if not reader.detect(root):
-        reader.index(root)  # raises what the folder lacks
-    found = detect_reader(root)
-    if found.kind != reader.kind:
-        raise DataFormatError(
-            f"{root} holds a {found.kind} dataset as well as a {reader.kind} one, and "
-            f"auto-detection reads the {found.kind} one",
-            f"move the {reader.kind} files into a folder of their own")
-
 
 def open_dataset(path: str | Path, kind: str | None = None) -> DatasetIndex:
     """Index a dataset folder without loading its signals.

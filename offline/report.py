@@ -165,6 +165,7 @@ def render_report(run: dict) -> str:
     for key in SCALAR_METRICS:
         lines.append(f"| {_LABELS[key]} | "
                      + " | ".join(format_mean_std(summary[t], key) for t in summary) + " |")
+    lines += _comparison(run)
     t = run["timing"]
     lines += ["", f"Train time: {t['train_seconds_mean']:.2f} s per fold "
                   f"({t['train_seconds_total']:.1f} s total); inference: "
@@ -199,6 +200,35 @@ def render_report(run: dict) -> str:
     lines += ["", "Files: `metrics.json`, `folds.csv`, `confusion.png`"
               + (", `learning_curves.png`" if run.get("has_curves") else "") + ".", ""]
     return "\n".join(lines)
+
+
+_COMPARED = ("accuracy", "balanced_accuracy", "macro_f1", "majority_rate")
+
+
+def _comparison(run: dict) -> list[str]:
+    """Network and Random Forest side by side, split by split (``baseline.compare``)."""
+    if "baseline_summary" not in run:
+        return []
+    lines = ["", "## Beside the Random Forest (same data, same splits, same test windows)",
+             "", "The Random Forest (band features, flattened) trains on each split's "
+             "training windows (and any calibration trials); both score the same test "
+             "windows.", ""]
+    head = "| model | split | " + " | ".join(_LABELS[k] for k in _COMPARED) + " |"
+    for target in run["summary"]:
+        lines += [f"**{target}**", "", head, "|---" * (len(_COMPARED) + 2) + "|"]
+        for f in run["folds"]:
+            for model, metrics in ((run["model"], f["metrics"]),
+                                   ("random_forest", f["baseline"]["metrics"])):
+                m = metrics[target]
+                lines.append(f"| {model} | {f['name']} | "
+                             + " | ".join(f"{m[k]:.4f}" for k in _COMPARED) + " |")
+        for model, summary in ((run["model"], run["summary"]),
+                               ("random_forest", run["baseline_summary"])):
+            lines.append(f"| {model} | mean ± std | "
+                         + " | ".join(format_mean_std(summary[target], k) for k in _COMPARED)
+                         + " |")
+        lines.append("")
+    return lines
 
 
 def write_run_outputs(out: Path, run: dict) -> None:

@@ -16,13 +16,11 @@ import numpy as np
 
 from eeg_emotion.contract import SignalContract
 from eeg_emotion.errors import ConfigError, DataFormatError
-from eeg_emotion.filters import FilterSpec
-from eeg_emotion.montages import SEED_IV
 from eeg_emotion.offline.preprocess import contract_for, prepare_windows
 from eeg_emotion.offline.readers import open_dataset
-from eeg_emotion.offline.seed_iv import SFREQ as SEED_IV_SFREQ
-from eeg_emotion.offline.seed_iv import load_seed_iv_features
+from eeg_emotion.offline.seed_iv import feature_contract, load_seed_iv_features
 from eeg_emotion.offline.train_config import TrainingConfig
+from eeg_emotion.session_norm import normalize_sessions
 from eeg_emotion.targets import Target, deap_targets, seed_iv_target
 
 log = logging.getLogger(__name__)
@@ -105,7 +103,7 @@ def build_targets(cfg: TrainingConfig, kind: str) -> list[Target]:
 
 
 def _dataset_kind(cfg: TrainingConfig) -> str | None:
-    return {"auto": None, "deap": "deap", "seed_iv": "seed-iv"}[cfg.data.kind]
+    return {"auto": None, "deap": "deap", "seed_iv": "seed-iv", "mne": "mne"}[cfg.data.kind]
 
 
 def load_run_data(cfg: TrainingConfig, data_path: str | Path, *,
@@ -148,12 +146,6 @@ def load_run_data(cfg: TrainingConfig, data_path: str | Path, *,
                    is_synthetic(path))
 
 
-#: SEED-IV's feature files: 4-s windows of the 200-Hz EEG, which the dataset's authors
-#: band-passed at 1-75 Hz before computing band features.
-SEED_IV_FEATURE_WINDOW_S = 4.0
-SEED_IV_FEATURE_FILTER = FilterSpec(1.0, 75.0)
-
-
 def _load_feature_files(cfg: TrainingConfig, path: Path) -> RunData:
     if cfg.data.kind == "deap":
         raise ConfigError("data.input = \"features\" reads SEED-IV feature files, but "
@@ -161,11 +153,20 @@ def _load_feature_files(cfg: TrainingConfig, path: Path) -> RunData:
     table = load_seed_iv_features(path, cfg.data.feature)
     targets = build_targets(cfg, "seed-iv")
     labels = {t.name: t.classify(table.labels[t.label_key]) for t in targets}
-    contract = SignalContract(channels=tuple(SEED_IV), sfreq=SEED_IV_SFREQ, units="microvolts",
-                              filter=SEED_IV_FEATURE_FILTER, window_s=SEED_IV_FEATURE_WINDOW_S,
-                              hop_s=SEED_IV_FEATURE_WINDOW_S, baseline="none",
-                              standardize="none", input="features")
-    return RunData(np.asarray(table.X), np.asarray(table.trial_id), np.asarray(table.subject),
+    contract = feature_contract(cfg.data.feature, session_norm=cfg.adapt.session_norm)
+    notes = [f"features: SEED-IV's own {table.feature} files (4-s windows)"]
+    X = np.asarray(table.X)
+    if cfg.adapt.session_norm:
+        X = normalize_sessions(X, session_keys(table.subject, table.session))
+        notes.append("session normalisation: every feature standardised with its recording "
+                     "session's own statistics (unlabelled; the test session's too, as "
+                     "unsupervised adaptation)")
+    return RunData(X, np.asarray(table.trial_id), np.asarray(table.subject),
                    np.asarray(table.session), labels, targets, contract, "seed-iv", path,
-                   is_synthetic(path),
-                   notes=[f"features: SEED-IV's own {table.feature} files (4-s windows)"])
+                   is_synthetic(path), notes=notes)
+
+
+def session_keys(subject: np.ndarray, session: np.ndarray) -> np.ndarray:
+    """One key per window naming its recording session: ``"<subject>/<session>"``."""
+    return np.char.add(np.char.add(np.asarray(subject).astype(str), "/"),
+                       np.asarray(session).astype(str))

@@ -27,7 +27,9 @@ from pathlib import Path
 import numpy as np
 import scipy.io
 
+from eeg_emotion.contract import FeatureSpec, SignalContract
 from eeg_emotion.errors import DataFormatError
+from eeg_emotion.filters import FilterSpec
 from eeg_emotion.montages import SEED_IV
 from eeg_emotion.offline.dataset import (
     DatasetIndex,
@@ -37,6 +39,7 @@ from eeg_emotion.offline.dataset import (
     register_reader,
     unreadable_mat,
 )
+from eeg_emotion.smoothing import smoother_of_feature
 
 log = logging.getLogger(__name__)
 
@@ -397,3 +400,40 @@ def load_seed_iv_features(root: str | Path, feature: str = "de_LDS") -> FeatureT
         labels={"emotion": rep(np.array([SEED_IV_LABELS[r[1]][r[2] - 1] for r in rows],
                                         dtype=np.int64), counts)},
         feature=feature, available=sorted(found_kinds), channels=list(SEED_IV))
+
+
+#: SEED-IV's feature files: non-overlapping 4-s windows of the 200-Hz EEG.
+FEATURE_WINDOW_S = 4.0
+#: The band-pass run before computing features from a signal (live, and when the
+#: synthetic writer makes its feature files): 1-75 Hz, as SEED-IV's preprocessing.
+FEATURE_FILTER = FilterSpec(1.0, 75.0)
+
+
+def feature_contract(feature: str = "de_LDS", session_norm: bool = False,
+                     session_norm_warmup: int = 30) -> SignalContract:
+    """The signal contract of a model trained on SEED-IV's feature files.
+
+    Parameters
+    ----------
+    feature : str
+        The files' feature (``de_LDS``, ``de_movingAve``, ``psd_LDS``, ``psd_movingAve``).
+    session_norm : bool
+        Whether features are standardised per recording session.
+    session_norm_warmup : int
+        Live windows before a session's statistics count as settled.
+
+    Returns
+    -------
+    SignalContract
+        62 channels at 200 Hz, the 1-75 Hz band-pass, 4-s windows every 4 s,
+        ``input="features"`` with the feature's kind and smoother.
+    """
+    if feature not in FEATURE_KINDS:
+        raise DataFormatError(f"SEED-IV feature {feature!r} is unknown",
+                              f"use one of {', '.join(FEATURE_KINDS)}")
+    spec = FeatureSpec(kind=feature.split("_")[0], smoothing=smoother_of_feature(feature),
+                       session_norm=session_norm, session_norm_warmup=session_norm_warmup)
+    return SignalContract(channels=tuple(SEED_IV), sfreq=SFREQ, units="microvolts",
+                          filter=FEATURE_FILTER, window_s=FEATURE_WINDOW_S,
+                          hop_s=FEATURE_WINDOW_S, baseline="none", standardize="none",
+                          input="features", features=spec)

@@ -51,13 +51,13 @@ from pathlib import Path
 import numpy as np
 import scipy.fft
 import scipy.io
-from scipy.ndimage import uniform_filter1d
 
 from eeg_emotion.atomic import atomic_write_bytes, atomic_writer
 from eeg_emotion.errors import ConfigError, DataFormatError
-from eeg_emotion.features import band_power_psd, differential_entropy
 from eeg_emotion.montages import DEAP, SEED_IV, channel_region
-from eeg_emotion.offline.seed_iv import SEED_IV_LABELS
+from eeg_emotion.offline.seed_iv import FEATURE_FILTER, FEATURE_WINDOW_S, SEED_IV_LABELS
+from eeg_emotion.seed_iv_features import trial_features
+from eeg_emotion.smoothing import smooth_offline
 
 log = logging.getLogger(__name__)
 
@@ -438,77 +438,70 @@ def _seed_class_log_gains(reg: np.ndarray, side: np.ndarray) -> np.ndarray:
     return g
 
 
-def _session_shift(rng: np.random.Generator, n_ch: int) -> np.ndarray:
-    """Log band-gain shift of one session (electrode placement, state)."""
-    return rng.normal(0.0, 0.12, size=(1, 4)) + rng.normal(0.0, 0.08, size=(n_ch, 4))
+#: Strength of SEED-IV's class signatures (log band gain), and of a session's shifts:
+#: per band (shared by all channels) and broadband (all bands, per channel too). With
+#: these, a recording session moves channel-averaged DE by about 0.9 (sd over
+#: sessions) while the four class means of one session lie about 0.15-0.3 apart, the
+#: ratio of the real de_LDS files (shared/DATASETS.md): the session offset is several
+#: times the class effect.
+SEED_CLASS_SCALE = 0.35
+SEED_SESSION_BAND_SD = 0.25
+SEED_SESSION_BROADBAND_SD = 0.25
+SEED_SESSION_CHANNEL_SD = 0.08
 
 
-def _smooth_lds(x: np.ndarray, q: float = 1e-3, r: float = 1.0) -> np.ndarray:
-    """Random-walk Kalman filter + RTS smoother along axis 1 of (C, W, B)."""
-    c, w, b = x.shape
-    prior = x.var(axis=1) if w > 1 else np.ones((c, b))
-    r_ = np.maximum(prior, 1e-12) * r
-    q_ = np.maximum(prior, 1e-12) * q
-    m = np.empty_like(x)
-    p = np.empty_like(x)
-    m_pred = np.empty_like(x)
-    p_pred = np.empty_like(x)
-    mean, var = x[:, 0], prior.copy()
-    for t in range(w):
-        mp, pp = (x[:, 0], prior) if t == 0 else (mean, var + q_)
-        gain = pp / (pp + r_)
-        mean = mp + gain * (x[:, t] - mp)
-        var = (1 - gain) * pp
-        m[:, t], p[:, t], m_pred[:, t], p_pred[:, t] = mean, var, mp, pp
-    out = m.copy()
-    for t in range(w - 2, -1, -1):
-        j = p[:, t] / p_pred[:, t + 1]
-        out[:, t] = m[:, t] + j * (out[:, t + 1] - m_pred[:, t + 1])
-    return out
-
-
-def seed_iv_feature_arrays(trial: np.ndarray | list[np.ndarray], sfreq: float = 200.0,
-                           window_s: float = 4.0) -> dict[str, np.ndarray] | list[dict]:
-    """SEED-IV-style smoothed features of one trial (or of several, in one pass).
-
-    Parameters
-    ----------
-    trial : numpy.ndarray, shape (62, n_times), or list of them
-        Raw EEG (µV).
-    sfreq : float
-        Sampling rate in Hz.
-    window_s : float
-        Non-overlapping window length (SEED-IV: 4 s).
+def _session_shift(rng: np.random.Generator, n_ch: int) -> tuple[np.ndarray, np.ndarray]:
+    """Log-gain shifts of one session (electrode placement, impedance, state).
 
     Returns
     -------
-    dict, or list of dict for a list of trials
-        ``de_LDS``, ``de_movingAve``, ``psd_LDS``, ``psd_movingAve``: each
-        (n_channels, n_windows, 5). DE from
-        :func:`eeg_emotion.features.differential_entropy`, PSD as
-        ``10 * log10`` of :func:`eeg_emotion.features.band_power_psd`; smoothed
-        over each trial's windows by a 5-window moving average or a linear
-        dynamical system (Kalman/RTS smoother).
+    band : numpy.ndarray, shape (n_ch, 4)
+        Added to the log gain of each rhythm (theta, alpha, beta, gamma).
+    broadband : numpy.ndarray, shape (n_ch,)
+        Log gain of the whole signal of each channel (background included).
     """
-    trials = [trial] if isinstance(trial, np.ndarray) else list(trial)
-    n = round(window_s * sfreq)
-    counts = [t.shape[1] // n for t in trials]
-    if min(counts) < 1:
-        short = trials[counts.index(min(counts))]
-        raise ConfigError(f"a trial of {short.shape[1] / sfreq:.1f} s is shorter than one "
-                          f"{window_s}-s feature window", "make trials longer")
-    wins = np.concatenate([t[:, : c * n].reshape(t.shape[0], c, n)
-                           for t, c in zip(trials, counts, strict=True)], axis=1)
-    de = differential_entropy(wins, sfreq)  # (C, all windows, 5)
-    psd = 10.0 * np.log10(np.maximum(band_power_psd(wins, sfreq), 1e-12))
-    out = []
-    for lo, hi in zip(np.cumsum([0, *counts[:-1]]), np.cumsum(counts), strict=True):
-        feats = {}
-        for name, feat in (("de", de[:, lo:hi]), ("psd", psd[:, lo:hi])):
-            feats[f"{name}_movingAve"] = uniform_filter1d(feat, size=5, axis=1, mode="nearest")
-            feats[f"{name}_LDS"] = _smooth_lds(feat)
-        out.append(feats)
-    return out[0] if isinstance(trial, np.ndarray) else out
+    band = (rng.normal(0.0, SEED_SESSION_BAND_SD, size=(1, 4))
+            + rng.normal(0.0, SEED_SESSION_CHANNEL_SD, size=(n_ch, 4)))
+    broadband = (rng.normal(0.0, SEED_SESSION_BROADBAND_SD)
+                 + rng.normal(0.0, SEED_SESSION_CHANNEL_SD, size=n_ch))
+    return band, broadband
+
+
+def seed_iv_feature_arrays(trial: np.ndarray, sfreq: float = 200.0) -> dict[str, np.ndarray]:
+    """SEED-IV's four smoothed features of one raw trial, as the live path computes them.
+
+    The trial goes through :data:`eeg_emotion.offline.seed_iv.FEATURE_FILTER` from
+    a fresh state, is cut into non-overlapping 4-s windows from its start, and
+    each window's DE / band energy is computed by
+    :func:`eeg_emotion.seed_iv_features.trial_features` (the recipe of SEED-IV's
+    files); the features are then smoothed over the trial's windows by SEED-IV's
+    LDS (:func:`eeg_emotion.smoothing.lds_smooth`) or moving average.
+
+    Parameters
+    ----------
+    trial : numpy.ndarray, shape (62, n_times)
+        Raw EEG (µV).
+    sfreq : float
+        Sampling rate in Hz.
+
+    Returns
+    -------
+    dict
+        ``de_LDS``, ``de_movingAve``, ``psd_LDS``, ``psd_movingAve``: each
+        (n_channels, n_windows, 5), the files' layout.
+    """
+    window = round(FEATURE_WINDOW_S * sfreq)
+    if trial.shape[1] < window:
+        raise ConfigError(f"a trial of {trial.shape[1] / sfreq:.1f} s is shorter than one "
+                          f"{FEATURE_WINDOW_S:g}-s feature window", "make trials longer")
+    design = FEATURE_FILTER.design(sfreq)
+    out = {}
+    for kind in ("de", "psd"):
+        feat = trial_features(trial, design, window, kind)  # (windows, channels, bands)
+        for name, smoother in (("LDS", "lds"), ("movingAve", "moving_average")):
+            smoothed = smooth_offline(feat, smoother)
+            out[f"{kind}_{name}"] = np.moveaxis(smoothed, 0, 1).astype(np.float64)
+    return out
 
 
 def _seed_iv_date(subject: int, session: int) -> str:
@@ -582,21 +575,21 @@ def write_synthetic_seed_iv(out: str | Path, subjects: int = 4, trials: int = 24
         initials = letters[(s * 7) % 26] + letters[(s * 11 + 3) % 26]
         for session in range(1, sessions + 1):
             date = _seed_iv_date(s, session)
-            shift = _session_shift(rng, len(SEED_IV))
+            shift, broadband = _session_shift(rng, len(SEED_IV))
             raw: dict[str, np.ndarray] = {}
             feats: dict[str, np.ndarray] = {}
             for t in range(1, trials + 1):
                 label = SEED_IV_LABELS[session][t - 1]
                 n_times = max(round(seconds * rng.uniform(0.8, 1.2) * sfreq), 800)  # >= 4 s
-                log_g = shift + class_gains[label] * subject.reactivity
+                log_g = shift + SEED_CLASS_SCALE * class_gains[label] * subject.reactivity
                 gains = subject.base_gains * np.exp(log_g)
                 gains = gains[None] * _trial_noise(rng, (1, *gains.shape))
                 x = _generate_stationary(rng, subject, sfreq, n_times, gains)[0]
+                x *= np.exp(broadband).astype(np.float32)[:, None]
                 raw[f"{initials}_eeg{t}"] = x
             if features:
-                per_trial = seed_iv_feature_arrays(list(raw.values()), sfreq)
-                for t, arrays in enumerate(per_trial, start=1):
-                    for name, arr in arrays.items():
+                for t, x in enumerate(raw.values(), start=1):
+                    for name, arr in seed_iv_feature_arrays(x, sfreq).items():
                         feats[f"{name}{t}"] = arr
             name = f"{s}_{date}.mat"
             path = root / "eeg_raw_data" / str(session) / name

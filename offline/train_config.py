@@ -28,12 +28,12 @@ PROTOCOLS = ("cross_subject", "loso", "subject_dependent", "trialwise", "cross_s
 class DataSection:
     """``[data]``: which dataset reader and which input."""
 
-    kind: Literal["auto", "deap", "seed_iv"] = "auto"
+    kind: Literal["auto", "deap", "seed_iv", "mne"] = "auto"
     #: "raw": windows of filtered EEG. "features": SEED-IV's precomputed feature files
-    #: (random_forest only).
+    #: (eeg_feature_smooth; msmae-cnn or random_forest)
     input: Literal["raw", "features"] = "raw"
     #: feature-file key prefix when input = "features"
-    feature: str = "de_LDS"
+    feature: Literal["de_LDS", "de_movingAve", "psd_LDS", "psd_movingAve"] = "de_LDS"
 
 
 @dataclass
@@ -114,6 +114,10 @@ class PretrainSection:
     use_unlabelled_target: bool = False
     #: keyword arguments of the model's pretrain_loss (e.g. mask_ratio)
     loss: dict[str, Any] = field(default_factory=dict)
+    #: "split": pre-train on each split's own training windows. "all_subjects": Pang et
+    #: al.'s setting: for each session ordering, pre-train once on the unlabelled windows
+    #: of ALL subjects' training sessions, then fine-tune every per-subject split from it
+    scope: Literal["split", "all_subjects"] = "split"
 
 
 @dataclass
@@ -127,6 +131,9 @@ class AdaptSection:
     #: adversarial session alignment (gradient reversal + session discriminator)
     adversarial: bool = False
     adversarial_weight: float = 0.1
+    #: standardise band features per recording session with that session's own
+    #: (unlabelled) statistics; needs data.input = "features"
+    session_norm: bool = False
 
 
 @dataclass
@@ -170,6 +177,9 @@ class BaselineSection:
     max_depth: int | None = None
     #: window length in s of the band features (whole trials are cut into these)
     feature_window_s: float = 4.0
+    #: also run the Random Forest on the same data and splits as the network and lay
+    #: both side by side in the report (network configs only)
+    compare: bool = False
 
 
 @dataclass
@@ -258,10 +268,26 @@ def validate(cfg: TrainingConfig, where: str = "config") -> None:
     if not p.targets:
         raise ConfigError(f"{where}: protocol.targets is empty",
                           'name at least one target, e.g. ["valence"]')
-    if cfg.data.input == "features" and cfg.model.name != "random_forest":
-        raise ConfigError(f"{where}: data.input = \"features\" only works with "
-                          f"model.name = \"random_forest\", not {cfg.model.name!r}",
-                          'set data.input = "raw" for the networks')
+    if cfg.data.input == "features" and cfg.model.name not in ("random_forest", "msmae-cnn"):
+        raise ConfigError(f"{where}: data.input = \"features\" works with model.name = "
+                          f"\"msmae-cnn\" or \"random_forest\", not {cfg.model.name!r} "
+                          "(it takes signal windows)",
+                          'set data.input = "raw", or model.name = "msmae-cnn"')
+    if cfg.adapt.session_norm and cfg.data.input != "features":
+        raise ConfigError(f"{where}: adapt.session_norm standardises band features per "
+                          "session; it needs data.input = \"features\"",
+                          'set data.input = "features" (SEED-IV feature files), or drop '
+                          "adapt.session_norm")
+    if cfg.pretrain.scope == "all_subjects" and not (
+            cfg.pretrain.enabled and p.name == "cross_session" and p.per_subject):
+        raise ConfigError(f"{where}: pretrain.scope = \"all_subjects\" is Pang et al.'s "
+                          "per-subject cross-session setting",
+                          "set pretrain.enabled = true, protocol.name = \"cross_session\" "
+                          "and protocol.per_subject = true, or use scope = \"split\"")
+    if cfg.baseline.compare and cfg.model.name == "random_forest":
+        raise ConfigError(f"{where}: baseline.compare lays the Random Forest beside a "
+                          "network; the model already is the Random Forest",
+                          "drop baseline.compare, or set model.name to a network")
     if cfg.pretrain.enabled and cfg.model.name != "msmae-cnn":
         raise ConfigError(f"{where}: pretrain.enabled needs model.name = \"msmae-cnn\"")
     if cfg.adapt.calibration_trials < 0:

@@ -105,6 +105,28 @@ def load_batch(X: np.ndarray, idx: np.ndarray, device: torch.device) -> torch.Te
     return torch.from_numpy(np.ascontiguousarray(X[idx], dtype=np.float32)).to(device)
 
 
+def forward(model: torch.nn.Module, x: torch.Tensor, features: bool = False
+            ) -> dict[str, torch.Tensor]:
+    """Logits per target of a batch: signal windows, or band features (``features=True``).
+
+    Parameters
+    ----------
+    model : EmotionModel
+        With ``forward_features`` when ``features`` (msmae-cnn).
+    x : Tensor
+        (batch, channels, samples), or (batch, channels, bands) features.
+    features : bool
+        Whether ``x`` holds band features.
+    """
+    if not features:
+        return model(x)
+    if not hasattr(model, "forward_features"):
+        raise ConfigError(f"model {getattr(model, 'name', '?')!r} takes signal windows, not "
+                          "band features", 'use msmae-cnn (or random_forest) with '
+                          'data.input = "features"')
+    return model.forward_features(x)
+
+
 def _loss(out: Mapping[str, torch.Tensor], labels: Mapping[str, np.ndarray], idx: np.ndarray,
           device: torch.device) -> torch.Tensor:
     return sum(F.cross_entropy(logits, torch.from_numpy(labels[name][idx]).to(device))
@@ -113,12 +135,13 @@ def _loss(out: Mapping[str, torch.Tensor], labels: Mapping[str, np.ndarray], idx
 
 @torch.no_grad()
 def evaluate_loss(model: torch.nn.Module, X: np.ndarray, labels: Mapping[str, np.ndarray],
-                  idx: np.ndarray, batch_size: int, device: torch.device) -> tuple[float, float]:
+                  idx: np.ndarray, batch_size: int, device: torch.device,
+                  features: bool = False) -> tuple[float, float]:
     """Mean summed cross-entropy and mean accuracy over targets on ``idx``."""
     model.eval()
     total, correct, n = 0.0, 0.0, 0
     for b in batches(idx, batch_size):
-        out = model(load_batch(X, b, device))
+        out = forward(model, load_batch(X, b, device), features)
         total += float(_loss(out, labels, b, device)) * len(b)
         correct += sum(float((o.argmax(1).cpu().numpy() == labels[k][b]).sum())
                        for k, o in out.items()) / len(out)
@@ -129,7 +152,8 @@ def evaluate_loss(model: torch.nn.Module, X: np.ndarray, labels: Mapping[str, np
 def fit(model: torch.nn.Module, X: np.ndarray, labels: Mapping[str, np.ndarray],
         fit_idx: np.ndarray, val_idx: np.ndarray, settings: TrainSection, *,
         device: torch.device, progress: bool = True, desc: str = "epochs",
-        adversarial: AdversarialSpec | None = None, epochs: int | None = None) -> FitResult:
+        adversarial: AdversarialSpec | None = None, epochs: int | None = None,
+        features: bool = False) -> FitResult:
     """Train ``model`` in place with Adam and early stopping; restore the best weights.
 
     Parameters
@@ -155,6 +179,8 @@ def fit(model: torch.nn.Module, X: np.ndarray, labels: Mapping[str, np.ndarray],
         Add the session discriminator's loss through gradient reversal.
     epochs : int | None
         Overrides ``settings.epochs``.
+    features : bool
+        ``X`` holds band features (``model.forward_features``), not signal windows.
 
     Returns
     -------
@@ -180,9 +206,10 @@ def fit(model: torch.nn.Module, X: np.ndarray, labels: Mapping[str, np.ndarray],
             if len(b) < 2 and len(fit_idx) > 1:
                 continue  # a batch of one breaks batch norm
             xb = load_batch(X, b, device)
-            loss = _loss(model(xb), labels, b, device)
+            loss = _loss(forward(model, xb, features), labels, b, device)
             if adversarial is not None:
-                loss = loss + _adversarial_loss(model, X, b, adversarial, rng, device)
+                loss = loss + _adversarial_loss(model, X, b, adversarial, rng, device,
+                                                features)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -191,7 +218,7 @@ def fit(model: torch.nn.Module, X: np.ndarray, labels: Mapping[str, np.ndarray],
         row = {"epoch": epoch + 1, "train_loss": running / max(seen, 1)}
         if len(val_idx):
             row["val_loss"], row["val_accuracy"] = evaluate_loss(
-                model, X, labels, val_idx, settings.batch_size, device)
+                model, X, labels, val_idx, settings.batch_size, device, features)
             score = row["val_loss"]
         else:
             score = -epoch  # no validation: keep the last epoch
@@ -221,7 +248,7 @@ def fit(model: torch.nn.Module, X: np.ndarray, labels: Mapping[str, np.ndarray],
 
 def _adversarial_loss(model: torch.nn.Module, X: np.ndarray, b: np.ndarray,
                       spec: AdversarialSpec, rng: np.random.Generator,
-                      device: torch.device) -> torch.Tensor:
+                      device: torch.device, features: bool) -> torch.Tensor:
     idx = b
     if len(spec.extra_idx):
         extra = np.sort(rng.choice(spec.extra_idx, size=min(len(b), len(spec.extra_idx)),
@@ -229,13 +256,16 @@ def _adversarial_loss(model: torch.nn.Module, X: np.ndarray, b: np.ndarray,
         idx = np.concatenate([b, extra])
     dom = torch.from_numpy(np.asarray(spec.domain[idx], dtype=np.int64)).to(device)
     return spec.weight * domain_adversarial_loss(model, load_batch(X, idx, device), dom,
-                                                 lambda_=1.0)
+                                                 lambda_=1.0, features=features)
 
 
 @torch.no_grad()
 def predict(model: torch.nn.Module, X: np.ndarray, idx: np.ndarray, batch_size: int,
-            device: torch.device) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], float]:
+            device: torch.device, features: bool = False
+            ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], float]:
     """Class predictions and probabilities on ``idx``, and the seconds it took.
+
+    ``features=True``: ``X`` holds band features (``model.forward_features``).
 
     Returns
     -------
@@ -251,7 +281,7 @@ def predict(model: torch.nn.Module, X: np.ndarray, idx: np.ndarray, batch_size: 
     chunks: dict[str, list[np.ndarray]] = {}
     start = time.perf_counter()
     for b in batches(idx[order], batch_size):
-        out = model(load_batch(X, b, device))
+        out = forward(model, load_batch(X, b, device), features)
         for name, logits in out.items():
             chunks.setdefault(name, []).append(torch.softmax(logits, 1).cpu().numpy())
     if device.type == "cuda":

@@ -32,7 +32,7 @@ from eeg_emotion.models.checkpoint import LoadedModel
 from eeg_emotion.realtime.acquisition import AcquisitionLoop
 from eeg_emotion.realtime.channels import map_to_model
 from eeg_emotion.realtime.estimate_log import EstimateLog, RunningAccuracy
-from eeg_emotion.realtime.inference import WindowClassifier
+from eeg_emotion.realtime.inference import FeatureClassifier, WindowClassifier, make_classifier
 from eeg_emotion.realtime.inference_loop import InferenceLoop
 from eeg_emotion.realtime.markers import MarkerListener, TrialTimeline
 from eeg_emotion.realtime.recording import RecordingSwitch
@@ -81,7 +81,8 @@ class Engine:
         ``meta.signal`` is the contract the pipeline is built from.
     hop_s, window_s : float | None
         Hop and window length. None: the checkpoint's window, and a hop of
-        :data:`~eeg_emotion.realtime.state.LIVE_HOP_S` or the checkpoint's if shorter.
+        :data:`~eeg_emotion.realtime.state.LIVE_HOP_S` or the checkpoint's if shorter
+        (a feature model keeps its training hop: its smoother steps once per window).
     device : str
         ``auto``, ``cpu`` or ``cuda``.
     smoothing : float
@@ -124,8 +125,10 @@ class Engine:
         self.synthetic = bool(loaded.meta.synthetic)
         c = self.contract
         # default: every LIVE_HOP_S, or the training hop if shorter (a training hop of
-        # 4 s, or a whole trial, is too slow to watch)
-        self.hop_s = float(hop_s if hop_s is not None else min(c.hop_s, LIVE_HOP_S))
+        # 4 s, or a whole trial, is too slow to watch); band features keep their own
+        # hop, since their smoother steps from one training window to the next
+        live_hop = c.hop_s if c.input == "features" else min(c.hop_s, LIVE_HOP_S)
+        self.hop_s = float(hop_s if hop_s is not None else live_hop)
         self.window_s = float(window_s if window_s is not None else c.window_s)
         self.window = seconds_to_samples(self.window_s, c.sfreq)
         self.hop = seconds_to_samples(self.hop_s, c.sfreq)
@@ -153,7 +156,7 @@ class Engine:
         self._chain: Chain | None = None
         self._acquisition: AcquisitionLoop | None = None
         self._inference: InferenceLoop | None = None
-        self._classifier: WindowClassifier | None = None
+        self._classifier: WindowClassifier | FeatureClassifier | None = None
         self._marker_thread: MarkerListener | None = None
         self._bad_logged_at = -float("inf")
 
@@ -179,8 +182,8 @@ class Engine:
                                    source=f"stream {info.name!r}")
         self._chain = build_stages(info.channels, info.sfreq, info.units, index, mask, c,
                                    self.filter_design, self._on_bad_samples)
-        self._classifier = WindowClassifier(self.loaded.model, c, self.targets,
-                                            self.device_name, mask)
+        self._classifier = make_classifier(self.loaded.model, c, self.targets,
+                                           self.device_name, mask)
         self._acquisition = AcquisitionLoop(
             self.source, self._chain.stages, self.ring, on_raw=self._on_raw,
             on_message=self.messages.add, on_gap=self._on_gap, alive=self._alive,
@@ -355,7 +358,8 @@ class Engine:
             latency_ms_p50=p50, latency_ms_p95=p95, latency_ms_p99=p99,
             synthetic_model=self.synthetic, recording_path=self.recorder.path,
             running_accuracy=self.accuracy.current(), messages=self.messages.snapshot(),
-            notes=self.notes + (self._chain.notes if self._chain else ()))
+            notes=self.notes + (self._chain.notes if self._chain else ()),
+            adaptation=self._classifier.adaptation if self._classifier else None)
 
     def latest_signal(self, seconds: float) -> tuple[np.ndarray, np.ndarray]:
         """Filtered signal of the last ``seconds``: ``(times, data (channels, n))``."""

@@ -33,7 +33,7 @@ def info_line(status: EngineStatus, window_s: float, hop_s: float) -> dict:
            "model_channels": list(status.model_channels), "model_rate": status.model_rate,
            "device": status.device, "window_s": window_s, "hop_s": hop_s,
            "filter_delay_ms": round(status.filter_delay_ms, 3),
-           "synthetic_model": status.synthetic_model}
+           "synthetic_model": status.synthetic_model, "notes": list(status.notes)}
     if status.synthetic_model:
         out["note"] = SYNTHETIC_NOTE
     return out
@@ -47,7 +47,10 @@ def summary_line(status: EngineStatus) -> dict:
             "gaps": s.gaps, "gap_seconds": round(s.gap_seconds, 3), "overruns": s.overruns,
             "bad_samples": s.bad_samples, "latency_ms_p50": round(status.latency_ms_p50, 3),
             "latency_ms_p95": round(status.latency_ms_p95, 3),
-            "running_accuracy": status.running_accuracy, "last_error": s.last_error}
+            "running_accuracy": status.running_accuracy, "last_error": s.last_error,
+            **({"session_norm": {"windows": status.adaptation[0],
+                                 "warmup": status.adaptation[1]}}
+               if status.adaptation is not None else {})}
 
 
 class JsonLinesWriter:

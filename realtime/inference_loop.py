@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 from eeg_emotion.realtime.acquisition import Segment
 from eeg_emotion.realtime.estimate_log import EstimateLog, RunningAccuracy
-from eeg_emotion.realtime.inference import WindowClassifier, smooth
+from eeg_emotion.realtime.inference import FeatureClassifier, WindowClassifier, smooth
 from eeg_emotion.realtime.markers import TrialTimeline
 from eeg_emotion.realtime.ring_buffer import RingBuffer
 from eeg_emotion.realtime.state import Estimate
@@ -32,8 +32,8 @@ class InferenceLoop:
     ----------
     ring : RingBuffer
         Filtered model-rate signal (written by the acquisition loop).
-    classifier : WindowClassifier
-        Runs the model on one window.
+    classifier : WindowClassifier | FeatureClassifier
+        Runs the model on one window (and is reset at each new segment).
     targets : sequence of Target
         The model's targets (ground truth is mapped onto them).
     window, hop, n_discard : int
@@ -58,7 +58,7 @@ class InferenceLoop:
         Called once with the exception that ends the loop.
     """
 
-    def __init__(self, ring: RingBuffer, classifier: WindowClassifier,
+    def __init__(self, ring: RingBuffer, classifier: WindowClassifier | FeatureClassifier,
                  targets: Sequence[Target], *, window: int, hop: int, n_discard: int,
                  segment: Callable[[], Segment], arrival_of: Callable[[int], float],
                  timeline: TrialTimeline, log: EstimateLog, accuracy: RunningAccuracy,
@@ -89,6 +89,7 @@ class InferenceLoop:
             if seg.index != segment_index:  # a new continuous stretch: count afresh
                 segment_index, k_next, previous = seg.index, 0, None
                 first_end = seg.start + self.n_discard + self.window
+                self.classifier.reset()
             if not ring.wait_for(first_end + k_next * self.hop, timeout=0.25):
                 continue
             n = ring.samples_received

@@ -134,6 +134,7 @@ class EngineStatus:
     messages: tuple[str, ...] = ()  # recent warnings for a status bar
     latency_ms_p99: float = 0.0
     notes: tuple[str, ...] = ()  # lasting facts: montage assumed, units rescaled, masking
+    adaptation: tuple[int, int] | None = None  # session norm: (windows seen, warm-up)
 
 
 class EngineView(Protocol):

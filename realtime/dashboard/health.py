@@ -41,8 +41,19 @@ def format_health(status: EngineStatus) -> list[tuple[str, str]]:
         ("Filter delay", f"{status.filter_delay_ms:.0f} ms"),
         ("Model", f"{status.model_name} · {len(status.model_channels)} ch @ "
                   f"{status.model_rate:g} Hz · {status.device}"),
+        *([("Session norm", adaptation_text(status.adaptation))]
+          if status.adaptation is not None else []),
+        *([("Notes", "; ".join(status.notes))] if status.notes else []),
         ("Recording", status.recording_path or "off"),
     ]
+
+
+def adaptation_text(adaptation: tuple[int, int]) -> str:
+    """``"adapting (12/30)"`` during session normalisation's warm-up, then settled."""
+    seen, warmup = adaptation
+    if seen < warmup:
+        return f"adapting ({seen}/{warmup})"
+    return f"adapted to this session ({seen} windows)"
 
 
 class HealthPanel(QGroupBox):
@@ -57,22 +68,40 @@ class HealthPanel(QGroupBox):
         self.values: dict[str, QLabel] = {}
 
     def update_status(self, status: EngineStatus) -> None:
-        """Show ``status``; rows are created on first use."""
-        for row, (key, text) in enumerate(format_health(status)):
-            label = self.values.get(key)
-            if label is None:
-                name = QLabel(key)
-                name.setObjectName("key")
-                label = QLabel()
-                label.setWordWrap(True)
-                self.grid.addWidget(name, row, 0)
-                self.grid.addWidget(label, row, 1)
-                self.values[key] = label
+        """Show ``status``; rows are (re)built when the set of rows changes."""
+        rows = format_health(status)
+        if [key for key, _ in rows] != list(self.values):
+            self._build([key for key, _ in rows])
+        for key, text in rows:
+            label = self.values[key]
             if label.text() != text:
                 label.setText(text)
         self.grid.setColumnStretch(1, 1)
         bad = status.source.overruns or status.source.bad_samples
+        if "Session norm" in self.values:
+            adapting = status.adaptation is not None and status.adaptation[0] < \
+                status.adaptation[1]
+            style = f"color: {theme.WARN};" if adapting else ""
+            if self.values["Session norm"].styleSheet() != style:
+                self.values["Session norm"].setStyleSheet(style)
         for key, warn in (("Gaps", status.source.gaps), ("Lost / bad", bad)):
             style = f"color: {theme.WARN};" if warn else ""
             if self.values[key].styleSheet() != style:  # restyling costs a repaint
                 self.values[key].setStyleSheet(style)
+
+    def _build(self, keys: list[str]) -> None:
+        """Create a key/value label pair per row (removing the old ones)."""
+        while self.grid.count():
+            item = self.grid.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.values = {}
+        for row, key in enumerate(keys):
+            name = QLabel(key)
+            name.setObjectName("key")
+            label = QLabel()
+            label.setWordWrap(True)
+            self.grid.addWidget(name, row, 0)
+            self.grid.addWidget(label, row, 1)
+            self.values[key] = label
+        self.grid.setColumnStretch(1, 1)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -173,22 +172,21 @@ def test_train_kind_overrides_the_configs_data_kind(seen_configs, deap_dir, tmp_
     assert seen_configs[-1].data.kind == kind
 
 
-def test_train_kind_mne_needs_a_labelled_folder(seen_configs, deap_dir, tmp_path, capsys):
+def test_train_kind_mne_reads_the_folder_as_recordings(seen_configs, deap_dir, tmp_path,
+                                                      capsys):
     mne_dir = tmp_path / "recordings"
     mne_dir.mkdir()
     (mne_dir / "labels.csv").write_text("file,onset,duration,valence\n")
     assert main(["train", "--config", DEMO, "--data", str(mne_dir), "--out",
                  str(tmp_path / "o"), "--kind", "mne"]) == 0
-    assert seen_configs[-1].data.kind == "auto"  # auto-detection finds the MNE folder
+    assert seen_configs[-1].data.kind == "mne"
+
+
+def test_train_kind_mne_on_a_deap_folder_says_what_it_lacks(deap_dir, tmp_path, capsys):
     assert main(["train", "--config", DEMO, "--data", str(deap_dir), "--out",
-                 str(tmp_path / "o"), "--kind", "mne"]) == 2
-    assert "no labels.csv" in capsys.readouterr().err
-    both = tmp_path / "both"
-    shutil.copytree(deap_dir, both)
-    (both / "labels.csv").write_text("file,onset,duration,valence\n")
-    assert main(["train", "--config", DEMO, "--data", str(both), "--out",
-                 str(tmp_path / "o"), "--kind", "mne"]) == 2
-    assert "holds a deap dataset as well" in capsys.readouterr().err
+                 str(tmp_path / "o"), "--kind", "mne", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "labels.csv" in err and "fix:" in err
 
 
 def test_train_kind_reaches_the_reader(deap_dir, tmp_path, capsys):
