@@ -67,6 +67,9 @@ class CheckpointMeta:
         Summary: protocol, folds, metrics, data description.
     synthetic : bool
         True when trained only on synthetic data (not for real use).
+    tags : dict
+        Facts for choosing a model live, e.g. a personal model's
+        ``{"personal": true, "montage": "cyton", "beats_majority": false}``.
     version : str
         eeg-emotion version that wrote the file.
     created : str
@@ -79,6 +82,7 @@ class CheckpointMeta:
     targets: list[Target]
     training: dict[str, Any] = field(default_factory=dict)
     synthetic: bool = False
+    tags: dict[str, Any] = field(default_factory=dict)
     version: str = eeg_emotion.__version__
     created: str = field(default_factory=_now)
 
@@ -163,6 +167,8 @@ class CheckpointMeta:
             raise bad("training is not a table")
         if not isinstance(self.synthetic, bool):
             raise bad(f"synthetic={self.synthetic!r} is not true/false")
+        if not isinstance(self.tags, dict):
+            raise bad("tags is not a table")
 
     # -- compatibility ---------------------------------------------------------------------
     def check_compatible(self, channels: list[str] | tuple[str, ...], sfreq: float, *,
