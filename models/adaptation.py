@@ -11,9 +11,11 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Mapping
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -93,13 +95,16 @@ def domain_adversarial_loss(model: EmotionModel, x: Tensor, domain: Tensor,
 
 def calibrate(model: EmotionModel, x: Tensor, y: Tensor | Mapping[str, Tensor],
               steps: int = 50, lr: float = 1e-3, *, features: bool = False,
-              heads_only: bool = False, weight_decay: float = 0.0) -> list[float]:
+              heads_only: bool = False, weight_decay: float = 0.0,
+              validation: tuple[Tensor, Tensor | Mapping[str, Tensor]] | None = None
+              ) -> list[float]:
     """Fine-tune a trained model on a few labelled windows of a new session.
 
     Parameters
     ----------
     model : EmotionModel
-        Trained model; updated in place and left in eval mode.
+        Trained model; its weights are updated in place, in eval mode throughout
+        (normalisation statistics frozen, no dropout).
     x : Tensor
         Windows (batch, C, T), or DE features (batch, C, bands) with
         ``features=True`` (models with ``forward_features``).
@@ -115,17 +120,18 @@ def calibrate(model: EmotionModel, x: Tensor, y: Tensor | Mapping[str, Tensor],
         Update only the classification heads (safer with very few windows).
     weight_decay : float
         Adam weight decay.
+    validation : (x, y) | None
+        Held-out calibration windows (e.g. one calibration trial): the weights of
+        the step with the lowest validation loss are kept, so a handful of windows
+        cannot be learnt by heart.
 
     Returns
     -------
     list of float
-        Loss after each step.
+        Training loss after each step; with ``validation``, up to the kept step
+        (its length is the number of steps worth taking).
     """
-    if isinstance(y, Tensor):
-        if len(model.targets) != 1:
-            raise ConfigError(f"model predicts {len(model.targets)} targets; pass y as a dict "
-                              "target name -> labels")
-        y = {model.targets[0].name: y}
+    y = _label_dict(model, y)
     unknown = set(y) - {t.name for t in model.targets}
     if unknown or not y:
         raise ConfigError(f"calibration labels for unknown target(s) {sorted(unknown)}",
@@ -137,18 +143,46 @@ def calibrate(model: EmotionModel, x: Tensor, y: Tensor | Mapping[str, Tensor],
     params = (list(model.heads.parameters()) if heads_only
               else [p for p in model.parameters() if p.requires_grad])
     opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
-    model.train()
+    # The weights learn, but the model stays in eval mode: batch-norm and running input
+    # statistics keep what the training data taught them (a handful of calibration
+    # windows of one session would overwrite them), and dropout is off.
+    model.eval()
+
+    def loss_of(xb: Tensor, yb: Mapping[str, Tensor]) -> Tensor:
+        out = model.forward_features(xb) if features else model(xb)
+        return sum(F.cross_entropy(out[name], labels) for name, labels in yb.items())
+
+    val = None if validation is None else (validation[0], _label_dict(model, validation[1]))
+    best = (float(loss_of(*val).detach()) if val else np.inf, 0,
+            copy.deepcopy(model.state_dict()) if val else None)
     losses = []
-    try:
-        for _ in range(steps):
+    with torch.enable_grad():
+        for step in range(1, steps + 1):
             opt.zero_grad()
-            out = model.forward_features(x) if features else model(x)
-            loss = sum(F.cross_entropy(out[name], labels) for name, labels in y.items())
+            loss = loss_of(x, y)
             loss.backward()
             opt.step()
             losses.append(float(loss.detach()))
-    finally:
-        model.eval()
-    logger.info("calibrated %s on %d windows: loss %.3f -> %.3f", model.name, len(x),
-                losses[0], losses[-1])
+            if val is not None:
+                with torch.no_grad():
+                    v = float(loss_of(*val))
+                if v < best[0]:
+                    best = (v, step, copy.deepcopy(model.state_dict()))
+    if val is not None:
+        model.load_state_dict(best[2])
+        losses = losses[:best[1]]
+        logger.info("calibrated %s on %d windows: kept step %d of %d (validation loss %.3f)",
+                    model.name, len(x), best[1], steps, best[0])
+    elif losses:
+        logger.info("calibrated %s on %d windows: loss %.3f -> %.3f", model.name, len(x),
+                    losses[0], losses[-1])
     return losses
+
+
+def _label_dict(model: EmotionModel, y: Tensor | Mapping[str, Tensor]) -> dict[str, Tensor]:
+    if isinstance(y, Tensor):
+        if len(model.targets) != 1:
+            raise ConfigError(f"model predicts {len(model.targets)} targets; pass y as a dict "
+                              "target name -> labels")
+        return {model.targets[0].name: y}
+    return dict(y)

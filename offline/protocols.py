@@ -215,14 +215,46 @@ def _train_network(cfg: TrainingConfig, data: RunData, group: list, fit_idx: np.
     info.update(history=res.history, best_epoch=res.best_epoch,
                 train_seconds=res.train_seconds, stopped_early=res.stopped_early)
     if calib_idx is not None and len(calib_idx):
-        xb = load_batch(data.X, np.sort(calib_idx), device)
-        yb = {t.name: torch.from_numpy(data.labels[t.name][np.sort(calib_idx)]).to(device)
-              for t in group}
-        losses = calibrate(model, xb, yb, steps=cfg.adapt.calibration_epochs, lr=cfg.train.lr,
-                           features=features)
-        info["calibration"] = {"windows": len(calib_idx), "loss_first": losses[0],
-                               "loss_last": losses[-1]}
+        info["calibration"] = _calibrate(cfg, data, model, group, calib_idx, device)
     return model, info
+
+
+def _calibrate(cfg: TrainingConfig, data: RunData, model: torch.nn.Module, group: list,
+               calib_idx: np.ndarray, device: torch.device) -> dict:
+    """Few-shot calibration on the calibration trials, its length chosen on them.
+
+    With two or more calibration trials per subject, one trial per subject is held
+    out first: the number of steps with the lowest loss on it is kept (at most
+    ``adapt.calibration_epochs``, possibly none), then the model calibrates on every
+    calibration trial for that many steps. Test trials are never used.
+    """
+    def batch(idx: np.ndarray) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        idx = np.sort(idx)
+        return load_batch(data.X, idx, device), {
+            t.name: torch.from_numpy(data.labels[t.name][idx]).to(device) for t in group}
+
+    steps = cfg.adapt.calibration_epochs
+    rng = np.random.default_rng(cfg.train.seed)
+    held = []
+    for s in np.unique(data.subject[calib_idx]):
+        trials = np.unique(data.trial_id[calib_idx][data.subject[calib_idx] == s])
+        if len(trials) >= 2:
+            held.append(rng.choice(trials))
+    info: dict[str, Any] = {"windows": len(calib_idx), "steps_max": steps}
+    if held:
+        is_val = np.isin(data.trial_id[calib_idx], held)
+        start = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        kept = calibrate(model, *batch(calib_idx[~is_val]), steps=steps, lr=cfg.train.lr,
+                         features=data.features_only, validation=batch(calib_idx[is_val]))
+        steps = len(kept)
+        model.load_state_dict(start)
+        info["validation_trials"] = len(held)
+    info["steps"] = steps
+    if steps:
+        losses = calibrate(model, *batch(calib_idx), steps=steps, lr=cfg.train.lr,
+                           features=data.features_only)
+        info.update(loss_first=losses[0], loss_last=losses[-1])
+    return info
 
 
 def _ordering(split: sp.Split) -> tuple[tuple[int, ...], int]:

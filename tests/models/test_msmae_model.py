@@ -231,12 +231,32 @@ def test_calibrate_adapts_to_a_new_session(trained, band_task):
     x_cal, y_cal, x_eval, y_eval = x_new[:16], y_new[:16], x_new[16:], y_new[16:]
     with torch.no_grad():
         before = _accuracy(model(x_eval)["band"], y_eval)
-    losses = calibrate(model, x_cal, y_cal, steps=30, lr=5e-3)
+    losses = calibrate(model, x_cal, y_cal, steps=100, lr=5e-3)
     with torch.no_grad():
         after = _accuracy(model(x_eval)["band"], y_eval)
     assert not model.training
     assert losses[-1] < losses[0]
     assert before < 0.3 and after > 0.8, (before, after)
+
+
+def test_calibrate_keeps_the_step_best_on_held_out_windows(trained, band_task):
+    """With validation windows, calibration stops where they say and restores that step."""
+    model, rng = trained
+    x_new, y_new = band_task(64, 8, 128.0, 128, rng)
+    y_new = 1 - y_new
+    losses = calibrate(model, x_new[:16], y_new[:16], steps=80, lr=5e-3,
+                       validation=(x_new[16:32], y_new[16:32]))
+    assert 1 <= len(losses) <= 80 and not model.training
+    with torch.no_grad():
+        after = _accuracy(model(x_new[32:])["band"], y_new[32:])
+    assert after > 0.8
+    fresh = _model(model.targets[0])
+    fresh.load_state_dict(model.state_dict())
+    same = calibrate(fresh, x_new[:16], y_new[:16], steps=5, lr=5e-3,
+                     validation=(x_new[:16], 1 - y_new[:16]))  # a validation set it cannot fit
+    assert len(same) == 0  # no step helped: the weights stay as they were
+    for a, b in zip(fresh.state_dict().values(), model.state_dict().values(), strict=True):
+        torch.testing.assert_close(a, b)
 
 
 def test_calibrate_bad_labels(trained):
