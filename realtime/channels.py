@@ -116,7 +116,7 @@ def label_channels(described: Sequence[str], n_channels: int, montage: str | Non
                 f"{n_channels} unlabelled channels{rate}{said}, and {name} is OpenBCI's "
                 f"default placement for {n_channels} channels ({', '.join(names)}); "
                 "pass --montage if your electrodes sit elsewhere")
-        log.warning("%s", note)
+        log.info("%s", note)  # the command shows it (terminal, info line, dashboard)
         return ChannelLabels(tuple(names), name, note)
     if openbci and n_channels == 4:
         raise StreamError(
