@@ -296,7 +296,7 @@ def index_notes(loaded: LoadedModel, calibrate: str) -> tuple[str, ...]:
     """
     model = loaded.model
     pair = model.pair if isinstance(model, BandIndexModel) else "?"
-    return (f"no trained model fits this stream: showing band-power indices ({INDEX_NOTE}): "
-            f"valence = frontal alpha asymmetry over {pair}, arousal = beta/alpha ratio over "
-            "all channels, each z-scored against this session's running baseline",
-            f"for an estimate trained on you, record a labelled session: `{calibrate}`")
+    return (f"no trained model fits this stream: band-power indices, {INDEX_NOTE} "
+            f"(valence: frontal alpha asymmetry {pair}; arousal: beta/alpha over all "
+            "channels; z against this session's running baseline)",
+            f"for a model trained on you, record a labelled session: `{calibrate}`")

@@ -111,11 +111,10 @@ def label_channels(described: Sequence[str], n_channels: int, montage: str | Non
     if openbci and n_channels in OPENBCI_DEFAULTS:
         name = OPENBCI_DEFAULTS[n_channels]
         names = MONTAGES[name]
-        rate = f" at {sfreq:g} Hz" if sfreq else ""
+        rate = f" ({sfreq:g} Hz)" if sfreq else ""
         note = (f"montage {name} assumed: {stream!r} is an OpenBCI stream with "
-                f"{n_channels} unlabelled channels{rate}{said}, and {name} is OpenBCI's "
-                f"default placement for {n_channels} channels ({', '.join(names)}); "
-                "pass --montage if your electrodes sit elsewhere")
+                f"{n_channels} unlabelled channels{rate}{said}; {name} is OpenBCI's default "
+                f"{n_channels}-channel placement ({', '.join(names)}); --montage overrides")
         log.info("%s", note)  # the command shows it (terminal, info line, dashboard)
         return ChannelLabels(tuple(names), name, note)
     if openbci and n_channels == 4:
