@@ -101,7 +101,7 @@ def is_openbci_stream(name: str, stream_type: str, source_id: str) -> bool:
     """
     known = name.lower() in {n.lower() for n in OPENBCI_NAMES}
     return stream_type.strip().upper() == "EEG" and (
-        known or source_id.strip().lower() == OPENBCI_SOURCE_ID)
+        known or source_id.strip().lower() == OPENBCI_SOURCE_ID.lower())
 
 
 def _describe(info) -> str:

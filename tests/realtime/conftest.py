@@ -105,6 +105,21 @@ def wait_until() -> Callable[..., bool]:
 
 
 @pytest.fixture
+def openbci_sid(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A source id that counts as OpenBCI GUI's in this test only.
+
+    Other tests (and other people's test runs on this machine) may publish
+    ``openbcigui`` streams at the same time; a unique id keeps ``--stream OpenBCI``
+    and montage inference of this test on its own stream.
+    """
+    from eeg_emotion.realtime import lsl_source
+
+    sid = f"openbcigui-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setattr(lsl_source, "OPENBCI_SOURCE_ID", sid)
+    return sid
+
+
+@pytest.fixture
 def stream_name(request: pytest.FixtureRequest) -> str:
     """A stream name unique to this test run."""
     return f"t-{request.node.name[:24]}-{uuid.uuid4().hex[:8]}"
