@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         source.open(timeout=args.timeout)
     else:
         source.open()
-    notes: tuple[str, ...] = ()
+    notes = live_setup.given_model_notes(args, loaded) if loaded is not None else ()
     if loaded is None:  # the best model in the models folder, or band-power indices
         try:
             loaded, notes = live_setup.default_model(source.info, args)

@@ -17,7 +17,7 @@ from pathlib import Path
 from eeg_emotion.models.checkpoint import LoadedModel
 from eeg_emotion.realtime.band_index import index_model, index_notes
 from eeg_emotion.realtime.demo import cache_dir
-from eeg_emotion.realtime.model_choice import MIN_COVERAGE, choose_model
+from eeg_emotion.realtime.model_choice import MIN_COVERAGE, choose_model, majority_warning
 from eeg_emotion.realtime.session import load_model
 from eeg_emotion.realtime.source import SourceInfo
 
@@ -93,3 +93,21 @@ def default_model(info: SourceInfo, args: argparse.Namespace
     for note in notes:
         log.info("%s", note)
     return loaded, notes
+
+
+def given_model_notes(args: argparse.Namespace, loaded: LoadedModel) -> tuple[str, ...]:
+    """Notes on a model given with ``--model`` (a personal one that did not beat the
+    majority rate says so).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        ``live``'s options (``--model`` and the source's).
+    loaded : LoadedModel
+        The model loaded from ``--model``.
+
+    Returns
+    -------
+    tuple of str
+    """
+    return majority_warning(Path(args.model), loaded.meta, calibrate_command(args))

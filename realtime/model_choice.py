@@ -202,13 +202,35 @@ def _personal(path: Path, meta: CheckpointMeta, name: str, calibrate: str) -> Mo
     held = held_out_text(meta)
     notes = [f"model {name} chosen: your personal model for this headset (montage "
              f"{meta.tags['montage']}), none of its channels masked"
-             + (f"; held-out blocks: {held}" if held else "")]
-    if meta.tags.get("beats_majority") is False:
-        notes.append(f"{path.name} did not beat the majority rate on held-out blocks"
-                     + (f" ({held})" if held else "")
-                     + ": its estimates are no better than always answering the most common "
-                       f"rating; record another session: `{calibrate} --add`")
+             + (f"; held-out blocks: {held}" if held else ""), *majority_warning(
+                 path, meta, calibrate)]
     return ModelChoice(path, meta, PERSONAL, 1.0, (), tuple(notes))
+
+
+def majority_warning(path: Path, meta: CheckpointMeta, calibrate: str) -> tuple[str, ...]:
+    """A note when a personal model did not beat the majority rate on held-out blocks.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The checkpoint (for its name).
+    meta : CheckpointMeta
+        Its metadata (``tags.beats_majority``, ``tags.held_out``).
+    calibrate : str
+        The ``eeg-emotion calibrate ...`` command for this source.
+
+    Returns
+    -------
+    tuple of str
+        One note, or none when the model beat it (or is not tagged).
+    """
+    if meta.tags.get("beats_majority") is not False:
+        return ()
+    held = held_out_text(meta)
+    return (f"{Path(path).name} did not beat the majority rate on held-out blocks"
+            + (f" ({held})" if held else "")
+            + ": its estimates are no better than always answering the most common "
+              f"rating; record another session: `{calibrate} --add`",)
 
 
 def choose_model(channels: Sequence[str], sfreq: float, models_dir: Path, *,

@@ -9,11 +9,14 @@ from pathlib import Path
 import pytest
 import torch
 
+from eeg_emotion.cli import build_parser
 from eeg_emotion.contract import SignalContract
 from eeg_emotion.filters import FilterSpec
 from eeg_emotion.models import CheckpointMeta, build_model, save_checkpoint
+from eeg_emotion.models.checkpoint import LoadedModel
 from eeg_emotion.montages import CYTON, SEED_IV
 from eeg_emotion.offline.seed_iv import feature_contract
+from eeg_emotion.realtime.live_setup import given_model_notes
 from eeg_emotion.realtime.model_choice import (
     FULL,
     MASKED,
@@ -113,6 +116,12 @@ def test_personal_model_for_this_headset_comes_first(tmp_path, folder):
     (tmp_path / "mine-good.pt").unlink()
     choice, _ = choose_model(CYTON, 250.0, tmp_path)
     assert choice.path.name == "mine-poor.pt" and not choice.beats_majority
+    # given with --model, it says so too
+    args = build_parser(["live"]).parse_args(["live", "--stream", "OpenBCI", "--model",
+                                              str(choice.path)])
+    notes = given_model_notes(args, LoadedModel(None, choice.meta))
+    assert len(notes) == 1 and "did not beat the majority rate" in notes[0]
+    assert "`eeg-emotion calibrate --stream OpenBCI --add`" in notes[0]
 
 
 def test_personal_for_compares_electrodes_not_spelling(folder):
