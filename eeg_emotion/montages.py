@@ -104,6 +104,43 @@ def resolve_montage(spec: str | Sequence[str]) -> list[str]:
     return names
 
 
+def same_channels(a: Sequence[str], b: Sequence[str]) -> bool:
+    """True when ``a`` and ``b`` name the same electrodes (any order, any spelling).
+
+    Parameters
+    ----------
+    a, b : sequence of str
+        Channel names (``"Fp1"``, ``"FP1"`` and ``"T3"``/``"T7"`` are alike).
+
+    Returns
+    -------
+    bool
+    """
+    return sorted(map(normalize_name, a)) == sorted(map(normalize_name, b))
+
+
+def montage_label(channels: Sequence[str]) -> str:
+    """A montage's name when ``channels`` are exactly one (in order), else the comma list.
+
+    This is how a recording or a personal model names the headset it came from
+    (``"cyton"``, or ``"Fp1,Fp2,F3,F4"``); :func:`resolve_montage` reads it back.
+
+    Parameters
+    ----------
+    channels : sequence of str
+        Channel names in stream order.
+
+    Returns
+    -------
+    str
+    """
+    keys = [normalize_name(c) for c in channels]
+    for name, known in MONTAGES.items():
+        if keys == [normalize_name(c) for c in known]:
+            return name
+    return ",".join(channels)
+
+
 def match_channels(available: Sequence[str], required: Sequence[str], *,
                    source: str = "the stream") -> np.ndarray:
     """Find the index in ``available`` of each channel in ``required``.

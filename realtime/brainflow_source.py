@@ -23,7 +23,7 @@ import numpy as np
 
 from eeg_emotion.errors import StreamError
 from eeg_emotion.lsl import import_pylsl
-from eeg_emotion.montages import MONTAGES, resolve_montage
+from eeg_emotion.montages import MONTAGES, montage_label, resolve_montage
 from eeg_emotion.realtime.source import Chunk, Source, SourceInfo, SourceLost
 
 log = logging.getLogger(__name__)
@@ -166,7 +166,8 @@ class BrainFlowSource(Source):
     def _board_id(self, name: str) -> int:
         return int(getattr(self._bf.BoardIds, BOARDS[name]).value)
 
-    def _channel_names(self, data_board: int, n: int) -> tuple[str, ...]:
+    def _channel_names(self, data_board: int, n: int) -> tuple[tuple[str, ...], str]:
+        """The EEG channel names and a note on where they came from."""
         bf = self._bf
         if self.montage is not None:
             names = resolve_montage(self.montage)
@@ -175,17 +176,25 @@ class BrainFlowSource(Source):
                                   f"{self.board} board delivers {n} EEG channels",
                                   f"give {n} channel names, e.g. --montage "
                                   f"{','.join(f'EEG{i + 1}' for i in range(min(n, 3)))},...")
-            return tuple(names)
+            return tuple(names), f"channel names from --montage {self.montage}"
+        data_name = self.master_board or self.board
         try:
             names = list(bf.BoardShim.get_eeg_names(data_board))
         except bf.BrainFlowError:
             names = []
         if len(names) == n:
-            return tuple(names)
-        data_name = self.master_board or self.board
+            default = " (OpenBCI's default placement)" if data_name.startswith("cyton") else ""
+            return tuple(names), (f"channel names from BrainFlow's description of the "
+                                  f"{data_name} board{default}; pass --montage if your "
+                                  "electrodes sit elsewhere")
         if data_name in MONTAGES and len(MONTAGES[data_name]) == n:
-            return MONTAGES[data_name]
-        return tuple(f"EEG{i + 1}" for i in range(n))
+            return MONTAGES[data_name], f"montage {data_name} assumed for the {data_name} board"
+        if data_name == "ganglion":
+            raise StreamError("the Ganglion board does not name its 4 channels, and OpenBCI "
+                              "documents no default placement for it",
+                              "pass the 4 positions of your electrodes in channel order, e.g. "
+                              "--montage Fp1,Fp2,O1,O2")
+        return tuple(f"EEG{i + 1}" for i in range(n)), ""
 
     def _params(self):
         bf = self._bf
@@ -270,11 +279,12 @@ class BrainFlowSource(Source):
         self._ts_row = int(bf.BoardShim.get_timestamp_channel(data_board))
         self._pkg_row = int(bf.BoardShim.get_package_num_channel(data_board))
         sfreq = float(bf.BoardShim.get_sampling_rate(data_board))
-        channels = self._channel_names(data_board, len(rows))
+        channels, note = self._channel_names(data_board, len(rows))
         self._start_session()
         source_id = f"brainflow-{self.board}-{self.serial_port or self.file or 'local'}"
         self.info = SourceInfo(name=self.board, kind="brainflow", channels=channels,
-                               sfreq=sfreq, source_id=source_id, units="microvolts")
+                               sfreq=sfreq, source_id=source_id, units="microvolts",
+                               montage=montage_label(channels), montage_note=note)
         log.info("BrainFlow %s board open: %d EEG channels at %g Hz", self.board,
                  len(channels), sfreq)
         return self.info

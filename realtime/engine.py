@@ -30,9 +30,10 @@ from eeg_emotion.errors import ConfigError, EEGEmotionError, StreamError
 from eeg_emotion.filters import FilterDesign
 from eeg_emotion.models.checkpoint import LoadedModel
 from eeg_emotion.realtime.acquisition import AcquisitionLoop
+from eeg_emotion.realtime.band_index import BandIndexModel
 from eeg_emotion.realtime.channels import map_to_model
 from eeg_emotion.realtime.estimate_log import EstimateLog, RunningAccuracy
-from eeg_emotion.realtime.inference import FeatureClassifier, WindowClassifier, make_classifier
+from eeg_emotion.realtime.inference import Classifier, make_classifier
 from eeg_emotion.realtime.inference_loop import InferenceLoop
 from eeg_emotion.realtime.markers import MarkerListener, TrialTimeline
 from eeg_emotion.realtime.recording import RecordingSwitch
@@ -123,6 +124,8 @@ class Engine:
         self.targets = tuple(loaded.meta.targets)
         self.model_name = loaded.meta.model
         self.synthetic = bool(loaded.meta.synthetic)
+        #: "index" for the training-free band-power indices, else "model"
+        self.mode = "index" if isinstance(loaded.model, BandIndexModel) else "model"
         c = self.contract
         # default: every LIVE_HOP_S, or the training hop if shorter (a training hop of
         # 4 s, or a whole trial, is too slow to watch); band features keep their own
@@ -156,7 +159,7 @@ class Engine:
         self._chain: Chain | None = None
         self._acquisition: AcquisitionLoop | None = None
         self._inference: InferenceLoop | None = None
-        self._classifier: WindowClassifier | FeatureClassifier | None = None
+        self._classifier: Classifier | None = None
         self._marker_thread: MarkerListener | None = None
         self._bad_logged_at = -float("inf")
 
@@ -176,6 +179,8 @@ class Engine:
         if not info.channels or not info.sfreq:
             info = self.source.open(timeout=self.open_timeout)
         self.info = info
+        if info.montage_note and info.montage_note not in self.notes:
+            self.notes = (info.montage_note, *self.notes)  # e.g. a montage assumed
         c = self.contract
         supports_missing = bool(self.loaded.model.supports_missing_channels)
         index, mask = map_to_model(info.channels, c.channels, supports_missing=supports_missing,
@@ -359,7 +364,8 @@ class Engine:
             synthetic_model=self.synthetic, recording_path=self.recorder.path,
             running_accuracy=self.accuracy.current(), messages=self.messages.snapshot(),
             notes=self.notes + (self._chain.notes if self._chain else ()),
-            adaptation=self._classifier.adaptation if self._classifier else None)
+            adaptation=self._classifier.adaptation if self._classifier else None,
+            mode=self.mode)
 
     def latest_signal(self, seconds: float) -> tuple[np.ndarray, np.ndarray]:
         """Filtered signal of the last ``seconds``: ``(times, data (channels, n))``."""

@@ -5,7 +5,10 @@ and whether the model is a synthetic-data demonstration); then one line per
 estimate (:meth:`eeg_emotion.realtime.state.Estimate.to_json_dict`: ``index``, ``time``,
 ``latency_ms``, ``probabilities`` ``{target: {class: p}}``, ``smoothed``,
 ``ground_truth``; plus ``synthetic_model: true`` for a demonstration model);
-the last line (``"type": "summary"``) holds the engine's counters.
+the last line (``"type": "summary"``) holds the engine's counters. In index mode
+(no trained model fits the stream) the estimate lines are ``index`` lines
+(``"type": "index"``, z-scored band-power ``indices``, marked
+``"uncalibrated": true``), and the info line has ``"mode": "index"``.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import time
 from typing import TextIO
 
 from eeg_emotion.realtime.outlet import EstimateOutlet
-from eeg_emotion.realtime.state import EngineStatus, Estimate
+from eeg_emotion.realtime.state import INDEX_NOTE, EngineStatus, Estimate
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +36,12 @@ def info_line(status: EngineStatus, window_s: float, hop_s: float) -> dict:
            "model_channels": list(status.model_channels), "model_rate": status.model_rate,
            "device": status.device, "window_s": window_s, "hop_s": hop_s,
            "filter_delay_ms": round(status.filter_delay_ms, 3),
-           "synthetic_model": status.synthetic_model, "notes": list(status.notes)}
+           "synthetic_model": status.synthetic_model, "notes": list(status.notes),
+           "mode": status.mode}
     if status.synthetic_model:
         out["note"] = SYNTHETIC_NOTE
+    if status.mode == "index":
+        out["note"] = INDEX_NOTE
     return out
 
 

@@ -15,7 +15,11 @@
   and calls ``model.forward_features``. Its level map is the smoothed features of
   the last windows: (channels, bands, windows).
 
-:func:`make_classifier` picks the one the contract asks for.
+* :class:`~eeg_emotion.realtime.band_index.BandIndexClassifier`: the
+  training-free band-power indices of index mode (no model fits the stream).
+
+All return a :class:`~eeg_emotion.realtime.state.WindowOutput`.
+:func:`make_classifier` picks the one the model and contract ask for.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ import torch
 from eeg_emotion.contract import SignalContract
 from eeg_emotion.errors import CheckpointError, ConfigError
 from eeg_emotion.models.base import EmotionModel
+from eeg_emotion.realtime.band_index import BandIndexClassifier, BandIndexModel
+from eeg_emotion.realtime.state import WindowOutput
 from eeg_emotion.seed_iv_features import window_features
 from eeg_emotion.session_norm import RunningSessionNorm
 from eeg_emotion.smoothing import CausalSmoother
@@ -96,8 +102,7 @@ class WindowClassifier:
     def reset(self) -> None:
         """Nothing carries over between windows of a raw-input model."""
 
-    def __call__(self, window: np.ndarray
-                 ) -> tuple[dict[str, dict[str, float]], np.ndarray | None]:
+    def __call__(self, window: np.ndarray) -> WindowOutput:
         """Classify one window.
 
         Parameters
@@ -107,9 +112,8 @@ class WindowClassifier:
 
         Returns
         -------
-        probabilities : dict
-            ``{target: {class: p}}``.
-        level_map : numpy.ndarray | None
+        WindowOutput
+            ``probabilities`` ``{target: {class: p}}`` and the ``level_map``
             ``(channels, levels, time)`` or None.
         """
         x = np.asarray(self.contract.standardize_windows(window), dtype=np.float32)
@@ -122,7 +126,7 @@ class WindowClassifier:
             probs = probabilities(out, self.targets)
             lm = self.model.level_map(xt)
             level = None if lm is None else lm[0].float().cpu().numpy()
-        return probs, level
+        return WindowOutput(probs, level)
 
 
 def probabilities(out: Mapping[str, torch.Tensor], targets: Sequence[Target]
@@ -198,16 +202,14 @@ class FeatureClassifier:
         f[~self.present] = 0.0
         return f
 
-    def __call__(self, window: np.ndarray
-                 ) -> tuple[dict[str, dict[str, float]], np.ndarray]:
+    def __call__(self, window: np.ndarray) -> WindowOutput:
         """Classify one window (see :class:`WindowClassifier`).
 
         Returns
         -------
-        probabilities : dict
-            ``{target: {class: p}}``.
-        level_map : numpy.ndarray, shape (channels, bands, windows)
-            The smoothed features of the last windows, oldest first.
+        WindowOutput
+            ``probabilities`` ``{target: {class: p}}``; ``level_map`` (channels,
+            bands, windows): the smoothed features of the last windows, oldest first.
         """
         smoothed = self.smoother.update(self.features(window))
         smoothed[~self.present] = 0.0
@@ -217,13 +219,24 @@ class FeatureClassifier:
             xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))[None]
             out = self.model.forward_features(xt.to(self.device), channel_mask=self._mask)
             probs = probabilities(out, self.targets)
-        return probs, np.stack(self._history, axis=-1)
+        return WindowOutput(probs, np.stack(self._history, axis=-1))
 
 
-def make_classifier(model: EmotionModel, contract: SignalContract, targets: Sequence[Target],
-                    device: str = "auto", channel_mask: np.ndarray | None = None
-                    ) -> WindowClassifier | FeatureClassifier:
-    """The classifier the contract's input kind asks for."""
+Classifier = WindowClassifier | FeatureClassifier | BandIndexClassifier
+
+
+def make_classifier(model: EmotionModel | BandIndexModel, contract: SignalContract,
+                    targets: Sequence[Target], device: str = "auto",
+                    channel_mask: np.ndarray | None = None) -> Classifier:
+    """The classifier the model and the contract's input kind ask for.
+
+    The built-in band-power indices (:class:`~eeg_emotion.realtime.band_index.BandIndexModel`)
+    get a :class:`~eeg_emotion.realtime.band_index.BandIndexClassifier`; a model
+    trained on band features a :class:`FeatureClassifier`; any other a
+    :class:`WindowClassifier`.
+    """
+    if isinstance(model, BandIndexModel):
+        return BandIndexClassifier(model, contract)
     cls = FeatureClassifier if contract.input == "features" else WindowClassifier
     return cls(model, contract, targets, device, channel_mask)
 

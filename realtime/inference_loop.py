@@ -16,10 +16,10 @@ from collections.abc import Callable, Sequence
 
 from eeg_emotion.realtime.acquisition import Segment
 from eeg_emotion.realtime.estimate_log import EstimateLog, RunningAccuracy
-from eeg_emotion.realtime.inference import FeatureClassifier, WindowClassifier, smooth
+from eeg_emotion.realtime.inference import Classifier, smooth
 from eeg_emotion.realtime.markers import TrialTimeline
 from eeg_emotion.realtime.ring_buffer import RingBuffer
-from eeg_emotion.realtime.state import Estimate
+from eeg_emotion.realtime.state import Estimate, WindowOutput
 from eeg_emotion.targets import Target
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ class InferenceLoop:
     ----------
     ring : RingBuffer
         Filtered model-rate signal (written by the acquisition loop).
-    classifier : WindowClassifier | FeatureClassifier
+    classifier : Classifier
         Runs the model on one window (and is reset at each new segment).
     targets : sequence of Target
         The model's targets (ground truth is mapped onto them).
@@ -58,7 +58,7 @@ class InferenceLoop:
         Called once with the exception that ends the loop.
     """
 
-    def __init__(self, ring: RingBuffer, classifier: WindowClassifier | FeatureClassifier,
+    def __init__(self, ring: RingBuffer, classifier: Classifier,
                  targets: Sequence[Target], *, window: int, hop: int, n_discard: int,
                  segment: Callable[[], Segment], arrival_of: Callable[[int], float],
                  timeline: TrialTimeline, log: EstimateLog, accuracy: RunningAccuracy,
@@ -104,24 +104,26 @@ class InferenceLoop:
                 self.skipped += skipped + 1
                 continue
             try:
-                probs, level = self.classifier(got.data)
+                out = self.classifier(got.data)
             except Exception as exc:
                 self.on_failure(exc)
                 return
-            previous = self._publish(got.timestamps[-1], end, probs, level, previous)
+            previous = self._publish(got.timestamps[-1], end, out, previous)
             self.skipped += skipped
 
-    def _publish(self, t_end: float, end: int, probs: dict, level, previous: dict | None
+    def _publish(self, t_end: float, end: int, out: WindowOutput, previous: dict | None
                  ) -> dict | None:
         """Build, log and hand on one estimate; return the smoothed probabilities."""
         latency = (time.monotonic() - self.arrival_of(end)) * 1000.0
-        smoothed = smooth(previous, probs, self.smoothing) if self.smoothing > 0 else None
+        probs = out.probabilities
+        smoothed = (smooth(previous, probs, self.smoothing)
+                    if self.smoothing > 0 and probs else None)
         truth = self.timeline.truth_at(float(t_end), self.targets)
         acc = self.accuracy.score(truth, probs)
         est = Estimate(index=self.log.count, time=float(t_end), latency_ms=latency,
-                       probabilities=probs, smoothed=smoothed, level_map=level,
+                       probabilities=probs, smoothed=smoothed, level_map=out.level_map,
                        level_labels=self.classifier.level_labels, ground_truth=truth,
-                       running_accuracy=acc if truth else None)
+                       running_accuracy=acc if truth and acc else None, indices=out.indices)
         self.log.append(est)
         self.on_estimate(est)
         return smoothed

@@ -4,10 +4,13 @@
 (``"OpenBCI"`` is an alias for what the OpenBCI GUI and the older OpenBCI_LSL
 app publish), reads whole chunks into a preallocated buffer with a blocking
 timeout (no busy polling), puts timestamps on the local LSL clock
-(``proc_clocksync``), and raises :class:`~eeg_emotion.realtime.source.SourceLost` when the
-outlet disappears or stays silent. :meth:`LSLSource.reopen` re-resolves the
-same stream (source id, else name), and refuses one that came back with another
-channel count or rate.
+(``proc_clocksync``), names the channels
+(:func:`~eeg_emotion.realtime.channels.label_channels`: ``--montage``, the
+description, or OpenBCI's default placement for an unlabelled OpenBCI stream,
+with a note saying which was assumed), and raises
+:class:`~eeg_emotion.realtime.source.SourceLost` when the outlet disappears or
+stays silent. :meth:`LSLSource.reopen` re-resolves the same stream (name and
+source id), and refuses one that came back with another channel count or rate.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import numpy as np
 
 from eeg_emotion.errors import StreamError
 from eeg_emotion.lsl import import_pylsl
-from eeg_emotion.realtime.channels import stream_channel_names
+from eeg_emotion.realtime.channels import label_channels
 from eeg_emotion.realtime.source import Chunk, Source, SourceInfo, SourceLost
 
 log = logging.getLogger(__name__)
@@ -79,6 +82,26 @@ def resolve_bounded(pylsl, predicate: str, timeout: float, settle: float = 0.0) 
         return list(found)
     finally:
         del resolver
+
+
+def is_openbci_stream(name: str, stream_type: str, source_id: str) -> bool:
+    """Whether a stream is the EEG time series OpenBCI GUI or OpenBCI_LSL publishes.
+
+    Parameters
+    ----------
+    name, stream_type, source_id : str
+        From the stream's description. OpenBCI GUI names its streams
+        ``obci_eeg1``..``3`` (the name can be edited in its Networking widget) with
+        source id ``openbcigui``; OpenBCI_LSL calls its stream ``OpenBCI_EEG``.
+        Only type ``EEG`` counts (the GUI also sends FFT, band power, aux...).
+
+    Returns
+    -------
+    bool
+    """
+    known = name.lower() in {n.lower() for n in OPENBCI_NAMES}
+    return stream_type.strip().upper() == "EEG" and (
+        known or source_id.strip().lower() == OPENBCI_SOURCE_ID.lower())
 
 
 def _describe(info) -> str:
@@ -207,7 +230,10 @@ class LSLSource(Source):
         n_ch = full.channel_count()
         described = self._labels(full)
         try:
-            channels = stream_channel_names(described, n_ch, self.montage, full.name())
+            labels = label_channels(
+                described, n_ch, self.montage, full.name(),
+                openbci=is_openbci_stream(full.name(), full.type(), full.source_id()),
+                sfreq=rate)
         except Exception:
             inlet.close_stream()
             raise
@@ -218,8 +244,9 @@ class LSLSource(Source):
         max_samples = max(1, int(np.ceil(self.max_chunk_s * rate)))
         self._buf = np.empty((max_samples, n_ch), dtype=_DTYPES[fmt])
         self._last_data = time.monotonic()
-        self.info = SourceInfo(name=full.name(), kind="lsl", channels=tuple(channels),
-                               sfreq=float(rate), source_id=full.source_id(), units=unit)
+        self.info = SourceInfo(name=full.name(), kind="lsl", channels=labels.names,
+                               sfreq=float(rate), source_id=full.source_id(), units=unit,
+                               montage=labels.montage, montage_note=labels.note)
 
     @staticmethod
     def _labels(full) -> list[str]:
@@ -272,7 +299,10 @@ class LSLSource(Source):
                      np.asarray(stamps, dtype=np.float64))
 
     def reopen(self, timeout: float = 1.0) -> bool:
-        """Try once to find the same stream again (by source id, else name).
+        """Try once to find the same stream again (by name and source id).
+
+        Both must match: OpenBCI GUI gives all its streams (EEG, FFT, aux...) the
+        same source id, so the source id alone could find another of them.
 
         Returns
         -------
@@ -286,7 +316,9 @@ class LSLSource(Source):
         """
         old = self.info
         self._drop_inlet()
-        q = f"source_id={_quote(old.source_id)}" if old.source_id else f"name={_quote(old.name)}"
+        q = f"name={_quote(old.name)}"
+        if old.source_id:
+            q += f" and source_id={_quote(old.source_id)}"
         found = resolve_bounded(self._pylsl, q, max(timeout, 0.05))
         if not found:
             return False

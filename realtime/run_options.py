@@ -46,6 +46,9 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--outlet", default="eeg-emotion", metavar="NAME",
                         help="LSL stream name of the estimates (default eeg-emotion)")
     parser.add_argument("--no-outlet", action="store_true", help="do not publish estimates")
+    parser.add_argument("--osc", default=None, metavar="HOST:PORT",
+                        help="also send estimates as OSC messages over UDP (/eeg-emotion/...; "
+                             "TouchDesigner, Max, Unity), e.g. 127.0.0.1:9000")
 
 
 def check_output_options(args: argparse.Namespace) -> None:

@@ -19,14 +19,15 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from eeg_emotion.errors import CheckpointError, ConfigError, EEGEmotionError
-from eeg_emotion.models.checkpoint import LoadedModel, load_checkpoint, read_meta
-from eeg_emotion.montages import match_channels
+from eeg_emotion.errors import CheckpointError, ConfigError
+from eeg_emotion.models.checkpoint import LoadedModel, load_checkpoint
 from eeg_emotion.realtime import brainflow_source
 from eeg_emotion.realtime.dashboard import run_dashboard
 from eeg_emotion.realtime.engine import Engine
+from eeg_emotion.realtime.estimate_forwarder import EstimateForwarder
 from eeg_emotion.realtime.headless import JsonLinesWriter, run_headless
 from eeg_emotion.realtime.lsl_source import LSLSource
+from eeg_emotion.realtime.osc_output import OscOutput
 from eeg_emotion.realtime.outlet import EstimateOutlet
 from eeg_emotion.realtime.source import Source
 
@@ -56,42 +57,6 @@ def load_model(path: Path) -> LoadedModel:
                               "train one with `eeg-emotion train --config CONFIG`, or run "
                               "`eeg-emotion demo` for a built-in one")
     return load_checkpoint(path, "cpu")
-
-
-def find_model_for(channels: tuple[str, ...], models_dir: Path) -> Path:
-    """Pick the newest checkpoint in ``models_dir`` whose channels the stream has.
-
-    Parameters
-    ----------
-    channels : tuple of str
-        The stream's channel names.
-    models_dir : pathlib.Path
-        Searched recursively for ``*.pt`` files.
-
-    Returns
-    -------
-    pathlib.Path
-
-    Raises
-    ------
-    CheckpointError
-        Naming the stream's channels and the command that trains a fitting model.
-    """
-    candidates = sorted(Path(models_dir).glob("**/*.pt"), key=lambda p: p.stat().st_mtime,
-                        reverse=True) if Path(models_dir).is_dir() else []
-    for path in candidates:
-        try:
-            match_channels(channels, read_meta(path).channels)
-        except EEGEmotionError as exc:
-            log.debug("model %s does not fit: %s", path, exc)
-            continue
-        log.info("using model %s (its channels fit the stream)", path)
-        return path
-    chans = ",".join(channels)
-    raise CheckpointError(
-        f"no model in {models_dir} uses only the stream's channels ({chans})",
-        f"train one: `eeg-emotion train --config configs/deap_scalingnet.toml "
-        f"--channels {chans} --out {Path(models_dir) / 'my-headset.pt'}`, or pass --model")
 
 
 def build_source(args: argparse.Namespace) -> Source:
@@ -134,7 +99,7 @@ def sigterm_sets(stop: threading.Event) -> Iterator[None]:
 
 
 def run_engine(args: argparse.Namespace, source: Source, loaded: LoadedModel,
-               markers: str | None = "auto") -> int:
+               markers: str | None = "auto", notes: tuple[str, ...] = ()) -> int:
     """Run an engine on an opened ``source`` until duration, Ctrl-C, SIGTERM or failure.
 
     Parameters
@@ -149,6 +114,8 @@ def run_engine(args: argparse.Namespace, source: Source, loaded: LoadedModel,
     markers : str | None
         Passed to :class:`~eeg_emotion.realtime.engine.Engine` (``"auto"``: listen
         for the stream's ``<name>-markers``).
+    notes : tuple of str
+        Lasting facts for the status (which model and why, index mode).
 
     Returns
     -------
@@ -159,16 +126,22 @@ def run_engine(args: argparse.Namespace, source: Source, loaded: LoadedModel,
     try:
         engine = Engine(source, loaded, hop_s=args.hop, window_s=args.window, device=args.device,
                         smoothing=args.smoothing, notch=args.notch, markers=markers,
-                        record=str(args.record) if args.record else None)
+                        record=str(args.record) if args.record else None, notes=notes)
     except BaseException:
         source.close()  # the engine never took it over
         raise
     stop = threading.Event()
-    outlet = out_file = None
+    outlet = out_file = forwarder = osc = None
     try:
         engine.start()
         if not args.no_outlet:
-            outlet = EstimateOutlet(engine.targets, args.outlet, model_name=engine.model_name)
+            outlet = EstimateOutlet(engine.targets, args.outlet, model_name=engine.model_name,
+                                    index=engine.mode == "index")
+        osc = OscOutput(args.osc) if args.osc else None
+        # OSC (and the outlet under the dashboard; headless pushes it itself) get every
+        # estimate from their own thread, whichever viewer runs
+        sinks = [s for s in (osc, None if args.headless else outlet) if s is not None]
+        forwarder = EstimateForwarder(engine, sinks).start() if sinks else None
         with sigterm_sets(stop):
             if args.headless:
                 if args.output:
@@ -189,6 +162,10 @@ def run_engine(args: argparse.Namespace, source: Source, loaded: LoadedModel,
                               stop=stop)
     finally:
         engine.stop()
+        if forwarder is not None:
+            forwarder.stop()
+        if osc is not None:
+            osc.close()
         if outlet is not None:
             outlet.close()
         if out_file is not None:

@@ -23,7 +23,17 @@ class SourceLost(StreamError):
 
 @dataclass(frozen=True)
 class SourceInfo:
-    """What a source delivers."""
+    """What a source delivers.
+
+    Attributes
+    ----------
+    montage : str
+        The headset's montage: a known name (``"cyton"``) or the comma list of
+        its channels (:func:`eeg_emotion.montages.montage_label`).
+    montage_note : str
+        Where the channel names came from when that is worth telling the user
+        (e.g. a montage assumed for an unlabelled OpenBCI stream); empty otherwise.
+    """
 
     name: str
     kind: str  # "lsl" | "brainflow"
@@ -31,6 +41,8 @@ class SourceInfo:
     sfreq: float
     source_id: str = ""
     units: str = "microvolts"
+    montage: str = ""
+    montage_note: str = ""
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,63 @@ through :class:`EngineView`; they never block acquisition or inference.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
 #: default seconds between live estimates (a model trained with a shorter hop keeps it)
 LIVE_HOP_S = 0.5
+
+#: How index mode's estimates are marked everywhere (dashboard, JSON, outlet, OSC).
+INDEX_NOTE = "uncalibrated index, not a trained model"
+
+
+@dataclass(frozen=True)
+class IndexReading:
+    """Training-free band-power indices of one window (index mode).
+
+    Attributes
+    ----------
+    values : dict
+        ``{"valence": z, "arousal": z}``: each index z-scored against the
+        session's own running baseline (0 = the session's average so far).
+    raw : dict
+        The indices before z-scoring: ``frontal_alpha_asymmetry`` (ln right
+        alpha - ln left alpha) and ``beta_alpha_ratio`` (ln of the ratio).
+    pair : str
+        The frontal pair of the asymmetry, e.g. ``"F3/F4"``.
+    baseline : tuple of int
+        (windows in the running baseline, windows before it counts as settled).
+    """
+
+    values: dict[str, float]
+    raw: dict[str, float]
+    pair: str
+    baseline: tuple[int, int]
+
+    def to_json_dict(self) -> dict:
+        """The index fields of an ``index`` line."""
+        return {"indices": {k: round(v, 4) for k, v in self.values.items()},
+                "raw": {k: round(v, 5) for k, v in self.raw.items()}, "pair": self.pair,
+                "baseline_windows": self.baseline[0], "baseline_warmup": self.baseline[1]}
+
+
+class WindowOutput(NamedTuple):
+    """What a classifier makes of one window.
+
+    Attributes
+    ----------
+    probabilities : dict
+        ``{target: {class: p}}``; empty for band-power indices.
+    level_map : numpy.ndarray | None
+        ``(channels, levels, time)`` for display.
+    indices : IndexReading | None
+        Index mode's reading (then there are no probabilities).
+    """
+
+    probabilities: dict[str, dict[str, float]]
+    level_map: np.ndarray | None
+    indices: IndexReading | None = None
 
 
 @dataclass(frozen=True)
@@ -52,9 +103,23 @@ class Estimate:
     level_labels: tuple[str, ...] = ()
     ground_truth: dict[str, str] | None = None
     running_accuracy: dict[str, float] | None = None
+    indices: IndexReading | None = None
 
     def to_json_dict(self) -> dict:
-        """The JSON-lines form of headless mode (no arrays)."""
+        """The JSON-lines form of headless mode (no arrays).
+
+        An estimate of index mode is an ``index`` line (``"type": "index"``, its
+        z-scored ``indices``, ``raw`` values, frontal ``pair``, baseline counts and
+        ``"note": "uncalibrated index, not a trained model"``); a model's
+        estimate has ``probabilities`` (and no ``type``).
+        """
+        if self.indices is not None:
+            out = {"type": "index", "index": self.index, "time": self.time,
+                   "latency_ms": round(self.latency_ms, 3), **self.indices.to_json_dict(),
+                   "uncalibrated": True, "note": INDEX_NOTE}
+            if self.ground_truth is not None:
+                out["ground_truth"] = self.ground_truth
+            return out
         out = {"index": self.index, "time": self.time,
                "latency_ms": round(self.latency_ms, 3),
                "probabilities": self.probabilities}
@@ -135,6 +200,7 @@ class EngineStatus:
     latency_ms_p99: float = 0.0
     notes: tuple[str, ...] = ()  # lasting facts: montage assumed, units rescaled, masking
     adaptation: tuple[int, int] | None = None  # session norm: (windows seen, warm-up)
+    mode: str = "model"  # "model" | "index" (training-free band-power indices)
 
 
 class EngineView(Protocol):

@@ -41,11 +41,16 @@ def format_health(status: EngineStatus) -> list[tuple[str, str]]:
         ("Filter delay", f"{status.filter_delay_ms:.0f} ms"),
         ("Model", f"{status.model_name} · {len(status.model_channels)} ch @ "
                   f"{status.model_rate:g} Hz · {status.device}"),
-        *([("Session norm", adaptation_text(status.adaptation))]
+        *([(adaptation_key(status), adaptation_text(status.adaptation))]
           if status.adaptation is not None else []),
-        *([("Notes", "; ".join(status.notes))] if status.notes else []),
+        *([("Notes", "\n".join(f"• {n}" for n in status.notes))] if status.notes else []),
         ("Recording", status.recording_path or "off"),
     ]
+
+
+def adaptation_key(status: EngineStatus) -> str:
+    """``"Baseline"`` for index mode's running baseline, else ``"Session norm"``."""
+    return "Baseline" if status.mode == "index" else "Session norm"
 
 
 def adaptation_text(adaptation: tuple[int, int]) -> str:
@@ -76,14 +81,16 @@ class HealthPanel(QGroupBox):
             label = self.values[key]
             if label.text() != text:
                 label.setText(text)
+                label.setToolTip(text if key == "Notes" else "")
         self.grid.setColumnStretch(1, 1)
         bad = status.source.overruns or status.source.bad_samples
-        if "Session norm" in self.values:
+        key = adaptation_key(status)
+        if key in self.values:
             adapting = status.adaptation is not None and status.adaptation[0] < \
                 status.adaptation[1]
             style = f"color: {theme.WARN};" if adapting else ""
-            if self.values["Session norm"].styleSheet() != style:
-                self.values["Session norm"].setStyleSheet(style)
+            if self.values[key].styleSheet() != style:
+                self.values[key].setStyleSheet(style)
         for key, warn in (("Gaps", status.source.gaps), ("Lost / bad", bad)):
             style = f"color: {theme.WARN};" if warn else ""
             if self.values[key].styleSheet() != style:  # restyling costs a repaint

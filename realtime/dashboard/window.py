@@ -8,6 +8,7 @@ takes long only delays the next frame.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,7 +24,9 @@ from PyQt6.QtWidgets import (
     QLabel,
     QMainWindow,
     QPushButton,
+    QScrollArea,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -32,14 +35,28 @@ from eeg_emotion.errors import EEGEmotionError
 from eeg_emotion.realtime.dashboard import theme
 from eeg_emotion.realtime.dashboard.estimates import EstimatesPanel
 from eeg_emotion.realtime.dashboard.health import HealthPanel
+from eeg_emotion.realtime.dashboard.index_panel import IndexPanel
 from eeg_emotion.realtime.dashboard.level_map import LevelMapPanel, MosaicPanel
 from eeg_emotion.realtime.dashboard.traces import FIXED_SCALES_UV, TracesPanel
-from eeg_emotion.realtime.state import EngineStatus, EngineView
+from eeg_emotion.realtime.state import INDEX_NOTE, EngineStatus, EngineView
 
 logger = logging.getLogger(__name__)
 
 SYNTHETIC_BANNER = ("DEMONSTRATION — model trained on synthetic data: these estimates say "
                     "nothing about anyone's emotions")
+INDEX_BANNER = (f"{INDEX_NOTE.upper()} — no trained model fits this stream; band-power "
+                "indices against this session's own baseline")
+
+
+def banner_text(status: EngineStatus) -> str:
+    """The warning banner for ``status`` ("" for none): synthetic model or index mode."""
+    if status.synthetic_model:
+        return SYNTHETIC_BANNER
+    if status.mode == "index":
+        hint = next((m.group(1) for note in status.notes
+                     for m in [re.search(r"`(eeg-emotion calibrate[^`]*)`", note)] if m), None)
+        return INDEX_BANNER + (f" · for your own model: {hint}" if hint else "")
+    return ""
 
 
 @dataclass
@@ -135,6 +152,10 @@ class DashboardWindow(QMainWindow):
 
         self.traces = TracesPanel(self.signal_s)
         self.estimates = EstimatesPanel()
+        self.index_panel = IndexPanel()
+        self.outputs = QStackedWidget()  # model probabilities | index mode's indices
+        self.outputs.addWidget(self.estimates)
+        self.outputs.addWidget(self.index_panel)
         self.level_map = LevelMapPanel()
         self.mosaic = MosaicPanel()
         self.mosaic.channel_clicked.connect(self.channel_combo.setCurrentIndex)
@@ -142,12 +163,16 @@ class DashboardWindow(QMainWindow):
 
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.traces)
-        top.addWidget(self.estimates)
+        top.addWidget(self.outputs)
         top.setSizes([720, 540])
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(self.level_map)
         bottom.addWidget(self.mosaic)
-        bottom.addWidget(self.health)
+        health = QScrollArea()  # long notes (montage assumed, model chosen) scroll
+        health.setWidget(self.health)
+        health.setWidgetResizable(True)
+        health.setFrameShape(QScrollArea.Shape.NoFrame)
+        bottom.addWidget(health)
         bottom.setSizes([400, 400, 460])
         rows = QSplitter(Qt.Orientation.Vertical)
         rows.addWidget(top)
@@ -287,8 +312,9 @@ class DashboardWindow(QMainWindow):
                 new = self.engine.estimates_since(self._next_index)
                 if new or status.running_accuracy != self._accuracy:
                     self._accuracy = status.running_accuracy
-                    self.estimates.add(new)
-                    self.estimates.draw(status.running_accuracy)
+                    panel = self.index_panel if status.mode == "index" else self.estimates
+                    panel.add(new)
+                    panel.draw(status.running_accuracy)
                 if new:
                     self._next_index = new[-1].index + 1
                     last = new[-1]
@@ -328,7 +354,13 @@ class DashboardWindow(QMainWindow):
             self.channel_combo.setCurrentIndex(self.channel)
             self.channel_combo.blockSignals(False)
             self.traces.set_channels(self.channels)
-        self.banner.setVisible(status.synthetic_model)
+        banner = banner_text(status)
+        if banner != self.banner.text() or self.banner.isVisible() != bool(banner):
+            self.banner.setText(banner)
+            self.banner.setVisible(bool(banner))
+        want = self.index_panel if status.mode == "index" else self.estimates
+        if self.outputs.currentWidget() is not want:
+            self.outputs.setCurrentWidget(want)
         self.health.update_status(status)
         src = status.source
         if src.connected:

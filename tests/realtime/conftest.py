@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -18,6 +19,8 @@ from pathlib import Path
 
 import pytest
 import torch
+from pythonosc.dispatcher import Dispatcher
+from pythonosc.osc_server import ThreadingOSCUDPServer
 
 from eeg_emotion.contract import SignalContract
 from eeg_emotion.filters import FilterSpec
@@ -105,6 +108,21 @@ def wait_until() -> Callable[..., bool]:
 
 
 @pytest.fixture
+def openbci_sid(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A source id that counts as OpenBCI GUI's in this test only.
+
+    Other tests (and other people's test runs on this machine) may publish
+    ``openbcigui`` streams at the same time; a unique id keeps ``--stream OpenBCI``
+    and montage inference of this test on its own stream.
+    """
+    from eeg_emotion.realtime import lsl_source
+
+    sid = f"openbcigui-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setattr(lsl_source, "OPENBCI_SOURCE_ID", sid)
+    return sid
+
+
+@pytest.fixture
 def stream_name(request: pytest.FixtureRequest) -> str:
     """A stream name unique to this test run."""
     return f"t-{request.node.name[:24]}-{uuid.uuid4().hex[:8]}"
@@ -155,3 +173,36 @@ def publishers() -> Iterator[Publishers]:
     pubs = Publishers()
     yield pubs
     pubs.close()
+
+
+class Receiver:
+    """A python-osc UDP server on 127.0.0.1 collecting every message."""
+
+    def __init__(self) -> None:
+        self.got: list[tuple[str, tuple]] = []
+        dispatcher = Dispatcher()
+        dispatcher.set_default_handler(lambda address, *args: self.got.append((address, args)))
+        self.server = ThreadingOSCUDPServer(("127.0.0.1", 0), dispatcher)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    def wait_for(self, n: int, timeout: float = 10.0) -> bool:
+        end = time.monotonic() + timeout
+        while len(self.got) < n and time.monotonic() < end:
+            time.sleep(0.02)
+        return len(self.got) >= n
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def osc_receiver() -> Iterator[Receiver]:
+    """A python-osc server on 127.0.0.1 (a free port) collecting messages; closed after."""
+    rec = Receiver()
+    yield rec
+    rec.close()

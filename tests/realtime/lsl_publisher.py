@@ -5,7 +5,11 @@ can check that every sample arrived once and in order; the other channels are
 a sine plus a DC offset. ``--mode replay`` publishes through
 :class:`eeg_emotion.realtime.replay.ReplayPlayer` (labels in the description, trial markers
 on ``<name>-markers``); ``--mode plain`` uses a bare pylsl outlet, with channel
-labels in the description only when ``--labels`` is given.
+labels in the description only when ``--labels`` is given. ``--mode openbci``
+publishes like OpenBCI GUI's LSL widget with a raw Cyton: float32, no channel
+labels, source id ``openbcigui``, chunks of ``--chunk`` samples pushed without
+timestamps, each channel riding on a DC offset of 1e4-5e4 µV (``--seed``) with a
+10 Hz alpha rhythm (stronger on even channels) in 5 µV noise.
 """
 
 from __future__ import annotations
@@ -40,10 +44,42 @@ def make_signal(n_ch: int, n: int, sfreq: float, start: int, nan_at: list[int]) 
     return data
 
 
+def openbci_signal(n_ch: int, n: int, sfreq: float, seed: int) -> np.ndarray:
+    """Raw-Cyton-like data: large DC offsets, alpha, noise, a slow drift (float32)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n) / sfreq
+    offsets = rng.uniform(1e4, 5e4, n_ch) * rng.choice([-1.0, 1.0], n_ch)
+    alpha = np.where(np.arange(n_ch) % 2 == 1, 20.0, 8.0)[:, None] * np.sin(
+        2 * np.pi * 10.0 * t + rng.uniform(0, 2 * np.pi, (n_ch, 1)))
+    drift = 30.0 * np.sin(2 * np.pi * 0.05 * t)[None]
+    data = offsets[:, None] + alpha + drift + rng.normal(0.0, 5.0, (n_ch, n))
+    return data.astype(np.float32)
+
+
+def publish_openbci(a: argparse.Namespace, pylsl) -> None:
+    """Push unlabelled float32 chunks without timestamps, as OpenBCI GUI does."""
+    n = round(a.seconds * a.sfreq)
+    data = openbci_signal(a.channels, n, a.sfreq, a.seed)
+    info = pylsl.StreamInfo(a.name, "EEG", a.channels, a.sfreq, pylsl.cf_float32,
+                            a.source_id or "openbcigui")
+    outlet = pylsl.StreamOutlet(info)
+    outlet.wait_for_consumers(a.wait)
+    print("READY", flush=True)
+    t0 = time.monotonic()
+    for s in range(0, n, a.chunk):
+        wait = t0 + s / (a.sfreq * a.speed) - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        outlet.push_chunk(np.ascontiguousarray(data[:, s:s + a.chunk].T))  # no timestamps
+    time.sleep(a.linger)
+    del outlet
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--name", required=True)
-    p.add_argument("--mode", choices=("plain", "replay"), default="plain")
+    p.add_argument("--mode", choices=("plain", "replay", "openbci"), default="plain")
+    p.add_argument("--seed", type=int, default=0, help="openbci: seed of offsets and noise")
     p.add_argument("--channels", type=int, default=4)
     p.add_argument("--labels", default="")
     p.add_argument("--sfreq", type=float, default=128.0)
@@ -58,6 +94,9 @@ def main() -> int:
     p.add_argument("--trial-labels", default="", help="JSON list of label dicts (replay)")
     p.add_argument("--wait-markers", action="store_true", help="wait for a marker consumer")
     a = p.parse_args()
+    if a.mode == "openbci":
+        publish_openbci(a, import_pylsl())
+        return 0
     n = round(a.seconds * a.sfreq)
     nan_at = [int(s) for s in a.nan_at.split(",") if s]
     data = make_signal(a.channels, n, a.sfreq, a.start, nan_at)

@@ -1,5 +1,5 @@
 """``eeg-emotion live`` with a real (untrained) ScalingNet checkpoint: in-process,
-as a subprocess stopped by SIGTERM, and default-model selection by channels."""
+as a subprocess stopped by SIGTERM (default-model ranking: test_model_choice.py)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,12 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
-
-import pytest
 
 from eeg_emotion.cli import main
 from eeg_emotion.contract import SignalContract
 from eeg_emotion.filters import FilterSpec
 from eeg_emotion.models import CheckpointMeta, build_model, save_checkpoint
-from eeg_emotion.realtime import session
 from eeg_emotion.targets import deap_targets
 
 CHANNELS = ["Fp1", "Fp2", "C3", "C4"]
@@ -69,15 +65,3 @@ def test_sigterm_stops_cleanly(publishers, stream_name, tmp_path):
     assert proc.returncode == 0, err
     assert json.loads(out.strip().splitlines()[-1])["type"] == "summary"
     assert "Traceback" not in err
-
-
-def test_default_model_is_one_whose_channels_fit(tmp_path):
-    _checkpoint(tmp_path / "a-deap.pt", ["Fp1", "AF3", "F3", "F7"])
-    time.sleep(0.01)
-    fit = _checkpoint(tmp_path / "b-cyton.pt", ["Fp1", "Fp2", "O1"])
-    time.sleep(0.01)
-    _checkpoint(tmp_path / "c-other.pt", ["T7", "T8", "O1"])
-    cyton = ("Fp1", "Fp2", "C3", "C4", "P7", "P8", "O1", "O2")
-    assert session.find_model_for(cyton, tmp_path) == fit
-    with pytest.raises(Exception, match="eeg-emotion train"):
-        session.find_model_for(("Cz", "Pz"), tmp_path)

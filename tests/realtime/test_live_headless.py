@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 from eeg_emotion.cli import build_parser, main
-from eeg_emotion.errors import CheckpointError
 from eeg_emotion.lsl import import_pylsl
 from eeg_emotion.offline.readers import load_trial_file
 from eeg_emotion.offline.synth import write_demo_recording
@@ -119,12 +118,6 @@ def test_cli_errors_are_clean(tmp_path, capsys, stream_name, publishers, loaded_
     assert "montage" in err and "4" in err and "Traceback" not in err
     with pytest.raises(SystemExit):
         main(["live", "--board", "bogus"])
-
-
-def test_find_model_for_says_how_to_train(tmp_path):
-    with pytest.raises(CheckpointError, match="Fp1,Fp2") as info:
-        session.find_model_for(("Fp1", "Fp2"), tmp_path)
-    assert "eeg-emotion train" in info.value.fix and "--channels Fp1,Fp2" in info.value.fix
 
 
 def test_real_replay_command_every_sample_in_order(tmp_path, stream_name, loaded_factory):

@@ -1,0 +1,251 @@
+"""Which checkpoint ``live`` runs when ``--model`` is not given.
+
+Every ``*.pt`` under the models folder (``<cache>/models`` or ``--models-dir``)
+is read (metadata only) and ranked:
+
+1. **personal models for this headset**: ``tags.personal`` and a
+   ``tags.montage`` naming the stream's electrodes (``eeg-emotion calibrate``
+   writes them); one that beat the majority rate on held-out blocks before one
+   that did not;
+2. **models whose channels the stream has in full** (real-data models before
+   synthetic ones);
+3. **models that accept missing channels** (``supports_missing_channels``, e.g.
+   an MSMAE-CNN on SEED-IV's 62 channels), by the share of their channels the
+   stream has, if at least :data:`MIN_COVERAGE`; the others are masked.
+
+Within a rank the newest file wins. A model whose filter needs frequencies
+above the stream's Nyquist frequency is never chosen. The choice comes with
+the reason, shown on the terminal, in the ``info`` line and on the dashboard.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from eeg_emotion.errors import EEGEmotionError
+from eeg_emotion.models.checkpoint import CheckpointMeta, read_meta
+from eeg_emotion.models.registry import MODELS
+from eeg_emotion.montages import normalize_name, resolve_montage, same_channels
+
+log = logging.getLogger(__name__)
+
+#: Least share of a missing-channel model's channels the stream must have.
+MIN_COVERAGE = 0.10
+
+PERSONAL, FULL, MASKED = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """One usable checkpoint and why.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        The checkpoint.
+    meta : CheckpointMeta
+        Its metadata.
+    rank : int
+        :data:`PERSONAL`, :data:`FULL` or :data:`MASKED`.
+    coverage : float
+        Share of the model's channels the stream has (1.0 unless masked).
+    masked : tuple of str
+        The model's channels the stream lacks (masked live).
+    notes : tuple of str
+        Why it was chosen (first), then warnings (e.g. a personal model that did
+        not beat the majority rate).
+    """
+
+    path: Path
+    meta: CheckpointMeta
+    rank: int
+    coverage: float
+    masked: tuple[str, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def beats_majority(self) -> bool:
+        """False only for a model tagged as not beating the majority rate."""
+        return self.meta.tags.get("beats_majority") is not False
+
+
+def personal_for(meta: CheckpointMeta, channels: Sequence[str]) -> bool:
+    """Whether ``meta`` is a personal model recorded with this headset's montage.
+
+    Parameters
+    ----------
+    meta : CheckpointMeta
+        A checkpoint's metadata.
+    channels : sequence of str
+        The stream's channel names.
+
+    Returns
+    -------
+    bool
+        ``tags.personal`` is true and ``tags.montage`` (a montage name or comma
+        list) names the same electrodes as the stream.
+    """
+    if meta.tags.get("personal") is not True:
+        return False
+    montage = meta.tags.get("montage")
+    if not isinstance(montage, str) or not montage:
+        return False
+    try:
+        return same_channels(resolve_montage(montage), channels)
+    except EEGEmotionError:
+        return False
+
+
+def held_out_text(meta: CheckpointMeta) -> str:
+    """``"valence 0.64 vs majority 0.55, ..."`` from a personal model's ``tags.held_out``."""
+    held = meta.tags.get("held_out")
+    if not isinstance(held, dict):
+        return ""
+    parts = []
+    for target, values in held.items():
+        if isinstance(values, dict) and isinstance(values.get("accuracy"), int | float):
+            text = f"{target} {values['accuracy']:.2f}"
+            if isinstance(values.get("std"), int | float):
+                text += f" ± {values['std']:.2f}"
+            if isinstance(values.get("majority"), int | float):
+                text += f" vs majority {values['majority']:.2f}"
+            parts.append(text)
+    return ", ".join(parts)
+
+
+def rank_models(channels: Sequence[str], sfreq: float, models_dir: Path, *,
+                min_coverage: float = MIN_COVERAGE, calibrate: str = "eeg-emotion calibrate"
+                ) -> tuple[list[ModelChoice], list[str]]:
+    """Rank the checkpoints of ``models_dir`` for a stream, best first.
+
+    Parameters
+    ----------
+    channels : sequence of str
+        The stream's channel names.
+    sfreq : float
+        The stream's rate in Hz.
+    models_dir : pathlib.Path
+        Searched recursively for ``*.pt``.
+    min_coverage : float
+        Least share of a missing-channel model's channels the stream must have.
+    calibrate : str
+        The ``eeg-emotion calibrate ...`` command for this source (in advice).
+
+    Returns
+    -------
+    choices : list of ModelChoice
+        Usable models, best first.
+    rejected : list of str
+        ``"<file>: <why not>"`` for every other checkpoint.
+    """
+    folder = Path(models_dir).expanduser()
+    paths = sorted(folder.glob("**/*.pt")) if folder.is_dir() else []
+    stream = {normalize_name(c) for c in channels}
+    scored: list[tuple[tuple, ModelChoice]] = []
+    rejected: list[str] = []
+    for path in paths:
+        try:
+            meta = read_meta(path)
+            mtime = path.stat().st_mtime
+        except (EEGEmotionError, OSError) as exc:
+            rejected.append(f"{path.name}: unreadable ({getattr(exc, 'problem', exc)})")
+            continue
+        choice, why = _assess(path, meta, channels, stream, sfreq, min_coverage, calibrate)
+        if choice is None:
+            rejected.append(f"{path.name}: {why}")
+            log.debug("model %s does not fit: %s", path, why)
+            continue
+        key = (choice.rank, -choice.coverage, not choice.beats_majority, meta.synthetic,
+               -mtime, str(path))
+        scored.append((key, choice))
+    scored.sort(key=lambda kc: kc[0])
+    return [c for _, c in scored], rejected
+
+
+def _assess(path: Path, meta: CheckpointMeta, channels: Sequence[str], stream: set[str],
+            sfreq: float, min_coverage: float, calibrate: str
+            ) -> tuple[ModelChoice | None, str]:
+    model_channels = meta.channels
+    h_freq = meta.signal.filter.h_freq
+    if sfreq / 2.0 < h_freq:
+        return None, (f"uses signal up to {h_freq:g} Hz, above the stream's Nyquist "
+                      f"frequency ({sfreq / 2:g} Hz)")
+    masked = tuple(c for c in model_channels if normalize_name(c) not in stream)
+    coverage = 1.0 - len(masked) / len(model_channels)
+    name = f"{path.name} ({meta.model}, {len(model_channels)} ch)"
+    if not masked:
+        if personal_for(meta, channels):
+            return _personal(path, meta, name, calibrate), ""
+        extra = "; trained on synthetic data only" if meta.synthetic else ""
+        return ModelChoice(path, meta, FULL, 1.0, (), (
+            f"model {name} chosen: the stream has all its channels, none masked{extra}",)), ""
+    cls = MODELS.get(meta.model)
+    if cls is None or not cls.supports_missing_channels:
+        return None, f"lacks {len(masked)} of its {len(model_channels)} channels"
+    if coverage < min_coverage or len(masked) == len(model_channels):
+        return None, (f"the stream has {coverage:.0%} of its channels, below the minimum "
+                      f"{min_coverage:.0%}")
+    have = len(model_channels) - len(masked)
+    notes = [f"model {name} chosen: it accepts missing channels and the stream has {have} "
+             f"of its {len(model_channels)} ({coverage:.0%}, minimum {min_coverage:.0%}); "
+             f"{len(masked)} are masked"]
+    if coverage < 0.5:
+        notes.append(f"most of {path.name}'s channels are missing: it was trained with "
+                     "all of them, so treat its estimates with caution")
+    return ModelChoice(path, meta, MASKED, coverage, masked, tuple(notes)), ""
+
+
+def _personal(path: Path, meta: CheckpointMeta, name: str, calibrate: str) -> ModelChoice:
+    held = held_out_text(meta)
+    notes = [f"model {name} chosen: your personal model for this headset (montage "
+             f"{meta.tags['montage']}), none of its channels masked"
+             + (f"; held-out blocks: {held}" if held else ""), *majority_warning(
+                 path, meta, calibrate)]
+    return ModelChoice(path, meta, PERSONAL, 1.0, (), tuple(notes))
+
+
+def majority_warning(path: Path, meta: CheckpointMeta, calibrate: str) -> tuple[str, ...]:
+    """A note when a personal model did not beat the majority rate on held-out blocks.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The checkpoint (for its name).
+    meta : CheckpointMeta
+        Its metadata (``tags.beats_majority``, ``tags.held_out``).
+    calibrate : str
+        The ``eeg-emotion calibrate ...`` command for this source.
+
+    Returns
+    -------
+    tuple of str
+        One note, or none when the model beat it (or is not tagged).
+    """
+    if meta.tags.get("beats_majority") is not False:
+        return ()
+    held = held_out_text(meta)
+    return (f"{Path(path).name} did not beat the majority rate on held-out blocks"
+            + (f" ({held})" if held else "")
+            + ": its estimates are no better than always answering the most common "
+              f"rating; record another session: `{calibrate} --add`",)
+
+
+def choose_model(channels: Sequence[str], sfreq: float, models_dir: Path, *,
+                 min_coverage: float = MIN_COVERAGE, calibrate: str = "eeg-emotion calibrate"
+                 ) -> tuple[ModelChoice | None, list[str]]:
+    """The best checkpoint for a stream (:func:`rank_models`, same parameters), or None.
+
+    Returns
+    -------
+    choice : ModelChoice | None
+    rejected : list of str
+        Why the other checkpoints do not fit.
+    """
+    choices, rejected = rank_models(channels, sfreq, models_dir, min_coverage=min_coverage,
+                                    calibrate=calibrate)
+    if choices:
+        log.info("%s", choices[0].notes[0])
+    return (choices[0] if choices else None), rejected
