@@ -29,9 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np
 
 from eeg_emotion.lsl import import_pylsl
-from eeg_emotion.realtime.recording import Recorder, read_recording
+from eeg_emotion.realtime.recording import Recorder
 from eeg_emotion.realtime.replay import ReplayPlayer
 from eeg_emotion.realtime.source import Chunk, SourceInfo
+from eeg_emotion.recording_files import read_recording
 
 
 def bench_replay(n_ch: int, sfreq: float, seconds: float, speed: float) -> None:

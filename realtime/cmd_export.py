@@ -22,7 +22,7 @@ import numpy as np
 
 from eeg_emotion.commands import Command, register_command
 from eeg_emotion.errors import ConfigError, DataFormatError
-from eeg_emotion.realtime.recording import Recording, read_recording
+from eeg_emotion.recording_files import Recording, read_recording
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def recording_to_raw(rec: Recording):
     Parameters
     ----------
     rec : Recording
-        From :func:`eeg_emotion.realtime.recording.read_recording`.
+        From :func:`eeg_emotion.recording_files.read_recording`.
 
     Returns
     -------

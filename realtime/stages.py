@@ -25,7 +25,7 @@ import numpy as np
 from eeg_emotion.contract import SignalContract
 from eeg_emotion.errors import StreamError
 from eeg_emotion.filters import FilterDesign, StreamingFilter
-from eeg_emotion.realtime.resampler import StreamResampler
+from eeg_emotion.resampler import StreamResampler
 
 log = logging.getLogger(__name__)
 

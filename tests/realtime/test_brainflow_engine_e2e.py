@@ -15,7 +15,7 @@ from eeg_emotion.models.checkpoint import CheckpointMeta, load_checkpoint, save_
 from eeg_emotion.realtime.brainflow_source import BrainFlowSource
 from eeg_emotion.realtime.cmd_export import export_recording
 from eeg_emotion.realtime.engine import Engine
-from eeg_emotion.realtime.recording import read_recording
+from eeg_emotion.recording_files import read_recording
 from eeg_emotion.targets import deap_targets
 
 

@@ -24,7 +24,7 @@ from eeg_emotion.realtime.dashboard import DashboardWindow
 from eeg_emotion.realtime.dashboard.theme import BAD, configure_pyqtgraph
 from eeg_emotion.realtime.engine import Engine
 from eeg_emotion.realtime.lsl_source import LSLSource
-from eeg_emotion.realtime.recording import read_recording
+from eeg_emotion.recording_files import read_recording
 from eeg_emotion.targets import deap_targets
 
 CHANNELS = ("Fp1", "Fp2", "C3", "C4")

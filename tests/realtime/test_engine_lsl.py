@@ -11,7 +11,7 @@ from eeg_emotion.errors import MontageError, StreamError
 from eeg_emotion.filters import FilterSpec, filter_offline
 from eeg_emotion.realtime.engine import Engine
 from eeg_emotion.realtime.lsl_source import LSLSource
-from eeg_emotion.realtime.resampler import StreamResampler
+from eeg_emotion.resampler import StreamResampler
 
 
 def _collect(engine: Engine) -> list:

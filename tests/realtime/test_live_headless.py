@@ -21,8 +21,8 @@ from eeg_emotion.realtime.engine import Engine
 from eeg_emotion.realtime.headless import SYNTHETIC_NOTE
 from eeg_emotion.realtime.lsl_source import LSLSource
 from eeg_emotion.realtime.outlet import EstimateOutlet
-from eeg_emotion.realtime.recording import read_recording
 from eeg_emotion.realtime.state import Estimate
+from eeg_emotion.recording_files import read_recording
 
 pylsl = import_pylsl()
 

@@ -15,9 +15,10 @@ import numpy as np
 import pytest
 
 from eeg_emotion.errors import ConfigError, DataFormatError, StreamError
-from eeg_emotion.realtime.recording import Recorder, read_recording
+from eeg_emotion.realtime.recording import Recorder
 from eeg_emotion.realtime.source import Chunk, SourceInfo
 from eeg_emotion.realtime.state import Estimate
+from eeg_emotion.recording_files import read_recording
 
 ROOT = Path(__file__).resolve().parents[2]
 INFO = SourceInfo(name="test", kind="lsl", channels=("Fp1", "Fp2", "Cz"), sfreq=250.0,

@@ -13,8 +13,8 @@ import numpy as np
 from eeg_emotion.realtime.cmd_export import export_recording
 from eeg_emotion.realtime.engine import Engine
 from eeg_emotion.realtime.lsl_source import LSLSource
-from eeg_emotion.realtime.recording import read_recording
 from eeg_emotion.realtime.replay import ReplayPlayer
+from eeg_emotion.recording_files import read_recording
 
 
 def test_replayed_trials_reach_the_engine_with_ground_truth(wait_until, tmp_path: Path, rng,

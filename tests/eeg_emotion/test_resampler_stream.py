@@ -7,7 +7,7 @@ import pytest
 from scipy import signal
 
 from eeg_emotion.errors import ConfigError
-from eeg_emotion.realtime.resampler import StreamResampler, design_antialias, rate_ratio
+from eeg_emotion.resampler import StreamResampler, design_antialias, rate_ratio
 
 
 @pytest.mark.parametrize(("rin", "rout"), [(250, 128), (1000, 128), (128, 256), (200, 128),
