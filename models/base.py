@@ -39,10 +39,14 @@ class EmotionModel(nn.Module):
         Registry key (``"scalingnet"``, ``"msmae-cnn"`` ...).
     supports_missing_channels : bool
         Whether ``forward`` honours a ``channel_mask`` with False entries.
+    min_samples : int
+        The shortest window (in samples) the model accepts.
     """
 
     name: ClassVar[str] = ""
     supports_missing_channels: ClassVar[bool] = False
+    #: the shortest window the model can use (a spectrum needs 2 samples)
+    min_samples: ClassVar[int] = 1
 
     def __init__(self, n_channels: int, sfreq: float, targets: Sequence[Target],
                  **hparams: Any) -> None:
@@ -113,11 +117,11 @@ class EmotionModel(nn.Module):
     def check_input(self, x: Tensor, channel_mask: Tensor | None = None) -> None:
         """Raise ConfigError when windows or the mask do not fit the model."""
         if not isinstance(x, Tensor) or x.ndim != 3 or x.shape[1] != self.n_channels \
-                or x.shape[2] < 1:
+                or x.shape[2] < self.min_samples:
             shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
             raise ConfigError(
-                f"{self.name} expects windows shaped (batch, {self.n_channels}, samples), "
-                f"got {shape}",
+                f"{self.name} expects windows shaped (batch, {self.n_channels}, samples >= "
+                f"{self.min_samples}), got {shape}",
                 "select the model's channels in its order before calling it")
         if channel_mask is not None:
             b = x.shape[0]

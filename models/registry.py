@@ -8,6 +8,7 @@ from typing import Any
 
 from eeg_emotion.errors import ConfigError
 from eeg_emotion.models.base import EmotionModel
+from eeg_emotion.models.forest import BandForest
 from eeg_emotion.models.msmae import MSMAECNN
 from eeg_emotion.models.scalingnet import ScalingNet, ScalingNetConv
 from eeg_emotion.targets import Target
@@ -16,6 +17,7 @@ MODELS: dict[str, type[EmotionModel]] = {
     ScalingNet.name: ScalingNet,
     ScalingNetConv.name: ScalingNetConv,
     MSMAECNN.name: MSMAECNN,
+    BandForest.name: BandForest,
 }
 
 
