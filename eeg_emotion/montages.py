@@ -180,6 +180,25 @@ def match_channels(available: Sequence[str], required: Sequence[str], *,
     return np.array([lookup[normalize_name(r)] for r in required], dtype=np.intp)
 
 
+def locate_channels(available: Sequence[str], required: Sequence[str]) -> np.ndarray:
+    """Index in ``available`` of each channel in ``required``, -1 where it is absent.
+
+    Parameters
+    ----------
+    available : sequence of str
+        Channel names of the stream or file, in its order.
+    required : sequence of str
+        Channel names a model needs, in its order.
+
+    Returns
+    -------
+    numpy.ndarray of int
+        ``available[idx[i]]`` is ``required[i]`` wherever ``idx[i] >= 0``.
+    """
+    lookup = {normalize_name(n): i for i, n in reversed(list(enumerate(available)))}
+    return np.array([lookup.get(normalize_name(c), -1) for c in required], dtype=np.intp)
+
+
 def channel_region(name: str) -> tuple[str, str]:
     """Return the scalp region and hemisphere of a 10-20 channel.
 

@@ -106,6 +106,12 @@ class StreamResampler:
         self.taps = self._poly.T.ravel() if not self.identity else np.ones(1)
         self.reset()
 
+    def output_length(self, n_in: int) -> int:
+        """Samples a fresh resampler puts out for ``n_in`` input samples (one call or many)."""
+        if self.identity or n_in <= 0:
+            return max(int(n_in), 0)
+        return (n_in * self.up - 1) // self.down + 1
+
     def reset(self) -> None:
         """Forget the state: the next chunk starts afresh (after a reconnection)."""
         self._hist: np.ndarray | None = None  # last n_branch - 1 inputs

@@ -53,11 +53,12 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from eeg_emotion.contract import SignalContract
-from eeg_emotion.errors import ConfigError, DataFormatError
+from eeg_emotion.errors import ConfigError, DataFormatError, MontageError
 from eeg_emotion.filters import FilterDesign, StreamingFilter, filter_offline
-from eeg_emotion.montages import match_channels
+from eeg_emotion.montages import locate_channels, match_channels
 from eeg_emotion.offline.dataset import DatasetIndex
 from eeg_emotion.offline.train_config import PreprocessSection
+from eeg_emotion.resampler import StreamResampler
 from eeg_emotion.windows import sliding_windows, window_starts
 
 log = logging.getLogger(__name__)
@@ -119,13 +120,18 @@ def default_cache_dir() -> Path:
     return Path(base).expanduser() / "eeg-emotion"
 
 
-def _trial_lengths(index: DatasetIndex, n_skip: int) -> np.ndarray:
-    """Samples of every trial after its baseline and the discarded start-up."""
+def _trial_lengths(index: DatasetIndex, n_skip: int,
+                   resampler: StreamResampler | None = None) -> np.ndarray:
+    """Samples of every trial after its baseline and the discarded start-up (at the
+    resampled rate when a resampler is given)."""
     if not index.trials:
         raise DataFormatError(f"the {index.kind} dataset at {index.root} has no trials",
                               "check the dataset folder")
-    return np.asarray([(ref.n_times if ref.n_times is not None
-                        else index.load(ref).shape[1]) - n_skip for ref in index.trials])
+    n = [ref.n_times if ref.n_times is not None else index.load(ref).shape[1]
+         for ref in index.trials]
+    if resampler is not None:
+        n = [resampler.output_length(k) for k in n]
+    return np.asarray(n) - n_skip
 
 
 def contract_for(index: DatasetIndex, section: PreprocessSection,
@@ -191,24 +197,48 @@ def contract_for(index: DatasetIndex, section: PreprocessSection,
 class _Plan:
     """Sample counts shared by every trial."""
 
-    channel_idx: np.ndarray
+    channel_idx: np.ndarray  # -1 for a channel the data lack (zero-filled)
     n_baseline: int
     n_windows: np.ndarray  # per trial
+    resampler: StreamResampler | None
+
+    def select(self, trial: np.ndarray) -> np.ndarray:
+        """The contract's channels of one trial (absent ones zero), at the contract's rate."""
+        idx = self.channel_idx
+        x = trial[np.maximum(idx, 0)]
+        if (idx < 0).any():
+            x = np.where((idx >= 0)[:, None], x, 0.0)
+        if self.resampler is not None:
+            self.resampler.reset()
+            x = self.resampler.process(x)[0]
+        return x
 
 
-def _plan(index: DatasetIndex, contract: SignalContract) -> _Plan:
+def _plan(index: DatasetIndex, contract: SignalContract, *, resample: bool,
+          missing_channels: bool) -> _Plan:
+    source = f"the {index.kind} dataset at {index.root}"
+    resampler = None
     if abs(float(index.sfreq) - contract.sfreq) > 1e-6 * contract.sfreq:
-        raise DataFormatError(
-            f"the {index.kind} dataset at {index.root} is sampled at {index.sfreq:g} Hz, "
-            f"but the windows are asked for at {contract.sfreq:g} Hz",
-            "use data at the model's rate (or resample it first)")
-    idx = match_channels(index.channels, contract.channels,
-                         source=f"the {index.kind} dataset at {index.root}")
+        if not resample:
+            raise DataFormatError(
+                f"{source} is sampled at {index.sfreq:g} Hz, but the windows are asked for "
+                f"at {contract.sfreq:g} Hz", "use data at the model's rate (or resample it "
+                "first)")
+        # the live path's polyphase resampler, from the trial's first sample
+        resampler = StreamResampler(index.sfreq, contract.sfreq, len(contract.channels))
+    if missing_channels:
+        idx = locate_channels(index.channels, contract.channels)
+        if not (idx >= 0).any():
+            raise MontageError(f"{source} has none of the channels "
+                               f"{', '.join(contract.channels[:8])}...",
+                               "use data recorded with (some of) the model's channels")
+    else:
+        idx = match_channels(index.channels, contract.channels, source=source)
     n_base = round(index.baseline_s * contract.sfreq)
     if contract.baseline == "subtract_mean" and not n_base:
         log.info("%s has no pre-trial baseline to subtract; the band-pass removes the "
                  "offset anyway", index.root)
-    lengths = _trial_lengths(index, n_base + contract.n_discard)
+    lengths = _trial_lengths(index, n_base + contract.n_discard, resampler)
     window, hop = contract.window, contract.hop
     n_windows = np.array([len(window_starts(int(n), window, hop)) if n > 0 else 0
                           for n in lengths])
@@ -220,7 +250,8 @@ def _plan(index: DatasetIndex, contract: SignalContract) -> _Plan:
             f"after the baseline and discard (e.g. subject {ref.subject} session "
             f"{ref.session} trial {ref.trial}: {lengths[short[0]] / contract.sfreq:.2f} s)",
             "use a shorter window_s or discard_s")
-    return _Plan(channel_idx=idx, n_baseline=n_base, n_windows=n_windows)
+    return _Plan(channel_idx=idx, n_baseline=n_base, n_windows=n_windows,
+                 resampler=resampler)
 
 
 def process_trial(trial: np.ndarray, design: FilterDesign | StreamingFilter,
@@ -326,7 +357,8 @@ def _load_entry(folder: Path, contract: SignalContract) -> WindowSet:
 
 def prepare_windows(index: DatasetIndex, contract: SignalContract,
                     cache_dir: Path | None = None, progress: bool = True,
-                    cache: bool = True) -> WindowSet:
+                    cache: bool = True, *, resample: bool = False,
+                    missing_channels: bool = False) -> WindowSet:
     """Cut every trial of a dataset into preprocessed windows (cached).
 
     Parameters
@@ -342,6 +374,13 @@ def prepare_windows(index: DatasetIndex, contract: SignalContract,
         Show a tqdm progress bar over trials.
     cache : bool
         False computes in memory and writes nothing.
+    resample : bool
+        Data at another rate than the contract's are resampled trial by trial with
+        the live path's :class:`~eeg_emotion.resampler.StreamResampler` (from each
+        trial's first sample), instead of refused.
+    missing_channels : bool
+        Contract channels the data lack are zeros (for models that take a channel
+        mask), instead of an error.
 
     Returns
     -------
@@ -356,7 +395,7 @@ def prepare_windows(index: DatasetIndex, contract: SignalContract,
     DataFormatError
         If a file cannot be read.
     """
-    plan = _plan(index, contract)
+    plan = _plan(index, contract, resample=resample, missing_channels=missing_channels)
     n_ch, window = len(contract.channels), contract.window
     streaming = StreamingFilter(contract.filter.design(contract.sfreq), n_ch)
     entry = None
@@ -394,7 +433,7 @@ def prepare_windows(index: DatasetIndex, contract: SignalContract,
         for ref, n_win in zip(tqdm(index.trials, desc=f"preprocessing {index.kind}",
                                    unit="trial", disable=not progress),
                               plan.n_windows, strict=True):
-            data = index.load(ref)[plan.channel_idx]
+            data = plan.select(index.load(ref))
             w = process_trial(data, streaming, contract, plan.n_baseline)
             if w.shape[0] != n_win:  # the file changed after indexing
                 raise DataFormatError(

@@ -17,6 +17,7 @@ import numpy as np
 from eeg_emotion.errors import MontageError, StreamError
 from eeg_emotion.montages import (
     MONTAGES,
+    locate_channels,
     match_channels,
     montage_label,
     normalize_name,
@@ -177,8 +178,7 @@ def map_to_model(stream_channels: Sequence[str], model_channels: Sequence[str], 
     except MontageError:
         if not supports_missing:
             raise
-    lookup = {normalize_name(n): i for i, n in reversed(list(enumerate(stream_channels)))}
-    index = np.array([lookup.get(normalize_name(c), -1) for c in model_channels], dtype=np.intp)
+    index = locate_channels(stream_channels, model_channels)
     mask = index >= 0
     if not mask.any():
         raise MontageError(

@@ -252,3 +252,23 @@ def test_default_cache_dir_from_env(monkeypatch, tmp_path):
     assert pp.default_cache_dir() == tmp_path / "x" / "eeg-emotion"
     monkeypatch.delenv("XDG_CACHE_HOME")
     assert pp.default_cache_dir().name == "eeg-emotion"
+
+
+def test_resampled_and_partial_windows_match_the_live_path(deap_index):
+    """Windows at another rate and with absent channels: what the live stages would make."""
+    from eeg_emotion.resampler import StreamResampler
+
+    base = settings(deap_index, window_s=2.0, **RAW)
+    at_100 = dataclasses.replace(base, sfreq=100.0, channels=("Fp2", "Xx1", "Oz"))
+    with pytest.raises(Exception, match="sampled at 128 Hz"):
+        prepare_windows(deap_index, at_100, progress=False, cache=False)
+    ws = prepare_windows(deap_index, at_100, progress=False, cache=False, resample=True,
+                         missing_channels=True)
+    trial = deap_index.load(deap_index.trials[0]).astype(np.float64)
+    rows = [deap_index.channels.index("Fp2"), deap_index.channels.index("Oz")]
+    res = StreamResampler(128.0, 100.0, 2).process(trial[rows])[0]
+    y = filter_offline(res[:, 300:], FilterSpec().design(100.0))  # 3-s baseline at 100 Hz
+    first = ws.X[ws.trial_id == 0]
+    np.testing.assert_allclose(first[0][[0, 2]], y[:, :200], rtol=1e-4, atol=1e-3)
+    np.testing.assert_array_equal(first[:, 1], 0.0)  # the absent channel
+    assert ws.X.shape[2] == 200
