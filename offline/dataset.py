@@ -44,7 +44,7 @@ from eeg_emotion.errors import DataFormatError
 log = logging.getLogger(__name__)
 
 #: The dataset kinds of the built-in readers (``--kind`` offers these).
-KINDS = ("deap", "seed-iv", "mne")
+KINDS = ("deap", "seed-iv", "calibration", "mne")
 _KIND_ALIASES = {"seed": "seed-iv", "seediv": "seed-iv", "seed4": "seed-iv"}
 
 

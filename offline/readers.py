@@ -6,13 +6,15 @@ itself (:func:`eeg_emotion.offline.dataset.register_reader`):
 * :mod:`eeg_emotion.offline.deap`: DEAP's preprocessed ``sNN.dat`` / ``sNN.mat``;
 * :mod:`eeg_emotion.offline.deap_bdf`: DEAP's original ``sNN.bdf`` recordings;
 * :mod:`eeg_emotion.offline.seed_iv`: SEED-IV's ``eeg_raw_data`` (or features);
-* :mod:`eeg_emotion.offline.mne_files`: recordings MNE reads, with a ``labels.csv``.
+* :mod:`eeg_emotion.offline.mne_files`: recordings MNE reads, with a ``labels.csv``;
+* :mod:`eeg_emotion.offline.calibration_data`: ``eeg-emotion calibrate`` folders and
+  rated ``live --record`` recordings.
 
 :func:`open_dataset` indexes a folder (auto-detected, or of a given kind),
 :func:`detect_kind` says which dataset a folder holds, and :func:`load_trial_file`
 reads ONE file for replay. Readers are asked in their priority order: DEAP
-files, DEAP BDF recordings, SEED-IV raw or feature folders, an MNE folder with
-``labels.csv``.
+files, DEAP BDF recordings, SEED-IV raw or feature folders, a calibration folder
+or rated recording, an MNE folder with ``labels.csv``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import logging
 from pathlib import Path
 
 from eeg_emotion.errors import DataFormatError
-from eeg_emotion.offline import deap, deap_bdf, mne_files, seed_iv
+from eeg_emotion.offline import calibration_data, deap, deap_bdf, mne_files, seed_iv
 from eeg_emotion.offline.dataset import (
     KINDS,
     DatasetIndex,
@@ -34,7 +36,7 @@ from eeg_emotion.offline.dataset import (
 log = logging.getLogger(__name__)
 
 #: The reader modules this module registers by importing them.
-BUILT_IN = (deap, deap_bdf, seed_iv, mne_files)
+BUILT_IN = (deap, deap_bdf, seed_iv, calibration_data, mne_files)
 
 
 def detect_reader(path: str | Path) -> DatasetReader:

@@ -21,30 +21,20 @@ import sys
 from pathlib import Path
 
 from eeg_emotion.commands import Command, register_command
-from eeg_emotion.errors import ConfigError, StreamError
+from eeg_emotion.errors import StreamError
 from eeg_emotion.realtime.dashboard import check_display
-from eeg_emotion.realtime.run_options import add_run_options, check_output_options
+from eeg_emotion.realtime.run_options import (
+    add_run_options,
+    add_source_options,
+    check_output_options,
+    check_source_options,
+)
 
 log = logging.getLogger(__name__)
 
-BOARDS = ("cyton", "cyton-daisy", "ganglion", "synthetic", "playback")
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``live`` options to ``parser``."""
-    src = parser.add_mutually_exclusive_group()
-    src.add_argument("--stream", default=None, metavar="NAME",
-                     help="LSL stream name, type or source id; OpenBCI for the OpenBCI GUI")
-    src.add_argument("--board", default=None, choices=BOARDS, help="BrainFlow board")
-    parser.add_argument("--serial-port", default=None, metavar="P",
-                        help="serial port of a Cyton/Ganglion dongle, e.g. /dev/ttyUSB0")
-    parser.add_argument("--file", default=None, metavar="F",
-                        help="BrainFlow file for --board playback")
-    parser.add_argument("--master-board", default=None, metavar="B",
-                        help="--board playback: the board that recorded --file "
-                             "(cyton, cyton-daisy, ganglion, synthetic; default synthetic)")
-    parser.add_argument("--montage", default=None, metavar="M",
-                        help="channel names: cyton, cyton-daisy, or Fp1,Fp2,... in stream order")
+    add_source_options(parser)
     parser.add_argument("--model", type=Path, default=None, metavar="PATH",
                         help="model checkpoint (default: one in --models-dir fitting the stream)")
     parser.add_argument("--models-dir", type=Path, default=None, metavar="DIR",
@@ -52,8 +42,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--min-coverage", type=_fraction, default=None, metavar="F",
                         help="least share of a missing-channel model's channels the stream "
                              "must have for it to be chosen by default (default 0.1)")
-    parser.add_argument("--timeout", type=float, default=10.0, metavar="S",
-                        help="seconds to wait for the stream to appear (default 10)")
     add_run_options(parser)
 
 
@@ -78,9 +66,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.stream and not args.board and args.model is None:
         return demo.run_demo_session(args, cache=None)
     check_output_options(args)
-    if args.board != "playback" and args.master_board:
-        raise ConfigError("--master-board is only for --board playback",
-                          "drop --master-board, or add --board playback --file FILE")
+    check_source_options(args)
     if not args.headless:
         check_display()  # fail before waiting for a stream, not after
     if not args.stream and not args.board:

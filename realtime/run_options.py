@@ -1,8 +1,9 @@
-"""The options ``eeg-emotion live`` and ``eeg-emotion demo`` share, and their checks.
+"""The options ``live``, ``demo`` and ``calibrate`` share, and their checks.
 
-Both commands run an engine and show its estimates the same way (dashboard or
-headless JSON lines, an LSL outlet, a recording); they differ only in where the
-stream and the model come from.
+``live`` and ``demo`` run an engine and show its estimates the same way (dashboard
+or headless JSON lines, an LSL outlet, a recording); they differ only in where the
+stream and the model come from. ``live`` and ``calibrate`` read the same sources
+(:func:`add_source_options`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,47 @@ from pathlib import Path
 
 from eeg_emotion.errors import ConfigError
 from eeg_emotion.realtime.state import LIVE_HOP_S
+
+#: boards ``--board`` accepts (BrainFlow)
+BOARDS = ("cyton", "cyton-daisy", "ganglion", "synthetic", "playback")
+
+
+def add_source_options(parser: argparse.ArgumentParser) -> None:
+    """Add the options that name a stream or board (``live`` and ``calibrate``).
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The command's parser.
+    """
+    src = parser.add_mutually_exclusive_group()
+    src.add_argument("--stream", default=None, metavar="NAME",
+                     help="LSL stream name, type or source id; OpenBCI for the OpenBCI GUI")
+    src.add_argument("--board", default=None, choices=BOARDS, help="BrainFlow board")
+    parser.add_argument("--serial-port", default=None, metavar="P",
+                        help="serial port of a Cyton/Ganglion dongle, e.g. /dev/ttyUSB0")
+    parser.add_argument("--file", default=None, metavar="F",
+                        help="BrainFlow file for --board playback")
+    parser.add_argument("--master-board", default=None, metavar="B",
+                        help="--board playback: the board that recorded --file "
+                             "(cyton, cyton-daisy, ganglion, synthetic; default synthetic)")
+    parser.add_argument("--montage", default=None, metavar="M",
+                        help="channel names: cyton, cyton-daisy, or Fp1,Fp2,... in stream order")
+    parser.add_argument("--timeout", type=float, default=10.0, metavar="S",
+                        help="seconds to wait for the stream to appear (default 10)")
+
+
+def check_source_options(args: argparse.Namespace) -> None:
+    """Refuse source options that do not go together.
+
+    Raises
+    ------
+    ConfigError
+        ``--master-board`` without ``--board playback``.
+    """
+    if args.board != "playback" and args.master_board:
+        raise ConfigError("--master-board is only for --board playback",
+                          "drop --master-board, or add --board playback --file FILE")
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:

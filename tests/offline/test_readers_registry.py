@@ -23,7 +23,7 @@ from eeg_emotion.offline.dataset import (
 )
 
 OFFLINE = Path(__file__).resolve().parents[2] / "offline"
-READER_MODULES = ("deap", "deap_bdf", "seed_iv", "mne_files")
+READER_MODULES = ("deap", "deap_bdf", "seed_iv", "calibration_data", "mne_files")
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def scratch_registry(monkeypatch):
 
 def test_built_in_readers_are_registered_in_detection_order():
     names = [r.name for r in registered_readers()]
-    assert names[:4] == ["deap", "deap-bdf", "seed-iv", "mne"]
+    assert names[:5] == ["deap", "deap-bdf", "seed-iv", "calibration", "mne"]
     assert [r.name for r in registered_readers("deap")] == ["deap", "deap-bdf"]
     assert tuple(dict.fromkeys(r.kind for r in registered_readers())) == KINDS
     assert {m.__name__.rsplit(".", 1)[1] for m in readers.BUILT_IN} == set(READER_MODULES)
@@ -74,7 +74,8 @@ def test_kind_spellings_and_unknown_kinds(seed_iv_dir, tmp_path):
     assert readers.open_dataset(seed_iv_dir, kind="seed_iv").kind == "seed-iv"
     with pytest.raises(DataFormatError, match="kind 'eeglab' is unknown") as info:
         readers.open_dataset(tmp_path, kind="eeglab")
-    assert info.value.fix == "use one of deap, seed-iv, mne, or leave it out to auto-detect"
+    assert info.value.fix == ("use one of deap, seed-iv, calibration, mne, or leave it out "
+                              "to auto-detect")
 
 
 def test_undetected_folder_names_the_kind_flag(tmp_path):

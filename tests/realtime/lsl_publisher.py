@@ -75,10 +75,69 @@ def publish_openbci(a: argparse.Namespace, pylsl) -> None:
     del outlet
 
 
+def emotion_trials(n_trials: int, seconds: float, sfreq: float, seed: int
+                   ) -> tuple[list[np.ndarray], list[dict]]:
+    """Synthetic DEAP trials with emotion structure, as a Cyton would record them.
+
+    The Cyton's 8 channels of a synthetic DEAP subject, resampled to ``sfreq`` with
+    Cyton-like DC offsets; trials alternate clearly high and clearly low valence (and
+    their arousal and dominance as drawn), so a calibration on them has something to
+    learn.
+    """
+    from scipy.signal import resample_poly
+
+    from eeg_emotion.montages import CYTON, DEAP
+    from eeg_emotion.offline.synth import synth_deap_subject
+
+    rng = np.random.default_rng(seed)
+    data, ratings = synth_deap_subject(rng, 4 * n_trials, seconds, baseline_s=0.5)
+    high = [i for i in range(len(ratings)) if ratings[i, 0] > 7.0]
+    low = [i for i in range(len(ratings)) if ratings[i, 0] < 3.0]
+    order = [x for pair in zip(high, low, strict=False) for x in pair][:n_trials]
+    rows = [DEAP.index(c) for c in CYTON]
+    offsets = rng.uniform(1e4, 5e4, (len(CYTON), 1))
+    trials = [(resample_poly(data[i][rows], int(sfreq), 128, axis=-1) + offsets)
+              .astype(np.float32) for i in order]
+    labels = [dict(zip(("valence", "arousal", "dominance"), map(float, ratings[i, :3]),
+                       strict=True)) for i in order]
+    return trials, labels
+
+
+def publish_openbci_emotion(a: argparse.Namespace, pylsl) -> None:
+    """Emotion trials as OpenBCI GUI would stream them, plus a marker stream of labels."""
+    import json
+
+    trials, labels = emotion_trials(a.trials, a.seconds, a.sfreq, a.seed)
+    info = pylsl.StreamInfo(a.name, "EEG", trials[0].shape[0], a.sfreq, pylsl.cf_float32,
+                            a.source_id or "openbcigui")
+    outlet = pylsl.StreamOutlet(info)
+    markers = pylsl.StreamOutlet(pylsl.StreamInfo(f"{a.name}-markers", "Markers", 1, 0.0,
+                                                  pylsl.cf_string, f"{a.name}-markers"))
+    outlet.wait_for_consumers(a.wait)
+    print("READY", flush=True)
+    t0, sent = time.monotonic(), 0
+    for k, (x, lab) in enumerate(zip(trials, labels, strict=True)):
+        for s in range(0, x.shape[1], a.chunk):
+            wait = t0 + sent / a.sfreq - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            if s == 0:
+                markers.push_sample([json.dumps({"event": "trial_start", "trial": k,
+                                                 "labels": lab})], pylsl.local_clock())
+            outlet.push_chunk(np.ascontiguousarray(x[:, s:s + a.chunk].T))
+            sent += min(a.chunk, x.shape[1] - s)
+        markers.push_sample([json.dumps({"event": "trial_end", "trial": k, "labels": lab})],
+                            pylsl.local_clock())
+    time.sleep(a.linger)
+    del outlet, markers
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--name", required=True)
-    p.add_argument("--mode", choices=("plain", "replay", "openbci"), default="plain")
+    p.add_argument("--mode", choices=("plain", "replay", "openbci", "openbci-emotion"),
+                   default="plain")
+    p.add_argument("--trials", type=int, default=6, help="openbci-emotion: trials")
     p.add_argument("--seed", type=int, default=0, help="openbci: seed of offsets and noise")
     p.add_argument("--channels", type=int, default=4)
     p.add_argument("--labels", default="")
@@ -94,6 +153,9 @@ def main() -> int:
     p.add_argument("--trial-labels", default="", help="JSON list of label dicts (replay)")
     p.add_argument("--wait-markers", action="store_true", help="wait for a marker consumer")
     a = p.parse_args()
+    if a.mode == "openbci-emotion":
+        publish_openbci_emotion(a, import_pylsl())
+        return 0
     if a.mode == "openbci":
         publish_openbci(a, import_pylsl())
         return 0
