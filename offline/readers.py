@@ -70,11 +70,12 @@ def detect_reader(path: str | Path) -> DatasetReader:
                               "`eeg-emotion replay FILE`")
     names = sorted(p.name for p in root.iterdir())[:10]
     raise DataFormatError(
-        f"{root} does not look like DEAP, SEED-IV or a labelled recording folder "
-        f"(it holds: {', '.join(names) if names else 'nothing'})",
+        f"{root} does not look like DEAP, SEED-IV, a calibration or a labelled recording "
+        f"folder (it holds: {', '.join(names) if names else 'nothing'})",
         "point --data at DEAP's folder with s01.dat ... (or data_preprocessed_python/), "
-        "SEED-IV's folder with eeg_raw_data/, or a folder of recordings with a labels.csv; "
-        f"or name the dataset with --kind {'|'.join(KINDS)} to see what it lacks")
+        "SEED-IV's folder with eeg_raw_data/, a folder `eeg-emotion calibrate` wrote, or a "
+        "folder of recordings with a labels.csv; or name the dataset with --kind (one of "
+        f"{', '.join(KINDS)}) to see what it lacks")
 
 
 def detect_kind(path: str | Path) -> str:

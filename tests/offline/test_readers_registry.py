@@ -82,7 +82,7 @@ def test_undetected_folder_names_the_kind_flag(tmp_path):
     (tmp_path / "notes.txt").write_text("")
     with pytest.raises(DataFormatError, match="does not look like") as info:
         readers.open_dataset(tmp_path)
-    assert "--kind deap|seed-iv|mne" in info.value.fix
+    assert "--kind (one of deap, seed-iv, calibration, mne)" in info.value.fix
 
 
 def test_earlier_readers_win_on_mixed_folders(deap_dir, seed_iv_dir, tmp_path):
