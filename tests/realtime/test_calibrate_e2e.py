@@ -146,12 +146,15 @@ def test_bad_input_is_refused_before_anything_is_recorded(tmp_path, capsys):
     stimuli = tmp_path / "stimuli"
     stimuli.mkdir()
     (stimuli / "calm.png").write_bytes(b"\x89PNG....")
+    (stimuli / "broken.wav").write_bytes(b"")  # cannot be played: nothing in it
     (stimuli / "stimuli.csv").write_text("file,seconds,category\ncalm.png,5,relaxed\n"
-                                         "missing.mp4,10,positive\nnotes.txt,3,\n")
+                                         "missing.mp4,10,positive\nnotes.txt,3,\n"
+                                         "broken.wav,4,negative\n")
     rc = main(["calibrate", "--headless", "--stream", "nothing-here", "--stimuli",
                str(stimuli), "--out", str(tmp_path / "cal"), "--timeout", "0.5"])
     err = capsys.readouterr().err
     assert rc == 2 and "missing.mp4 does not exist" in err and "notes.txt is not an image" in err
+    assert "broken.wav is empty" in err
     ratings = _ratings_csv(tmp_path / "r.csv", 3)  # 3 rows for 4 blocks
     rc = main(["calibrate", "--headless", "--stream", "nothing-here", "--ratings",
                str(ratings), "--blocks", "4", "--out", str(tmp_path / "cal"),
