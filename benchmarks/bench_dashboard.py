@@ -2,9 +2,10 @@
 
 Two engines can feed the window:
 
-* ``--engine lsl`` (default): a pylsl outlet in a thread publishes 32 channels at
-  128 Hz on loopback; the real :class:`eeg_emotion.realtime.engine.Engine` reads it and runs an
-  untrained ScalingNet (4 s windows, 0.5 s hop) on the CPU.
+* ``--engine lsl`` (default): a publisher subprocess (``bench_common.start_publisher``)
+  sends 32 channels of noise at 128 Hz on loopback, each chunk when it is due; the
+  real :class:`eeg_emotion.realtime.engine.Engine` reads it and runs an untrained
+  ScalingNet (4 s windows, 0.5 s hop) on the CPU.
 * ``--engine synthetic``: :class:`eeg_emotion.realtime.dashboard.synthetic_engine.SyntheticEngine`.
 
 It first measures the engine alone (no window), then with the dashboard, and
@@ -22,63 +23,26 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from types import SimpleNamespace
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 import torch
+from bench_common import start_load, start_publisher, stop_load, untrained_scalingnet
 from PyQt6.QtWidgets import QApplication
 
-from eeg_emotion.filters import FilterSpec
 from eeg_emotion.lsl import import_pylsl
-from eeg_emotion.models.scalingnet import ScalingNet
 from eeg_emotion.montages import DEAP
 from eeg_emotion.realtime.dashboard.synthetic_engine import SyntheticEngine
 from eeg_emotion.realtime.dashboard.theme import configure_pyqtgraph
 from eeg_emotion.realtime.dashboard.window import DashboardWindow
 from eeg_emotion.realtime.engine import Engine
+from eeg_emotion.realtime.gc_freeze import settle_garbage
 from eeg_emotion.realtime.lsl_source import LSLSource
-from eeg_emotion.targets import deap_targets
+from eeg_emotion.threads import use_live_threads
 
 SFREQ = 128.0
-
-
-def _publish(name: str, stop: threading.Event) -> None:
-    """Push 32 channels of sines + noise at 128 Hz in 1/16 s chunks until ``stop``."""
-    pylsl = import_pylsl()
-    info = pylsl.StreamInfo(name, "EEG", len(DEAP), SFREQ, pylsl.cf_float32, name)
-    chans = info.desc().append_child("channels")
-    for label in DEAP:
-        chans.append_child("channel").append_child_value("label", label)
-    outlet = pylsl.StreamOutlet(info, chunk_size=8)
-    rng = np.random.default_rng(0)
-    freqs = rng.uniform(6, 12, len(DEAP))[:, None]
-    t0 = pylsl.local_clock()
-    sent = 0
-    while not stop.is_set():
-        due = int((pylsl.local_clock() - t0) * SFREQ)
-        if due > sent:
-            k = np.arange(sent, due)
-            block = 20 * np.sin(2 * np.pi * freqs * k / SFREQ) + 5 * rng.standard_normal(
-                (len(DEAP), k.size))
-            outlet.push_chunk(np.ascontiguousarray(block.T, dtype=np.float32),
-                              (t0 + k / SFREQ).tolist())
-            sent = due
-        stop.wait(1 / 16)
-    del outlet
-
-
-def _untrained_scalingnet() -> SimpleNamespace:
-    torch.manual_seed(0)
-    targets = deap_targets(("valence", "arousal", "dominance"))
-    model = ScalingNet(len(DEAP), SFREQ, targets).eval()
-    meta = {"name": "scalingnet (untrained)", "channels": list(DEAP), "sfreq": SFREQ,
-            "filter": FilterSpec(4.0, 45.0).to_dict(), "window_s": 4.0, "hop_s": 0.5,
-            "preprocessing": {"standardize": "window"},
-            "targets": [t.to_dict() for t in targets], "synthetic": True}
-    return SimpleNamespace(model=model, meta=meta)
 
 
 def _cpu_per_s(seconds: float, work) -> tuple[float, float]:
@@ -89,23 +53,44 @@ def _cpu_per_s(seconds: float, work) -> tuple[float, float]:
     return (time.process_time() - c0) / wall, (time.thread_time() - t0) / wall
 
 
+def _latencies(engine, pylsl, stop: threading.Event, out: list[float]) -> None:
+    """Collect push-to-estimate latency (ms) of every estimate until ``stop``.
+
+    As in ``bench_realtime.py``: the window's last sample was pushed at ``Estimate.time``
+    (LSL clock); the estimate is seen here as soon as it is logged.
+    """
+    nxt = engine.windows_done
+    while not stop.is_set():
+        if engine.wait_for_estimate(nxt, timeout=0.2):
+            now = pylsl.local_clock()
+            for e in engine.estimates_since(nxt):
+                out.append((now - e.time) * 1000.0)
+                nxt = e.index + 1
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--engine", choices=("lsl", "synthetic"), default="lsl")
     p.add_argument("--seconds", type=float, default=10.0, help="dashboard phase length")
     p.add_argument("--baseline", type=float, default=5.0, help="engine-only phase length")
+    p.add_argument("--beside", choices=("none", "torch", "shell"), default="none",
+                   help="run beside a competing CPU-bound process (2-thread torch or shell loop)")
     p.add_argument("--screenshot", default=None, help="save the window as PNG at the end")
+    p.add_argument("--threads", type=int, default=None,
+                   help="torch threads (default: live's policy, 1)")
     a = p.parse_args()
 
-    torch.set_num_threads(1)
+    use_live_threads(a.threads)  # what `eeg-emotion live` does before its engine starts
+    settle_garbage()
     app = QApplication.instance() or QApplication(["bench"])
     configure_pyqtgraph()
-    stop = threading.Event()
+    load = start_load(a.beside)
+    pub = None
     if a.engine == "lsl":
         name = f"bench-dash-{uuid.uuid4().hex[:8]}"
-        pub = threading.Thread(target=_publish, args=(name, stop), daemon=True)
-        pub.start()
-        engine = Engine(LSLSource(name), _untrained_scalingnet(), device="cpu", markers=None)
+        pub = start_publisher(len(DEAP), SFREQ, a.seconds + a.baseline + 15, name, DEAP)
+        model = untrained_scalingnet(DEAP, SFREQ, 4.0, 0.5, ("valence", "arousal", "dominance"))
+        engine = Engine(LSLSource(name), model, device="cpu", markers=None)
     else:
         engine = SyntheticEngine(DEAP, SFREQ)
     with engine:
@@ -124,12 +109,19 @@ def main() -> int:
                 time.sleep(0.002)
 
         run_gui(1.0)  # warm-up
+        lat: list[float] = []
+        done = threading.Event()
+        if a.engine == "lsl":
+            watcher = threading.Thread(target=_latencies, args=(engine, import_pylsl(), done, lat),
+                                       daemon=True)
+            watcher.start()
         s0, st = engine.status().source.samples_received, win.stats
         frames0, busy0, ticks0, traces0 = st.frames, st.busy_s, st.ticks, st.trace_updates
         w0 = time.perf_counter()
         proc, gui = _cpu_per_s(a.seconds, run_gui)
         wall = time.perf_counter() - w0
         status = engine.status()
+        done.set()
         frames, ticks = st.frames - frames0, st.ticks - ticks0
         traces = st.trace_updates - traces0
         busy = st.busy_s - busy0
@@ -137,10 +129,14 @@ def main() -> int:
             win.grab().save(a.screenshot)
         win.timer.stop()
         win.close()
-    stop.set()
+    if pub is not None:
+        pub.kill()
+        pub.communicate()
+    stop_load(load)
 
     print(f"engine: {a.engine}, 32 ch @ 128 Hz, offscreen 1280x800, {a.seconds:.0f} s, "
-          f"{os.cpu_count()} CPUs")
+          f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}"
+          + (f", beside a competing {a.beside} process" if load is not None else ""))
     print(f"refresh ticks (frames) : {frames} in {wall:.1f} s = {frames / wall:.1f} fps "
           f"(timer 30 ms)")
     print(f"trace redraws          : {traces / wall:.1f} per s (only when new samples came)")
@@ -154,6 +150,10 @@ def main() -> int:
     print(f"samples during GUI run : {got} (expected ~{SFREQ * wall:.0f}), gaps "
           f"{status.source.gaps}, overruns {status.source.overruns}, windows skipped "
           f"{status.windows_skipped}, latency p95 {status.latency_ms_p95:.0f} ms")
+    if lat:
+        p50, p95, p99 = np.percentile(lat, (50, 95, 99))
+        print(f"latency while drawing  : p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms "
+              f"({len(lat)} estimates; last sample pushed -> estimate)")
     return 0
 
 

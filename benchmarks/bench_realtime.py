@@ -23,41 +23,23 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
-from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from bench_common import start_load, start_publisher, stop_load, untrained_scalingnet  # noqa: E402
 
-from eeg_emotion.filters import FilterSpec  # noqa: E402
 from eeg_emotion.lsl import import_pylsl  # noqa: E402
-from eeg_emotion.models import build_model  # noqa: E402
 from eeg_emotion.realtime.engine import Engine  # noqa: E402
+from eeg_emotion.realtime.gc_freeze import settle_garbage  # noqa: E402
 from eeg_emotion.realtime.lsl_source import LSLSource  # noqa: E402
-from eeg_emotion.targets import deap_targets  # noqa: E402
-
-PUBLISHER = """
-import sys, numpy as np
-from eeg_emotion.realtime.replay import ReplayPlayer
-n_ch, sfreq, seconds, name = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
-rng = np.random.default_rng(0)
-data = (rng.standard_normal((n_ch, int(sfreq * seconds))) * 20).astype(np.float32)
-chans = [f"E{i}" for i in range(n_ch)]
-p = ReplayPlayer(data, sfreq, chans, name)
-p.open()
-p.wait_for_consumers(20, markers=False)
-s = p.run()
-print(f"publisher: behind {s.behind_events} times, max lateness {s.max_lateness_s*1000:.0f} ms",
-      file=sys.stderr)
-p.close()
-"""
+from eeg_emotion.threads import use_live_threads  # noqa: E402
 
 
 def run_config(n_ch: int, sfreq: float, seconds: float, model_rate: float = 128.0,
@@ -65,17 +47,9 @@ def run_config(n_ch: int, sfreq: float, seconds: float, model_rate: float = 128.
     """Publish ``n_ch`` x ``sfreq`` for ``seconds`` and run the engine on it."""
     pylsl = import_pylsl()
     name = f"bench-{uuid.uuid4().hex[:8]}"
-    pub = subprocess.Popen([sys.executable, "-c", PUBLISHER, str(n_ch), str(sfreq),
-                            str(seconds + 2), name], cwd=ROOT, stderr=subprocess.PIPE,
-                           text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    pub = start_publisher(n_ch, sfreq, seconds + 2, name)
     chans = [f"E{i}" for i in range(n_ch)]
-    targets = deap_targets(("valence", "arousal"))
-    model = build_model("scalingnet", n_ch, model_rate, targets)
-    loaded = SimpleNamespace(model=model, meta={
-        "model": "scalingnet", "channels": chans, "sfreq": model_rate,
-        "filter": FilterSpec(4.0, 45.0).to_dict(), "window_s": window_s, "hop_s": hop_s,
-        "preprocessing": {"standardize": "window"},
-        "targets": [t.to_dict() for t in targets], "synthetic": True})
+    loaded = untrained_scalingnet(chans, model_rate, window_s, hop_s)
     engine = Engine(LSLSource(name, lost_after=5.0), loaded, device="auto", markers=None,
                     open_timeout=20)
     lat: list[float] = []
@@ -130,16 +104,40 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=float, default=12.0, help="run per main configuration")
     p.add_argument("--ramp-seconds", type=float, default=7.0, help="run per ramp step")
+    p.add_argument("--beside", choices=("none", "torch", "shell"), default="none",
+                   help="run beside a competing CPU-bound process: a 2-thread torch loop "
+                        "or a busy shell loop")
+    p.add_argument("--quick", action="store_true",
+                   help="only the 32 ch @ 128 Hz configuration (the README's latency figure)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="torch threads (default: live's policy, 1)")
+    p.add_argument("--no-gc-freeze", action="store_true",
+                   help="leave the garbage collector as it is (live freezes it)")
     a = p.parse_args()
     logging.basicConfig(level=logging.ERROR)
-    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+    use_live_threads(a.threads)  # what `eeg-emotion live` does before its engine starts
+    if not a.no_gc_freeze:
+        settle_garbage()
     print(f"bench_realtime: {os.cpu_count()} CPUs, torch {torch.__version__}, "
           f"threads {torch.get_num_threads()}, cuda {torch.cuda.is_available()}; "
           "ScalingNet (untrained), window 4 s, hop 0.25 s")
+    load = start_load(a.beside)
+    try:
+        return _run(a)
+    finally:
+        stop_load(load)
+
+
+def _run(a: argparse.Namespace) -> int:
+    """The configurations, in order."""
+    if a.beside != "none":
+        print(f"beside a competing process: {a.beside}")
     first = run_config(32, 128.0, a.seconds)
     print(f"filter delay (4-45 Hz linear-phase FIR + resampler): "
           f"{first['filter_delay_ms']:.0f} ms at 128 Hz, not included in latency")
     show(first)
+    if a.quick:
+        return 0
     show(run_config(64, 1000.0, a.seconds))
     best = None
     for n_ch, sfreq in ((128, 2000.0), (256, 4000.0), (512, 8000.0)):

@@ -6,20 +6,45 @@ bands per window), through the same loop as ``eeg-emotion train``
 (:func:`eeg_emotion.offline.trainer.fit`, :func:`eeg_emotion.offline.trainer.predict`) and MSMAE
 pre-training (:func:`eeg_emotion.offline.pretrain.pretrain`). Prints one line per case.
 
+``--demo-config`` instead times the demo config end to end (``configs/demo_synthetic.toml``
+on ``eeg-emotion synth deap`` data, 2 epochs x 2 folds and the final model, windows
+cached) on a quiet machine and beside a competing 2-thread torch process, with the
+thread policy of ``eeg-emotion train`` (:mod:`eeg_emotion.threads`), and prints the
+ratio (goal: at most 1.5x); ``--contrast`` adds the old default (as many threads as
+cores, whatever else runs) beside the same process.
+
     python benchmarks/bench_training.py [--device auto|cpu|cuda] [--windows 256]
+                                        [--beside torch|shell] [--threads N]
+    python benchmarks/bench_training.py --demo-config [--contrast] [--threads N]
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
+from bench_common import start_load, stop_load
 
+from eeg_emotion import threads
+from eeg_emotion.config import resolve_config
 from eeg_emotion.models import build_model
 from eeg_emotion.offline.pretrain import pretrain
-from eeg_emotion.offline.train_config import PretrainSection, TrainSection
+from eeg_emotion.offline.protocols import RunOptions, run_config
+from eeg_emotion.offline.synth import write_synthetic_deap
+from eeg_emotion.offline.train_config import (
+    PretrainSection,
+    TrainSection,
+    apply_override,
+    load_config,
+)
 from eeg_emotion.offline.trainer import fit, predict, resolve_device
 from eeg_emotion.targets import deap_targets, seed_iv_target
 
@@ -37,6 +62,68 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize()
 
 
+def _demo_run(cfg, data: Path, work: Path, label: str, cache: Path) -> float:
+    """One end-to-end run of the demo config into a fresh folder; its wall seconds."""
+    out = Path(tempfile.mkdtemp(prefix=f"{label}-", dir=work))
+    t0 = time.perf_counter()
+    run_config(cfg, data, RunOptions(out=out, device="cpu", progress=False, cache_dir=cache))
+    return time.perf_counter() - t0
+
+
+def _demo_cli(data: Path, work: Path, label: str, cache: Path, threads_arg: int | None
+              ) -> float:
+    """``eeg-emotion train`` on the demo config as a user runs it (a fresh process); wall s."""
+    out = Path(tempfile.mkdtemp(prefix=f"cli-{label}-", dir=work))
+    cmd = [sys.executable, "-m", "eeg_emotion.cli", "train", "--config", "demo_synthetic",
+           "--data", str(data), "--out", str(out), "--epochs", "2", "--folds", "2",
+           "--cache-dir", str(cache), "--quiet"]
+    if threads_arg is not None:
+        cmd += ["--threads", str(threads_arg)]
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
+    return time.perf_counter() - t0
+
+
+def demo_config(args: argparse.Namespace) -> None:
+    """The demo config quiet and beside a competing torch process; print the ratio."""
+    logging.basicConfig(level=logging.WARNING)
+    cfg = load_config(resolve_config("demo_synthetic"))
+    cfg = apply_override(cfg, "train.epochs", 2)
+    cfg = apply_override(cfg, "protocol.folds", 2)
+    with tempfile.TemporaryDirectory(prefix="bench-train-") as tmp:
+        work = Path(tmp)
+        data, cache = work / "deap", work / "cache"
+        write_synthetic_deap(data)  # `eeg-emotion synth deap` defaults
+        print(f"demo config, 2 epochs x 2 folds + final model, {threads.usable_cpus()} usable "
+              f"CPUs; policy: {threads.describe_policy()}", flush=True)
+        threads.use_training_threads(args.threads)
+        _demo_run(cfg, data, work, "warm", cache)  # fills the window cache, warms torch
+        n = threads.use_training_threads(args.threads)
+        quiet = _demo_run(cfg, data, work, "quiet", cache)
+        print(f"quiet                               : {quiet:6.1f} s ({n} thread(s) at start)",
+              flush=True)
+        cli_quiet = _demo_cli(data, work, "quiet", cache, args.threads)
+        load = start_load("torch")
+        try:
+            time.sleep(1.0)
+            n = threads.use_training_threads(args.threads)
+            busy = _demo_run(cfg, data, work, "busy", cache)
+            print(f"beside a 2-thread torch process     : {busy:6.1f} s ({n} thread(s) at "
+                  f"start) = {busy / quiet:.2f}x quiet (goal <= 1.5x)", flush=True)
+            cli_busy = _demo_cli(data, work, "busy", cache, args.threads)
+            print(f"`eeg-emotion train` as a command (start-up included): quiet "
+                  f"{cli_quiet:.1f} s, beside the torch process {cli_busy:.1f} s = "
+                  f"{cli_busy / cli_quiet:.2f}x", flush=True)
+            if args.contrast:
+                threads.use_training_threads(os.cpu_count() or 1)
+                old = _demo_run(cfg, data, work, "old", cache)
+                print(f"  same, {os.cpu_count()} fixed threads (old default): {old:6.1f} s = "
+                      f"{old / quiet:.2f}x quiet", flush=True)
+        finally:
+            stop_load(load)
+
+
 def main() -> None:
     """Run the benchmark and print windows per second."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -44,15 +131,36 @@ def main() -> None:
     parser.add_argument("--windows", type=int, default=256, help="windows per case")
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch CPU threads (default: the training policy, see "
+                             "`eeg-emotion doctor`)")
+    parser.add_argument("--beside", choices=("none", "torch", "shell"), default="none",
+                        help="run beside a competing CPU-bound process")
+    parser.add_argument("--demo-config", action="store_true",
+                        help="time the demo config quiet and beside a torch process instead")
+    parser.add_argument("--contrast", action="store_true",
+                        help="--demo-config: also the old default threads beside the load")
     args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    if args.demo_config:
+        demo_config(args)
+        return
+    load = start_load(args.beside)
+    try:
+        time.sleep(1.0 if load is not None else 0.0)
+        threads.use_training_threads(args.threads)
+        _cases(args)
+    finally:
+        stop_load(load)
+
+
+def _cases(args: argparse.Namespace) -> None:
+    """The throughput cases, one line each."""
     device = resolve_device(args.device)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else \
         f"CPU, {torch.get_num_threads()} threads"
     print(f"device: {device} ({name}); torch {torch.__version__}; {args.windows} windows, "
-          f"{args.epochs} epochs, batch {args.batch_size}")
+          f"{args.epochs} epochs, batch {args.batch_size}"
+          + (f"; beside a competing {args.beside} process" if args.beside != "none" else ""))
     rng = np.random.default_rng(0)
     settings = TrainSection(epochs=args.epochs, batch_size=args.batch_size, patience=99,
                             device=args.device)

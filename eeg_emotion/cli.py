@@ -15,15 +15,15 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from eeg_emotion import __version__, doctor
+from eeg_emotion import __version__, cmd_streams, doctor
 from eeg_emotion.commands import get_command, registered_commands
 from eeg_emotion.errors import EEGEmotionError
 from eeg_emotion.offline import cmd_evaluate, cmd_synth, cmd_train
 from eeg_emotion.realtime import cmd_calibrate, cmd_demo, cmd_export, cmd_live, cmd_replay
 
 #: The command modules; importing them registered their commands.
-COMMAND_MODULES = (doctor, cmd_synth, cmd_train, cmd_evaluate, cmd_replay, cmd_live, cmd_demo,
-                   cmd_calibrate, cmd_export)
+COMMAND_MODULES = (doctor, cmd_streams, cmd_synth, cmd_train, cmd_evaluate, cmd_replay,
+                   cmd_live, cmd_demo, cmd_calibrate, cmd_export)
 
 log = logging.getLogger(__name__)
 

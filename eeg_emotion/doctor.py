@@ -16,8 +16,10 @@ from pathlib import Path
 from eeg_emotion import __version__
 from eeg_emotion.commands import Command, register_command
 from eeg_emotion.lsl import config_keeps_loopback, import_pylsl
+from eeg_emotion.lsl_streams import visible_streams
+from eeg_emotion.threads import describe_policy
 
-Check = tuple[bool, str, str]  # ok, what was found, fix if not ok
+Check = tuple[bool, str, str]  # ok, what was found, fix if not ok (a note if ok)
 
 
 def check_torch() -> Check:
@@ -78,17 +80,37 @@ def check_qt() -> Check:
         where = f"QT_QPA_PLATFORM={plat}"
     elif display or platform.system() != "Linux":
         where = "a screen is available"
-    else:
+    else:  # headless use is supported: a note, not a failure
         found = f"Qt {QT_VERSION_STR}, pyqtgraph {pyqtgraph.__version__}; no screen"
-        fix = ("use `eeg-emotion live --headless`, run under xvfb-run, "
-               "or set QT_QPA_PLATFORM=offscreen")
-        return False, found, fix
+        note = ("the dashboard needs a screen; without one, `eeg-emotion live --headless` "
+                "(and `eeg-emotion demo`) print JSON lines; or run under xvfb-run, or set "
+                "QT_QPA_PLATFORM=offscreen")
+        return True, found, note
     return True, f"Qt {QT_VERSION_STR}, pyqtgraph {pyqtgraph.__version__}; {where}", ""
+
+
+def check_threads() -> Check:
+    """The torch thread policy (:mod:`eeg_emotion.threads`)."""
+    return True, describe_policy(), ""
+
+
+def check_streams() -> Check:
+    """How many LSL streams are visible now, and the command that lists them."""
+    try:
+        streams = visible_streams(1.0)
+    except Exception as exc:  # liblsl itself unusable: check_lsl says how to fix it
+        return False, f"cannot look for streams ({exc})", "see the lsl line above"
+    names = ", ".join(s.name for s in streams[:4]) + (" ..." if len(streams) > 4 else "")
+    found = (f"{len(streams)} LSL stream(s) visible now" + (f": {names}" if streams else ""))
+    return True, found, "`eeg-emotion streams` lists them with type, channels, rate and " \
+                        "source id" if streams else ""
 
 
 CHECKS: dict[str, Callable[[], Check]] = {
     "torch": check_torch,
+    "threads": check_threads,
     "lsl": check_lsl,
+    "streams": check_streams,
     "brainflow": check_brainflow,
     "qt": check_qt,
 }
@@ -99,7 +121,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print one OK/FIX line per check; exit 1 if any failed."""
+    """Print one OK/FIX line per check (and any note); exit 1 if any failed."""
     print(f"eeg-emotion {__version__} on Python {platform.python_version()}")
     failed = 0
     for name, check in CHECKS.items():
@@ -108,8 +130,11 @@ def run(args: argparse.Namespace) -> int:
         if not ok:
             failed += 1
             print(f"    -> {fix}")
+        elif fix:
+            print(f"    note: {fix}")
     return 1 if failed else 0
 
 
 COMMAND = register_command(Command(
-    "doctor", "check the installation: torch, CUDA, LSL, BrainFlow, Qt", add_arguments, run))
+    "doctor", "check torch, threads, LSL, streams, BrainFlow and Qt",
+    add_arguments, run))

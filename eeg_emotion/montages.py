@@ -142,7 +142,7 @@ def montage_label(channels: Sequence[str]) -> str:
 
 
 def match_channels(available: Sequence[str], required: Sequence[str], *,
-                   source: str = "the stream") -> np.ndarray:
+                   source: str = "the stream", fix: str | None = None) -> np.ndarray:
     """Find the index in ``available`` of each channel in ``required``.
 
     Parameters
@@ -153,6 +153,9 @@ def match_channels(available: Sequence[str], required: Sequence[str], *,
         Channel names the model needs, in its order.
     source : str
         How to name the data in an error message.
+    fix : str | None
+        What the user can do, when the caller knows better than the generic
+        advice (relabel the stream's channels, or use a model trained on them).
 
     Returns
     -------
@@ -173,9 +176,8 @@ def match_channels(available: Sequence[str], required: Sequence[str], *,
         raise MontageError(
             f"{source} lacks {len(missing)} of the model's {len(required)} channels: "
             f"{', '.join(missing)} (it has: {have})",
-            "train a model on the channels your headset has, e.g. "
-            f"`eeg-emotion train --config ... --channels {','.join(list(available)[:8])}`, "
-            "or label the stream's channels with --montage",
+            fix or "use a model trained on the channels it has, or correct its channel "
+            "names",
         )
     return np.array([lookup[normalize_name(r)] for r in required], dtype=np.intp)
 

@@ -33,6 +33,27 @@ META, SAMPLES, TIMESTAMPS = "meta.json", "samples.f32", "timestamps.f64"
 MARKERS, ESTIMATES = "markers.jsonl", "estimates.jsonl"
 
 
+def marker_event(text: str) -> dict:
+    """A marker's text read as a JSON object (calibration events are written so).
+
+    Parameters
+    ----------
+    text : str
+        The marker's text.
+
+    Returns
+    -------
+    dict
+        The object, or ``{}`` when the text is not a JSON object (a plain marker
+        such as DEAP replay's ``trial 3``).
+    """
+    try:
+        event = json.loads(text)
+    except (TypeError, ValueError):
+        return {}
+    return event if isinstance(event, dict) else {}
+
+
 def is_recording(path: str | Path) -> bool:
     """True for a folder holding an eeg-emotion recording's ``meta.json``."""
     p = Path(path)

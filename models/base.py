@@ -114,6 +114,21 @@ class EmotionModel(nn.Module):
         """A label for each level of :meth:`level_map` (with approximate Hz)."""
         return ()
 
+    def forward_with_level_map(self, x: Tensor, channel_mask: Tensor | None = None
+                               ) -> tuple[dict[str, Tensor], Tensor | None]:
+        """Logits and level map of the same windows, as the live path shows both.
+
+        Equal to ``(self(x, channel_mask), self.level_map(x))``; a model whose map
+        is an intermediate result of its forward pass overrides this to compute it
+        once (live inference then does half the work).
+
+        Returns
+        -------
+        logits : dict of str to Tensor, shape (batch, n_classes)
+        level_map : Tensor | None
+        """
+        return self(x, channel_mask=channel_mask), self.level_map(x)
+
     def check_input(self, x: Tensor, channel_mask: Tensor | None = None) -> None:
         """Raise ConfigError when windows or the mask do not fit the model."""
         if not isinstance(x, Tensor) or x.ndim != 3 or x.shape[1] != self.n_channels \

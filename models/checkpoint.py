@@ -41,8 +41,9 @@ logger = logging.getLogger(__name__)
 FORMAT = "eeg-emotion-checkpoint"
 FORMAT_VERSION = 2
 
-_RETRAIN = ("train the model again with this version (`eeg-emotion train --config ... "
-            "--data ...`); `eeg-emotion demo` rebuilds its own model")
+_RETRAIN = ("train the model again with this version: `eeg-emotion train --config CONFIG "
+            "--data FOLDER` (CONFIG: the config it was trained with, e.g. deap_scalingnet; "
+            "FOLDER: its dataset folder); `eeg-emotion demo` rebuilds its own model")
 
 
 def _now() -> str:
@@ -282,7 +283,8 @@ def read_meta(path: str | Path) -> CheckpointMeta:
 def _read(path: Path) -> tuple[CheckpointMeta, dict[str, torch.Tensor]]:
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path} does not exist or is not a file",
-                              "give the path of a .pt file written by `eeg-emotion train`")
+                              "give the path of a .pt file written by eeg-emotion train "
+                              "(model.pt in its --out folder)")
     try:
         with warnings.catch_warnings():  # e.g. "pickle protocol 4" notes on foreign files
             warnings.simplefilter("ignore", UserWarning)
@@ -303,7 +305,8 @@ def _read(path: Path) -> tuple[CheckpointMeta, dict[str, torch.Tensor]]:
                               "train the model again or copy the file again") from exc
     if not isinstance(blob, dict) or blob.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not an eeg-emotion checkpoint (no format tag)",
-                              "give a file written by `eeg-emotion train`")
+                              "give a file written by eeg-emotion train (model.pt in its "
+                              "--out folder)")
     version = blob.get("format_version")
     if not isinstance(version, int) or version < 1:
         raise CheckpointError(f"{path} has no valid checkpoint format version ({version!r})",

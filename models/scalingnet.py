@@ -147,6 +147,14 @@ class ScalingNet(EmotionModel):
         self.check_input(x)
         return self.extractor(x)
 
+    def forward_with_level_map(self, x: Tensor, channel_mask: Tensor | None = None
+                               ) -> tuple[dict[str, Tensor], Tensor]:
+        """Logits and the scaling-layer map from one pass (the map is the 2-D CNN's input)."""
+        self.check_input(x, channel_mask)
+        maps = self.extractor(x)
+        z = self.transform(maps).mean(dim=(2, 3))
+        return {name: head(z) for name, head in self.heads.items()}, maps.detach()
+
     def level_labels(self) -> tuple[str, ...]:
         """``"L2 (9 taps) ~ 14-28 Hz"`` per level; see :func:`level_bands`."""
         labels = []

@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import shlex
 from pathlib import Path
 
 import numpy as np
@@ -36,21 +37,13 @@ from eeg_emotion.offline.dataset import (
     TrialRef,
     register_reader,
 )
-from eeg_emotion.recording_files import Recording, is_recording, read_recording
+from eeg_emotion.recording_files import Recording, is_recording, marker_event, read_recording
 
 log = logging.getLogger(__name__)
 
 READER_NAME = "calibration"
 PLAN_FILE = "calibration.json"
 SUBJECT = "me"
-
-
-def _event(text: str) -> dict:
-    try:
-        event = json.loads(text)
-    except (TypeError, ValueError):
-        return {}
-    return event if isinstance(event, dict) else {}
 
 
 def labelled_segments(markers: list[tuple[float, str]]) -> list[tuple[int, float, float, dict]]:
@@ -74,7 +67,7 @@ def labelled_segments(markers: list[tuple[float, str]]) -> list[tuple[int, float
     spans: dict[int, list[float]] = {}
     trial_start: dict[int, tuple[float, dict]] = {}
     for t, text in sorted(markers, key=lambda m: m[0]):
-        e = _event(text)
+        e = marker_event(text)
         kind = e.get("event")
         if "block" in e:
             block = int(e["block"])
@@ -137,6 +130,49 @@ def _recording(path: Path) -> Recording:
     return _read(str(path), (st.st_size, st.st_mtime_ns) if st else (0, 0))
 
 
+def calibrate_command(root: str | Path, *flags: str) -> str:
+    """The ``eeg-emotion calibrate`` command that continues a calibration folder.
+
+    Parameters
+    ----------
+    root : str | Path
+        The calibration folder.
+    *flags : str
+        The mode, e.g. ``"--add"`` or ``"--resume"``.
+
+    Returns
+    -------
+    str
+        ``eeg-emotion calibrate FLAGS --out ROOT`` and the source options the
+        folder was recorded with (from its plan; ``--stream`` and the stream's name
+        when the plan predates them, ``--stream OpenBCI`` when there is no plan).
+    """
+    root = Path(root)
+    try:
+        plan = json.loads((root / PLAN_FILE).read_text())
+    except (OSError, ValueError):
+        plan = {}
+    if not isinstance(plan, dict):
+        plan = {}
+    source = list((plan.get("settings") or {}).get("source") or [])
+    if not source:
+        kind, name = plan.get("stream_kind"), plan.get("stream") or "OpenBCI"
+        source = ["--board", name] if kind == "brainflow" else ["--stream", name]
+    return shlex.join(["eeg-emotion", "calibrate", *flags, "--out", str(root), *source])
+
+
+def more_data_command(root: str | Path) -> str:
+    """The command that records more rated blocks for the data in ``root``.
+
+    ``calibrate --add`` on a calibration folder; a new calibration folder beside a
+    rated ``live --record`` recording, which ``--add`` cannot extend.
+    """
+    root = Path(root)
+    if (root / PLAN_FILE).is_file():
+        return calibrate_command(root, "--add")
+    return calibrate_command(root.with_name(root.name + "-calibration"))
+
+
 def index_calibration(root: Path) -> DatasetIndex:
     """Index a calibration folder (or one rated recording) without copying its samples.
 
@@ -148,9 +184,15 @@ def index_calibration(root: Path) -> DatasetIndex:
     root = Path(root).expanduser()
     parts = _parts(root)
     if not parts:
+        if (root / PLAN_FILE).is_file():
+            fix = f"record its first block with `{calibrate_command(root, '--resume')}`"
+        elif not root.exists() or not any(root.iterdir()):
+            fix = f"record a session into it with `{calibrate_command(root)}`"
+        else:
+            fix = (f"record a session into a new folder with "
+                   f"`{calibrate_command(root.with_name(root.name + '-calibration'))}`")
         raise DataFormatError(f"{root} holds no recordings (no session-*/part-*/meta.json)",
-                              "record a session with `eeg-emotion calibrate --out "
-                              f"{root}` first")
+                              fix)
     trials: list[TrialRef] = []
     channels: list[str] | None = None
     sfreq = 0.0
@@ -173,8 +215,7 @@ def index_calibration(root: Path) -> DatasetIndex:
                                    file=part, key=f"{a}:{b}", n_times=int(b - a)))
     if not trials:
         raise DataFormatError(f"{root} has no rated block yet",
-                              f"finish a block with `eeg-emotion calibrate --resume --out "
-                              f"{root}`")
+                              f"finish a block with `{calibrate_command(root, '--resume')}`")
     trials.sort(key=lambda t: (t.session, t.trial))
     return DatasetIndex(kind="calibration", sfreq=sfreq, channels=channels, trials=trials,
                         root=root, baseline_s=0.0, reader=READER_NAME)

@@ -46,6 +46,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "SEED-IV 15x3x24 of 2-4 min ~13 GB)")
     parser.add_argument("--no-features", action="store_true",
                         help="SEED-IV: skip eeg_feature_smooth")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace existing files of the same names in --out (without it, "
+                             "any file this run would write that exists is refused)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,19 +74,22 @@ def run(args: argparse.Namespace) -> int:
     if args.kind == "deap":
         paths = write_synthetic_deap(args.out, subjects=sizes["subjects"],
                                      trials=sizes["trials"], seconds=sizes["seconds"],
-                                     seed=args.seed, full_size=args.full_size)
+                                     seed=args.seed, full_size=args.full_size,
+                                     overwrite=args.overwrite)
         print(f"wrote {len(paths)} DEAP subject files to {args.out}")
     elif args.kind == "seed-iv":
         paths = write_synthetic_seed_iv(args.out, subjects=sizes["subjects"],
                                         trials=sizes["trials"], seconds=sizes["seconds"],
                                         seed=args.seed, full_size=args.full_size,
                                         sessions=args.sessions,
-                                        features=not args.no_features)
+                                        features=not args.no_features,
+                                        overwrite=args.overwrite)
         print(f"wrote {len(paths)} SEED-IV files to {args.out} "
               "(eeg_raw_data/" + ("" if args.no_features else ", eeg_feature_smooth/") + ")")
     else:
         path = write_demo_recording(args.out, trials=sizes["trials"],
-                                    seconds=sizes["seconds"], seed=args.seed)
+                                    seconds=sizes["seconds"], seed=args.seed,
+                                    overwrite=args.overwrite)
         print(f"wrote {path}")
         print(f"replay it with: eeg-emotion replay {path}")
     return 0

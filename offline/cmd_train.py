@@ -25,6 +25,7 @@ from eeg_emotion.commands import Command, register_command
 from eeg_emotion.config import resolve_config
 from eeg_emotion.errors import ConfigError
 from eeg_emotion.offline.dataset import KINDS, normalise_kind
+from eeg_emotion.threads import check_threads, use_training_threads
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--folds", type=int, default=None, help="override protocol.folds")
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="window cache folder (default ~/.cache/eeg-emotion)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("--threads", type=int, default=None, metavar="N",
+                        help="torch CPU threads (default: OMP_NUM_THREADS, else the usable "
+                             "CPUs that other processes leave free, re-checked each epoch)")
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress (a bar on a terminal, one line per epoch in a log)")
 
 
 def parse_channels(text: str | None) -> list[str] | None:
@@ -72,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
     from eeg_emotion.offline.protocols import RunOptions, run_config
     from eeg_emotion.offline.train_config import apply_override, load_config
 
+    check_threads(args.threads)
     config = resolve_config(args.config)
     cfg = load_config(config)
     if args.kind is not None:
@@ -88,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
     opts = RunOptions(out=out, device=cfg.train.device, channels=parse_channels(args.channels),
                       progress=not args.quiet, cache_dir=args.cache_dir)
     start = time.perf_counter()
+    use_training_threads(args.threads)
     result = run_config(cfg, args.data, opts)
     summaries = result["runs"] if "runs" in result else {"": result["summary"]}
     for label, summary in summaries.items():

@@ -58,8 +58,8 @@ def evaluate_checkpoint(checkpoint: Path, data: Path, out: Path, *, device: str 
     meta, model = loaded.meta, loaded.model
     if meta.signal.input != "raw":
         raise CheckpointError(f"{checkpoint} takes band features, not signal windows",
-                              "evaluate it on the feature files with `eeg-emotion train` "
-                              "(cross-validation), or live")
+                              "score it on the feature files by cross-validation "
+                              "(eeg-emotion train with its config), or use it live")
     index = open_dataset(data, kind)
     if abs(index.sfreq - meta.sfreq) > 1e-6:
         raise DataFormatError(f"{data} is sampled at {index.sfreq:g} Hz but {checkpoint} "

@@ -53,6 +53,7 @@ from eeg_emotion.models.forest import BandForest
 from eeg_emotion.montages import locate_channels, montage_label
 from eeg_emotion.offline import splits as sp
 from eeg_emotion.offline.baselines import band_features, make_random_forest
+from eeg_emotion.offline.calibration_data import more_data_command
 from eeg_emotion.offline.dataset import DatasetIndex
 from eeg_emotion.offline.metrics import classification_metrics
 from eeg_emotion.offline.preprocess import WindowSet, contract_for, prepare_windows
@@ -120,6 +121,8 @@ class PersonalResult:
         Candidate -> target -> held-out summary (every candidate).
     notes : list of str
         What the user should know (targets left out, validation used).
+    more_data : str
+        The command that records more rated blocks (told when the model is weak).
     """
 
     path: Path
@@ -128,6 +131,7 @@ class PersonalResult:
     beats_majority: bool
     scores: dict[str, dict[str, dict[str, float]]]
     notes: list[str] = field(default_factory=list)
+    more_data: str = "eeg-emotion calibrate --stream OpenBCI"
 
     def lines(self) -> list[str]:
         """The summary shown to the user, one line per target, then the verdict."""
@@ -136,7 +140,7 @@ class PersonalResult:
                f"{h['n_blocks']} blocks)" for t, h in self.held_out.items()]
         verdict = ("it beats the majority rate" if self.beats_majority else
                    "it does NOT beat the majority rate on every target: saved, marked as such; "
-                   "record another session with `eeg-emotion calibrate --add`")
+                   f"record another session with `{self.more_data}`")
         return [*out, f"model: {self.chosen}; {verdict}; saved to {self.path}"]
 
 
@@ -184,8 +188,8 @@ def personal_targets(index: DatasetIndex) -> tuple[list[Target], list[str]]:
     if not kept:
         raise ConfigError("no target has at least two blocks rated above 5 and two at or "
                           "below: a model cannot learn the difference",
-                          "record another session with `eeg-emotion calibrate --add` and "
-                          "rate each block as you feel it")
+                          f"record another session with `{more_data_command(index.root)}` "
+                          "and rate each block as you feel it")
     return kept, notes
 
 
@@ -399,4 +403,5 @@ def train_personal(data: str | Path, models_dir: Path, *, device: str = "auto",
         path = path.with_name(f"personal-{montage.replace(',', '-')[:40]}-{stamp}-{n}.pt")
     save_checkpoint(path, model, meta)
     notes.append(f"validation: {how}, {n_blocks} blocks")
-    return PersonalResult(path, chosen, held_out, beats, scores, notes)
+    return PersonalResult(path, chosen, held_out, beats, scores, notes,
+                          more_data_command(index.root))

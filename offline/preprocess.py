@@ -41,7 +41,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import shutil
 import time
 import uuid
@@ -50,14 +49,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
 
+from eeg_emotion.cache_folder import cache_dir as default_cache_dir
 from eeg_emotion.contract import SignalContract
 from eeg_emotion.errors import ConfigError, DataFormatError, MontageError
 from eeg_emotion.filters import FilterDesign, StreamingFilter, filter_offline
 from eeg_emotion.montages import locate_channels, match_channels
 from eeg_emotion.offline.dataset import DatasetIndex
 from eeg_emotion.offline.train_config import PreprocessSection
+from eeg_emotion.progress import progress_over
 from eeg_emotion.resampler import StreamResampler
 from eeg_emotion.windows import sliding_windows, window_starts
 
@@ -110,16 +110,6 @@ class WindowSet:
         return self.contract.sfreq
 
 
-def default_cache_dir() -> Path:
-    """``$EEG_EMOTION_CACHE`` if set, else ``$XDG_CACHE_HOME/eeg-emotion`` or
-    ``~/.cache/eeg-emotion``."""
-    env = os.environ.get("EEG_EMOTION_CACHE")
-    if env:
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base).expanduser() / "eeg-emotion"
-
-
 def _trial_lengths(index: DatasetIndex, n_skip: int,
                    resampler: StreamResampler | None = None) -> np.ndarray:
     """Samples of every trial after its baseline and the discarded start-up (at the
@@ -164,7 +154,9 @@ def contract_for(index: DatasetIndex, section: PreprocessSection,
     wanted = channels if channels is not None else section.channels
     source = f"the {index.kind} dataset at {index.root}"
     if wanted is not None:
-        match_channels(index.channels, list(wanted), source=source)
+        match_channels(index.channels, list(wanted), source=source,
+                       fix=f"choose --channels (or preprocess.channels) among the "
+                           f"{index.kind} dataset's: {','.join(index.channels)}")
         names = tuple(wanted)
     else:
         names = tuple(index.channels)
@@ -233,7 +225,9 @@ def _plan(index: DatasetIndex, contract: SignalContract, *, resample: bool,
                                f"{', '.join(contract.channels[:8])}...",
                                "use data recorded with (some of) the model's channels")
     else:
-        idx = match_channels(index.channels, contract.channels, source=source)
+        idx = match_channels(index.channels, contract.channels, source=source,
+                             fix="use data recorded with the model's channels, or a model "
+                                 "trained on this dataset's")
     n_base = round(index.baseline_s * contract.sfreq)
     if contract.baseline == "subtract_mean" and not n_base:
         log.info("%s has no pre-trial baseline to subtract; the band-pass removes the "
@@ -369,9 +363,9 @@ def prepare_windows(index: DatasetIndex, contract: SignalContract,
         Channels, rate, filter, windows, baseline, standardisation
         (:func:`contract_for` builds it from a config; a checkpoint carries one).
     cache_dir : pathlib.Path | None
-        Cache folder; None uses :func:`default_cache_dir`.
+        Cache folder; None uses :func:`eeg_emotion.cache_folder.cache_dir`.
     progress : bool
-        Show a tqdm progress bar over trials.
+        Show progress over trials (a bar on a terminal, a line every 10 s in a log).
     cache : bool
         False computes in memory and writes nothing.
     resample : bool
@@ -430,9 +424,9 @@ def prepare_windows(index: DatasetIndex, contract: SignalContract,
     try:
         pos = 0
         starts = []
-        for ref, n_win in zip(tqdm(index.trials, desc=f"preprocessing {index.kind}",
-                                   unit="trial", disable=not progress),
-                              plan.n_windows, strict=True):
+        trials = progress_over(index.trials, f"preprocessing {index.kind}", unit="trial",
+                               enabled=progress, every_s=10.0)
+        for ref, n_win in zip(trials, plan.n_windows, strict=True):
             data = plan.select(index.load(ref))
             w = process_trial(data, streaming, contract, plan.n_baseline)
             if w.shape[0] != n_win:  # the file changed after indexing

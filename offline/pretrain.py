@@ -14,11 +14,12 @@ import time
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 from eeg_emotion.errors import ConfigError
 from eeg_emotion.offline.train_config import PretrainSection
 from eeg_emotion.offline.trainer import batches, load_batch
+from eeg_emotion.progress import progress_over
+from eeg_emotion.threads import adapt_training_threads
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def pretrain(model: torch.nn.Module, X: np.ndarray, fit_idx: np.ndarray, val_idx
     batch_size, seed : int
     device : torch.device
     progress : bool
-        tqdm bar over epochs.
+        Show progress over epochs (a bar on a terminal, one line per epoch in a log).
     desc : str
         Bar label.
     features : bool
@@ -64,9 +65,9 @@ def pretrain(model: torch.nn.Module, X: np.ndarray, fit_idx: np.ndarray, val_idx
     history: list[dict] = []
     best_loss, best_epoch, best_state, bad = np.inf, 0, None, 0
     start = time.perf_counter()
-    bar = tqdm(range(settings.epochs), desc=desc, disable=not progress, leave=False,
-               unit="epoch")
+    bar = progress_over(range(settings.epochs), desc, unit="epoch", enabled=progress)
     for epoch in bar:
+        adapt_training_threads()
         model.train()
         total, n = 0.0, 0
         for b in batches(fit_idx, batch_size, rng):

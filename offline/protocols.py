@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 from eeg_emotion.errors import ConfigError, EEGEmotionError
 from eeg_emotion.models import build_model
@@ -33,6 +32,7 @@ from eeg_emotion.models.adaptation import calibrate
 from eeg_emotion.models.checkpoint import CheckpointMeta, save_checkpoint
 from eeg_emotion.offline import splits as sp
 from eeg_emotion.offline.baselines import band_features, fit_predict_forest
+from eeg_emotion.offline.hparams_check import check_model_hparams
 from eeg_emotion.offline.metrics import classification_metrics, summarize_folds
 from eeg_emotion.offline.pretrain import pretrain
 from eeg_emotion.offline.report import (
@@ -51,6 +51,7 @@ from eeg_emotion.offline.trainer import (
     resolve_device,
     seed_everything,
 )
+from eeg_emotion.progress import progress_over
 
 log = logging.getLogger(__name__)
 
@@ -390,13 +391,16 @@ def run_split(cfg: TrainingConfig, data: RunData, split: sp.Split, opts: RunOpti
 
 
 def save_model(path: Path, model: torch.nn.Module, cfg: TrainingConfig, data: RunData,
-               training: dict) -> None:
-    """Save a checkpoint recording everything ``live`` needs to preprocess a stream."""
+               training: dict, tags: dict | None = None) -> None:
+    """Save a checkpoint recording everything ``live`` needs to preprocess a stream.
+
+    ``tags`` are facts for choosing a model live (:attr:`CheckpointMeta.tags`).
+    """
     meta = CheckpointMeta(
         model=cfg.model.name, hparams=model.hparams(), signal=data.contract,
         targets=list(model.targets),
         training={"config": cfg.to_dict(), "data": str(data.path), **training},
-        synthetic=data.synthetic)
+        synthetic=data.synthetic, tags=dict(tags or {}))
     save_checkpoint(path, model.to("cpu"), meta)
 
 
@@ -437,16 +441,30 @@ def _differences(old: Any, new: Any, prefix: str = "") -> list[str]:
     return [] if old == new else [prefix.rstrip(".")]
 
 
+def has_results(out: Path) -> bool:
+    """Whether a run folder holds anything a rerun would resume from or a user would keep."""
+    return (any((out / "folds").glob("*.json")) or (out / "model.pt").is_file()
+            or (out / "metrics.json").is_file())
+
+
 def _check_resume(out: Path, record: dict, *, write: bool) -> None:
-    """Refuse to mix runs in one folder; record the run once its data loaded."""
+    """Refuse to mix runs in one folder; record the run once its data loaded.
+
+    A ``run.json`` with no results beside it (a run that failed before its first
+    split finished) claims nothing: a corrected rerun replaces it.
+    """
     run_file = out / "run.json"
     record = json.loads(json.dumps(record, default=str))
     if run_file.is_file():
         diff = _differences(json.loads(run_file.read_text()), record)
-        if diff:
+        if diff and has_results(out):
             raise ConfigError(f"{out} holds a run of a different config, data or options "
                               f"(differs in {', '.join(diff[:6])})",
                               "use a new --out folder, or delete the old one to start again")
+        if diff and write:
+            log.info("%s: replacing the run.json of a run that finished nothing (it differed "
+                     "in %s)", out, ", ".join(diff[:6]))
+            write_json(run_file, record)
     elif write:
         out.mkdir(parents=True, exist_ok=True)
         write_json(run_file, record)
@@ -490,7 +508,7 @@ def run_protocol(cfg: TrainingConfig, data_path: str | Path, opts: RunOptions,
     _check_resume(opts.out, record, write=True)
     folds = []
     shared: dict[tuple, tuple[dict, dict]] = {}
-    for split in tqdm(splits, desc="splits", disable=not opts.progress, unit="split"):
+    for split in progress_over(splits, "splits", unit="split", enabled=opts.progress):
         try:
             pretrained = None
             if cfg.pretrain.enabled and cfg.pretrain.scope == "all_subjects" \
@@ -585,8 +603,13 @@ def run_config(cfg: TrainingConfig, data_path: str | Path, opts: RunOptions) -> 
     dict
         The run summary, or ``{"sweep": key, "runs": {label: summary}}``.
     """
+    # every network the run will build, checked before any data is loaded
     if not cfg.sweep.key:
+        check_model_hparams(cfg, opts.channels)
         return run_protocol(cfg, data_path, opts)
+    for value in cfg.sweep.values:
+        check_model_hparams(apply_override(cfg, cfg.sweep.key, value), opts.channels,
+                            f"sweep {sweep_label(cfg.sweep.key, value)}")
     runs: dict[str, dict] = {}
     data = None
     for value in cfg.sweep.values:

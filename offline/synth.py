@@ -291,7 +291,7 @@ def _check_sizes(**sizes: float) -> None:
 
 def write_synthetic_deap(out: str | Path, subjects: int = 6, trials: int = 12,
                          seconds: float = 20.0, seed: int = 0,
-                         full_size: bool = False) -> list[Path]:
+                         full_size: bool = False, overwrite: bool = False) -> list[Path]:
     """Write a synthetic DEAP ``data_preprocessed_python`` folder.
 
     Parameters
@@ -307,6 +307,9 @@ def write_synthetic_deap(out: str | Path, subjects: int = 6, trials: int = 12,
     full_size : bool
         DEAP's real dimensions: 32 subjects x 40 trials x 63 s (overrides the
         sizes; ~3.3 GB).
+    overwrite : bool
+        Replace files of the same names; without it any existing one is refused
+        (it could be a real DEAP copy).
 
     Returns
     -------
@@ -322,7 +325,9 @@ def write_synthetic_deap(out: str | Path, subjects: int = 6, trials: int = 12,
         raise ConfigError(f"synth: {subjects} subjects do not fit DEAP's sNN names",
                           "use at most 99 subjects")
     folder = Path(out)
-    _refuse_foreign(folder, [f"s{i:02d}.dat" for i in range(1, subjects + 1)], "*.dat")
+    planned = [f"s{i:02d}.dat" for i in range(1, subjects + 1)]
+    _refuse_existing(folder, [*planned, MARKER], overwrite)
+    _refuse_foreign(folder, planned, "*.dat")
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for s, child in enumerate(np.random.SeedSequence(seed).spawn(subjects), start=1):
@@ -352,6 +357,22 @@ _NEW_GLOBAL = b"cnumpy._core.multiarray\n_reconstruct\n"
 _OLD_GLOBAL = b"cnumpy.core.multiarray\n_reconstruct\n"
 
 
+def _refuse_existing(folder: Path, planned: list[str], overwrite: bool) -> None:
+    """Refuse to replace any file this run would write, unless ``overwrite``."""
+    if overwrite or not folder.is_dir():
+        return
+    existing = [name for name in planned if (folder / name).exists()]
+    if not existing:
+        return
+    real = "" if (folder / MARKER).is_file() else (
+        f" (no {MARKER} beside them: they may be a real dataset)")
+    raise ConfigError(
+        f"{folder} already holds {', '.join(existing[:5])}"
+        f"{' ...' if len(existing) > 5 else ''}, which this run would write{real}; "
+        "nothing was overwritten",
+        "choose another --out folder, or add --overwrite to replace them")
+
+
 def _refuse_foreign(folder: Path, planned: list[str], pattern: str) -> None:
     """Refuse to write into a folder holding data files this run would not replace,
     so that an old dataset's extra subjects never mix with the new one."""
@@ -376,8 +397,23 @@ def _atomic_pickle(path: Path, obj: dict) -> None:
     atomic_write_bytes(path, blob)
 
 
+def _balanced_first(labels: np.ndarray, n: int) -> np.ndarray:
+    """Trial order whose first ``n`` trials take the valence x arousal classes (rating > 5
+    is high) in turn, so that a replay of them is balanced; the rest keep their order."""
+    cells = 2 * (labels[:, 0] > 5.0) + (labels[:, 1] > 5.0)
+    queues = [list(np.flatnonzero(cells == c)) for c in range(4)]
+    first: list[int] = []
+    while len(first) < n and any(queues):
+        for q in queues:
+            if q and len(first) < n:
+                first.append(q.pop(0))
+    rest = [i for i in range(len(labels)) if i not in set(first)]
+    return np.array(first + rest, dtype=np.intp)
+
+
 def write_demo_recording(out: str | Path, trials: int = 8, seconds: float = 30.0,
-                         seed: int = 7, train_trials: int = 0) -> Path:
+                         seed: int = 7, train_trials: int = 0,
+                         overwrite: bool = False) -> Path:
     """Write one small synthetic DEAP-format subject file for the demo and replay.
 
     Parameters
@@ -394,6 +430,8 @@ def write_demo_recording(out: str | Path, trials: int = 8, seconds: float = 30.0
         If > 0, also write that many OTHER trials of the same synthetic subject to
         ``train/s01.dat`` beside the file, to train a demo model on trials it will
         not see live (a subject-dependent set-up, as after a calibration session).
+    overwrite : bool
+        Replace existing files of the same names (else they are refused).
 
     Returns
     -------
@@ -406,10 +444,15 @@ def write_demo_recording(out: str | Path, trials: int = 8, seconds: float = 30.0
                           "pass train_trials=0 for no training file")
     out = Path(out)
     path = out if out.suffix == ".dat" else out / "s01.dat"
+    planned = [path.name, MARKER] + ([f"train/{path.name}", f"train/{MARKER}"]
+                                     if train_trials else [])
+    _refuse_existing(path.parent, planned, overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)
     data, labels = synth_deap_subject(np.random.default_rng(seed), trials + train_trials,
                                       seconds)
-    if train_trials:
+    if train_trials:  # replay trials that cover every valence x arousal class evenly
+        order = _balanced_first(labels, trials)
+        data, labels = data[order], labels[order]
         train_dir = path.parent / "train"
         train_dir.mkdir(exist_ok=True)
         _atomic_pickle(train_dir / "s01.dat", {"labels": labels[trials:],
@@ -517,7 +560,8 @@ def _seed_iv_date(subject: int, session: int) -> str:
 
 def write_synthetic_seed_iv(out: str | Path, subjects: int = 4, trials: int = 24,
                             seconds: float = 20.0, seed: int = 0, full_size: bool = False,
-                            sessions: int = 3, features: bool = True) -> list[Path]:
+                            sessions: int = 3, features: bool = True,
+                            overwrite: bool = False) -> list[Path]:
     """Write a synthetic SEED-IV download root.
 
     Layout: ``out/eeg_raw_data/<session>/<subject>_<date>.mat`` with variables
@@ -547,6 +591,8 @@ def write_synthetic_seed_iv(out: str | Path, subjects: int = 4, trials: int = 24
         Number of sessions, 1-3.
     features : bool
         Also write ``eeg_feature_smooth``.
+    overwrite : bool
+        Replace files of the same names; without it any existing one is refused.
 
     Returns
     -------
@@ -569,6 +615,8 @@ def write_synthetic_seed_iv(out: str | Path, subjects: int = 4, trials: int = 24
     planned = [f"{sub}/{session}/{s}_{_seed_iv_date(s, session)}.mat"
                for sub in ("eeg_raw_data", "eeg_feature_smooth")
                for s in range(1, subjects + 1) for session in range(1, sessions + 1)]
+    writes = [p for p in planned if features or p.startswith("eeg_raw_data")]
+    _refuse_existing(root, [*writes, MARKER], overwrite)
     _refuse_foreign(root, planned, "eeg_*/*/*.mat")
     reg, side = _regions(SEED_IV)
     class_gains = _seed_class_log_gains(reg, side)

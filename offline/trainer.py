@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
 from eeg_emotion.errors import ConfigError
 from eeg_emotion.models.adaptation import domain_adversarial_loss
 from eeg_emotion.offline.train_config import TrainSection
+from eeg_emotion.progress import progress_over
+from eeg_emotion.threads import adapt_training_threads
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +173,7 @@ def fit(model: torch.nn.Module, X: np.ndarray, labels: Mapping[str, np.ndarray],
         epochs, batch_size, lr, weight_decay, patience, seed, max_seconds.
     device : torch.device
     progress : bool
-        Show a tqdm bar over epochs.
+        Show progress over epochs (a bar on a terminal, one line per epoch in a log).
     desc : str
         Label of the bar.
     adversarial : AdversarialSpec | None
@@ -198,8 +199,9 @@ def fit(model: torch.nn.Module, X: np.ndarray, labels: Mapping[str, np.ndarray],
     history: list[dict[str, float]] = []
     bad_epochs, stopped_early = 0, False
     start = time.perf_counter()
-    bar = tqdm(range(n_epochs), desc=desc, disable=not progress, leave=False, unit="epoch")
+    bar = progress_over(range(n_epochs), desc, unit="epoch", enabled=progress)
     for epoch in bar:
+        adapt_training_threads()
         model.train()
         running, seen = 0.0, 0
         for b in batches(fit_idx, settings.batch_size, rng):

@@ -16,7 +16,6 @@ ring-buffer sample, so that no window spans the gap.
 
 from __future__ import annotations
 
-import bisect
 import collections
 import logging
 import threading
@@ -116,9 +115,14 @@ class AcquisitionLoop:
     def arrival_of(self, index: int) -> float:
         """Arrival time (``time.monotonic()``) of the chunk that completed sample ``index - 1``."""
         with self._lock:
-            ends = [e for e, _ in self._arrivals]
-            i = bisect.bisect_left(ends, index)
-            return self._arrivals[i][1] if i < len(ends) else time.monotonic()
+            # the chunk asked for is nearly always among the newest: search from the end
+            # (a copy of all 4096 entries under the lock delayed acquisition)
+            found = None
+            for end, arrival in reversed(self._arrivals):
+                if end < index:
+                    break
+                found = arrival
+            return found if found is not None else time.monotonic()
 
     def measured_rate(self) -> float:
         """Raw samples per second over the last chunks (0 before two chunks)."""

@@ -23,6 +23,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from eeg_emotion.cache_folder import cache_dir
 from eeg_emotion.errors import ConfigError, StreamError
 from eeg_emotion.offline.personal import PersonalResult, train_personal
 from eeg_emotion.realtime.calibration_headless import FileRatings, HeadlessFrontEnd, StdinRatings
@@ -38,7 +39,6 @@ from eeg_emotion.realtime.calibration_session import (
     run_session,
 )
 from eeg_emotion.realtime.dashboard import check_display
-from eeg_emotion.realtime.demo import cache_dir
 from eeg_emotion.realtime.run_options import check_source_options
 from eeg_emotion.realtime.session import build_source
 
@@ -96,9 +96,10 @@ def run_calibrate(args: argparse.Namespace) -> int:
     if (args.resume or args.add) and args.out is None:
         raise ConfigError(f"--{'resume' if args.resume else 'add'} needs --out, the "
                           "calibration folder to continue",
-                          f"pass --out DIR, e.g. `eeg-emotion calibrate "
-                          f"{'--resume' if args.resume else '--add'} --out calibration-... "
-                          f"{shlex.join(_source_flags(args))}`")
+                          "pass --out FOLDER, e.g. `eeg-emotion calibrate "
+                          f"{'--resume' if args.resume else '--add'} --out FOLDER "
+                          f"{shlex.join(_source_flags(args))}` (FOLDER: the "
+                          "calibration-YYYYMMDD-HHMMSS folder an earlier calibrate wrote)")
     out = Path(args.out or f"calibration-{datetime.now():%Y%m%d-%H%M%S}").expanduser()
     folder = None
     if args.resume or args.add:
@@ -109,7 +110,8 @@ def run_calibrate(args: argparse.Namespace) -> int:
                     "rest_s": float(args.rest_seconds),
                     "stimuli": str(Path(args.stimuli).expanduser().resolve())
                     if args.stimuli else "",
-                    "seed": args.seed if args.seed is not None else int(time.time()) % 100_000}
+                    "seed": args.seed if args.seed is not None else int(time.time()) % 100_000,
+                    "source": _source_flags(args)}  # for the commands hints print later
         if settings["blocks"] is None and not settings["stimuli"]:
             settings["blocks"] = 10
     session = 1 if folder is None else (max(folder.sessions) + (1 if args.add else 0))

@@ -34,17 +34,17 @@ import eeg_emotion
 from eeg_emotion.atomic import atomic_write_text
 from eeg_emotion.errors import ConfigError, DataFormatError, EEGEmotionError, StreamError
 from eeg_emotion.lsl import import_pylsl
+from eeg_emotion.offline.calibration_data import PLAN_FILE, calibrate_command
 from eeg_emotion.realtime.acquisition import AcquisitionLoop
 from eeg_emotion.realtime.calibration_protocol import Block, check_rating
 from eeg_emotion.realtime.recording import Recorder
 from eeg_emotion.realtime.ring_buffer import RingBuffer
 from eeg_emotion.realtime.source import Source, SourceInfo
 from eeg_emotion.realtime.state import GapEvent
-from eeg_emotion.recording_files import read_recording
+from eeg_emotion.recording_files import marker_event, read_recording
 
 log = logging.getLogger(__name__)
 
-PLAN_FILE = "calibration.json"
 FORMAT = "eeg-emotion-calibration"
 #: raw seconds kept for the signal-quality view
 QUALITY_S = 2.0
@@ -144,11 +144,16 @@ class CalibrationFolder:
         root = Path(root).expanduser()
         if root.exists() and (not root.is_dir() or any(root.iterdir())):
             if not overwrite or not root.is_dir():
-                raise ConfigError(
-                    f"{root} already exists" + (" and holds a calibration"
-                                                if (root / PLAN_FILE).is_file() else ""),
-                    f"continue it with `eeg-emotion calibrate --resume --out {root}` (or "
-                    f"--add for another session), or choose a new --out folder")
+                if (root / PLAN_FILE).is_file():
+                    raise ConfigError(
+                        f"{root} already exists and holds a calibration",
+                        f"continue it with `{calibrate_command(root, '--resume')}` (or "
+                        f"--add instead of --resume for another session), or choose a new "
+                        f"--out folder")
+                raise ConfigError(f"{root} already exists",
+                                  "choose a new --out folder (or add --overwrite to write "
+                                  "the calibration into it)" if root.is_dir() else
+                                  "choose a new --out folder: this one is a file")
             if any(p.name.startswith("session-") for p in root.iterdir()):
                 raise ConfigError(f"{root} holds recorded sessions; --overwrite never "
                                   "deletes recordings",
@@ -233,18 +238,10 @@ class CalibrationFolder:
                 log.warning("skipping %s: %s", part, exc.problem)
                 continue
             for _, text in rec.markers:
-                event = _event(text)
+                event = marker_event(text)
                 if event.get("event") == "rating" and "block" in event:
                     done[int(event["block"])] = dict(event.get("labels", {}))
         return done
-
-
-def _event(text: str) -> dict:
-    try:
-        event = json.loads(text)
-    except (TypeError, ValueError):
-        return {}
-    return event if isinstance(event, dict) else {}
 
 
 # -- running ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from eeg_emotion.errors import MontageError, StreamError
+from eeg_emotion.hints import train_for_channels_hint
 from eeg_emotion.montages import (
     MONTAGES,
     locate_channels,
@@ -173,8 +174,10 @@ def map_to_model(stream_channels: Sequence[str], model_channels: Sequence[str], 
     MontageError
         Listing the missing channels, unless the model supports missing ones.
     """
+    fix = ("if the stream's channel names are wrong, give the right ones with --montage; "
+           "otherwise " + train_for_channels_hint(stream_channels))
     try:
-        return match_channels(stream_channels, model_channels, source=source), None
+        return match_channels(stream_channels, model_channels, source=source, fix=fix), None
     except MontageError:
         if not supports_missing:
             raise
@@ -183,7 +186,8 @@ def map_to_model(stream_channels: Sequence[str], model_channels: Sequence[str], 
     if not mask.any():
         raise MontageError(
             f"{source} has none of the model's channels ({', '.join(model_channels[:8])}...)",
-            "label the stream's channels with --montage or use a model trained on them")
+            "label the stream's channels with --montage; otherwise "
+            + train_for_channels_hint(stream_channels))
     absent = [c for c, m in zip(model_channels, mask, strict=True) if not m]
     log.warning("%s lacks %d model channels (%s); they are masked", source, len(absent),
                 ", ".join(absent))

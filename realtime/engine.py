@@ -189,6 +189,10 @@ class Engine:
                                    self.filter_design, self._on_bad_samples)
         self._classifier = make_classifier(self.loaded.model, c, self.targets,
                                            self.device_name, mask)
+        try:  # torch's one-off set-up now, so that the first estimate is not an outlier
+            self._classifier.warm_up(self.window)
+        except Exception:  # a model that fails is reported by the inference loop, as usual
+            log.debug("warm-up of the model failed", exc_info=True)
         self._acquisition = AcquisitionLoop(
             self.source, self._chain.stages, self.ring, on_raw=self._on_raw,
             on_message=self.messages.add, on_gap=self._on_gap, alive=self._alive,
@@ -314,8 +318,9 @@ class Engine:
         if not isinstance(exc, EEGEmotionError):
             log.error("inference failed", exc_info=exc)
             exc = StreamError(f"inference failed: {type(exc).__name__}: {exc}",
-                              "check the model with `eeg-emotion evaluate`; report it with "
-                              "-vv logs")
+                              "check the model with `eeg-emotion evaluate MODEL --data FOLDER` "
+                              "(MODEL: its .pt file; FOLDER: a dataset it fits); report it "
+                              "with -vv logs")
         self._fail(exc)
 
     # -- counters -----------------------------------------------------------------------

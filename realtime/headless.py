@@ -4,10 +4,14 @@ The first line describes the run (``"type": "info"``: stream, model, channels,
 and whether the model is a synthetic-data demonstration); then one line per
 estimate (:meth:`eeg_emotion.realtime.state.Estimate.to_json_dict`: ``index``, ``time``,
 ``latency_ms``, ``probabilities`` ``{target: {class: p}}``, ``smoothed``,
-``ground_truth``; plus ``synthetic_model: true`` for a demonstration model);
-the last line (``"type": "summary"``) holds the engine's counters. In index mode
-(no trained model fits the stream) the estimate lines are ``index`` lines
-(``"type": "index"``, z-scored band-power ``indices``, marked
+``ground_truth`` and, with it, ``running_accuracy``; plus ``synthetic_model: true``
+for a demonstration model); a ``"type": "gap"`` line wherever the stream was
+interrupted (:meth:`eeg_emotion.realtime.state.GapEvent.to_json_dict`: ``start``,
+``end``, ``seconds``, ``samples_lost``; no window spans it), written before the
+first estimate after it; the last line (``"type": "summary"``) holds the engine's
+counters, however the run ended (``--duration``, Ctrl-C, SIGTERM, a lost stream).
+In index mode (no trained model fits the stream) the estimate lines are ``index``
+lines (``"type": "index"``, z-scored band-power ``indices``, marked
 ``"uncalibrated": true``), and the info line has ``"mode": "index"``.
 """
 
@@ -20,7 +24,7 @@ import time
 from typing import TextIO
 
 from eeg_emotion.realtime.outlet import EstimateOutlet
-from eeg_emotion.realtime.state import INDEX_NOTE, EngineStatus, Estimate
+from eeg_emotion.realtime.state import INDEX_NOTE, EngineStatus, Estimate, GapEvent
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +57,7 @@ def summary_line(status: EngineStatus) -> dict:
             "gaps": s.gaps, "gap_seconds": round(s.gap_seconds, 3), "overruns": s.overruns,
             "bad_samples": s.bad_samples, "latency_ms_p50": round(status.latency_ms_p50, 3),
             "latency_ms_p95": round(status.latency_ms_p95, 3),
+            "latency_ms_p99": round(status.latency_ms_p99, 3),
             "running_accuracy": status.running_accuracy, "last_error": s.last_error,
             **({"session_norm": {"windows": status.adaptation[0],
                                  "warmup": status.adaptation[1]}}
@@ -107,21 +112,37 @@ def run_headless(engine, writer: JsonLinesWriter, *, duration: float | None = No
     stop = stop or threading.Event()
     writer.write(info_line(engine.status(), engine.window_s, engine.hop_s))
     end = None if duration is None else time.monotonic() + duration
-    next_index = 0
+    next_index = next_gap = 0
     written = 0
-    while engine.running and not stop.is_set():
-        left = 0.25 if end is None else min(0.25, end - time.monotonic())
-        if left <= 0:
-            break
-        engine.wait_for_estimate(next_index, timeout=left)
-        for est in engine.estimates_since(next_index):
-            if est.index > next_index:
-                log.warning("%d estimates dropped from history before output",
-                            est.index - next_index)
-            writer.write_estimate(est)
-            if outlet is not None:
-                outlet.push(est)
-            next_index = est.index + 1
-            written += 1
-    writer.write(summary_line(engine.status()))
+    try:
+        while engine.running and not stop.is_set():
+            left = 0.25 if end is None else min(0.25, end - time.monotonic())
+            if left <= 0:
+                break
+            engine.wait_for_estimate(next_index, timeout=left)
+            ests = engine.estimates_since(next_index)
+            gaps = engine.gaps_since(next_gap)  # after the estimates: none is missed
+            for est in ests:
+                while gaps and gaps[0].end <= est.time:  # a gap's line before what follows
+                    next_gap = _write_gap(writer, gaps.pop(0))
+                if est.index > next_index:
+                    log.warning("%d estimates dropped from history before output",
+                                est.index - next_index)
+                writer.write_estimate(est)
+                if outlet is not None:
+                    outlet.push(est)
+                next_index = est.index + 1
+                written += 1
+            for gap in gaps:
+                next_gap = _write_gap(writer, gap)
+    finally:  # every way out writes the gaps seen and the summary
+        for gap in engine.gaps_since(next_gap):
+            _write_gap(writer, gap)
+        writer.write(summary_line(engine.status()))
     return written
+
+
+def _write_gap(writer: JsonLinesWriter, gap: GapEvent) -> int:
+    """Write one ``gap`` line; return the index of the next gap."""
+    writer.write(gap.to_json_dict())
+    return gap.index + 1

@@ -119,14 +119,18 @@ class WindowClassifier:
         x = np.asarray(self.contract.standardize_windows(window), dtype=np.float32)
         with torch.inference_mode():
             xt = torch.from_numpy(np.ascontiguousarray(x))[None].to(self.device)
-            if self._mask is not None:
-                out = self.model(xt, channel_mask=self._mask)
-            else:
-                out = self.model(xt)
+            # one pass for both: ScalingNet's level map is its CNN's input
+            out, lm = self.model.forward_with_level_map(xt, channel_mask=self._mask)
             probs = probabilities(out, self.targets)
-            lm = self.model.level_map(xt)
             level = None if lm is None else lm[0].float().cpu().numpy()
         return WindowOutput(probs, level)
+
+    def warm_up(self, n_samples: int) -> None:
+        """Run the model once on a silent window, so the first real one is not slowed by
+        torch's one-off set-up (allocations, kernel choice); no state is kept."""
+        with torch.inference_mode():
+            x = torch.zeros(1, len(self.contract.channels), int(n_samples), device=self.device)
+            self.model.forward_with_level_map(x, channel_mask=self._mask)
 
 
 def probabilities(out: Mapping[str, torch.Tensor], targets: Sequence[Target]
@@ -195,6 +199,14 @@ class FeatureClassifier:
         """After a gap: the smoother starts again (the session's statistics carry on)."""
         self.smoother.reset()
         self._history.clear()
+
+    def warm_up(self, n_samples: int) -> None:
+        """Run the network once on zero features (the smoother and the session's
+        statistics are not touched), so the first real window is not slowed."""
+        n_bands = len(self.spec.bands)
+        with torch.inference_mode():
+            x = torch.zeros(1, len(self.contract.channels), n_bands, device=self.device)
+            self.model.forward_features(x, channel_mask=self._mask)
 
     def features(self, window: np.ndarray) -> np.ndarray:
         """Unsmoothed features of one window, (channels, bands); absent channels are 0."""

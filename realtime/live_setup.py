@@ -14,9 +14,9 @@ import logging
 import shlex
 from pathlib import Path
 
+from eeg_emotion.cache_folder import cache_dir
 from eeg_emotion.models.checkpoint import LoadedModel
 from eeg_emotion.realtime.band_index import index_model, index_notes
-from eeg_emotion.realtime.demo import cache_dir
 from eeg_emotion.realtime.model_choice import MIN_COVERAGE, choose_model, majority_warning
 from eeg_emotion.realtime.session import load_model
 from eeg_emotion.realtime.source import SourceInfo

@@ -197,8 +197,8 @@ class LSLSource(Source):
             raise StreamError(
                 f"no LSL stream named, typed or with source id {self.stream!r} found within "
                 f"{timeout:g} s{alias}",
-                "start the stream (e.g. `eeg-emotion replay FILE --name NAME`), check the name "
-                "with `eeg-emotion doctor`, or raise --timeout")
+                "start the stream (e.g. `eeg-emotion replay FILE --name NAME`), list the "
+                "streams visible now with `eeg-emotion streams`, or raise --timeout")
         self.found = [_describe(c) for c in cands]
         chosen = cands[0]
         if len(cands) > 1:

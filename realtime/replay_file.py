@@ -18,6 +18,18 @@ from eeg_emotion.realtime.replay import ReplayPlayer
 log = logging.getLogger(__name__)
 
 
+#: Suffixes of the files ``replay`` reads.
+RECORDING_SUFFIXES = (".dat", ".mat", ".fif", ".edf", ".bdf", ".vhdr")
+
+
+def _first_recording(folder: Path) -> Path | None:
+    """The first file ``replay`` could read in ``folder`` or its subfolders (sorted)."""
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.suffix.lower() in RECORDING_SUFFIXES:
+            return path
+    return None
+
+
 def build_player(args: argparse.Namespace) -> ReplayPlayer:
     """Load the file named in ``args`` and make its player (outlets not yet open).
 
@@ -29,9 +41,16 @@ def build_player(args: argparse.Namespace) -> ReplayPlayer:
         If ``--trial`` is out of range or another option is invalid.
     """
     path = Path(args.path)
+    if path.is_dir():
+        inside = _first_recording(path)
+        raise DataFormatError(
+            f"replay path {path} is a folder, expected a file",
+            f"replay one of its files, e.g. `eeg-emotion replay {inside}`" if inside else
+            "replay one recording file (.dat, .mat, .fif, .edf, .bdf, .vhdr)")
     if not path.exists():
         raise DataFormatError(f"replay file {path} does not exist",
-                              "check the path; `eeg-emotion synth` writes a small test dataset")
+                              "check the path; `eeg-emotion synth demo --out data/demo` "
+                              "writes a small file to replay")
     if args.speed <= 0:
         raise ConfigError(f"--speed {args.speed} must be > 0",
                           "use --speed 1 for real time, 2 for twice as fast")

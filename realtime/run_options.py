@@ -13,6 +13,7 @@ from pathlib import Path
 
 from eeg_emotion.errors import ConfigError
 from eeg_emotion.realtime.state import LIVE_HOP_S
+from eeg_emotion.threads import check_threads
 
 #: boards ``--board`` accepts (BrainFlow)
 BOARDS = ("cyton", "cyton-daisy", "ganglion", "synthetic", "playback")
@@ -80,7 +81,16 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--duration", type=float, default=None, metavar="S",
                         help="stop after S seconds")
     parser.add_argument("--output", type=Path, default=None, metavar="FILE",
-                        help="headless: write JSON lines to FILE instead of stdout")
+                        help="headless: write JSON lines to FILE instead of stdout (an "
+                             "existing FILE needs --append or --overwrite)")
+    keep = parser.add_mutually_exclusive_group()
+    keep.add_argument("--append", action="store_true",
+                      help="--output: add this run's lines to the end of an existing FILE")
+    keep.add_argument("--overwrite", action="store_true",
+                      help="--output: replace an existing FILE")
+    parser.add_argument("--threads", type=int, default=None, metavar="N",
+                        help="torch CPU threads for the model (default 1 for live inference; "
+                             "see `eeg-emotion doctor`)")
     parser.add_argument("--record", type=Path, default=None, metavar="PATH",
                         help="record raw stream, markers and estimates to folder PATH")
     parser.add_argument("--screenshot", type=Path, default=None, metavar="PNG",
@@ -94,12 +104,37 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
 
 
 def check_output_options(args: argparse.Namespace) -> None:
-    """Refuse ``--output`` without ``--headless`` (``live`` and ``demo``).
+    """Check the shared options before any stream is waited for (``live`` and ``demo``).
 
     Raises
     ------
     ConfigError
-        If ``--output`` is given without ``--headless``.
+        ``--output`` without ``--headless``; an existing ``--output`` file without
+        ``--append`` or ``--overwrite`` (or a folder); ``--append``/``--overwrite``
+        without ``--output``; a ``--hop``, ``--window`` or ``--duration`` that is
+        not positive; ``--threads`` below 1.
     """
     if args.output and not args.headless:
         raise ConfigError("--output needs --headless", "add --headless, or drop --output")
+    if (args.append or args.overwrite) and not args.output:
+        flag = "--append" if args.append else "--overwrite"
+        raise ConfigError(f"{flag} applies to --output FILE, which is not given",
+                          f"add --output FILE, or drop {flag}")
+    if args.output:
+        out = Path(args.output).expanduser()
+        if out.is_dir():
+            raise ConfigError(f"--output {out} is a folder, expected a file",
+                              f"name a file, e.g. --output {out / 'estimates.jsonl'}")
+        if out.exists() and not (args.append or args.overwrite):
+            raise ConfigError(f"--output {out} already exists; it is not overwritten",
+                              "add --append to add this run's lines after its lines, "
+                              "--overwrite to replace it, or choose another file")
+    for name in ("hop", "window", "duration"):
+        value = getattr(args, name)
+        if value is not None and not value > 0:
+            example = {"hop": 0.5, "window": 4, "duration": 60}[name]
+            raise ConfigError(f"--{name} {value:g} must be a positive number of seconds",
+                              f"use e.g. --{name} {example}, or leave it out"
+                              + (" for the default" if name != "duration" else
+                                 " to run until Ctrl-C"))
+    check_threads(args.threads)

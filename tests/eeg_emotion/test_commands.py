@@ -19,7 +19,8 @@ from eeg_emotion.realtime.source import Chunk, SourceInfo
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("torch", "PyQt6", "pyqtgraph", "brainflow")
-NAMES = ["calibrate", "demo", "doctor", "evaluate", "export", "live", "replay", "synth", "train"]
+NAMES = ["calibrate", "demo", "doctor", "evaluate", "export", "live", "replay", "streams",
+         "synth", "train"]
 
 #: Runs the CLI in a fresh interpreter and reports the exit status and heavy modules loaded.
 PROBE = f"""

@@ -31,7 +31,10 @@ def test_missing_channels_listed_with_fix():
     with pytest.raises(MontageError) as err:
         match_channels(CYTON, DEAP, source="stream obci_eeg1")
     msg = str(err.value)
-    assert "AF3" in msg and "stream obci_eeg1" in msg and "--channels" in msg
+    assert "AF3" in msg and "stream obci_eeg1" in msg and err.value.fix
+    with pytest.raises(MontageError) as err:  # a caller's own advice replaces the generic one
+        match_channels(CYTON, DEAP, fix="relabel them")
+    assert err.value.fix == "relabel them"
 
 
 def test_resolve_list_and_errors():

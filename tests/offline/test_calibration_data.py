@@ -6,22 +6,19 @@ import json
 
 import numpy as np
 import pytest
-import torch
 
 from eeg_emotion.errors import ConfigError, DataFormatError
 from eeg_emotion.models.checkpoint import load_checkpoint
 from eeg_emotion.montages import CYTON
-from eeg_emotion.offline.calibration_data import labelled_segments
+from eeg_emotion.offline.calibration_data import (
+    index_calibration,
+    labelled_segments,
+    more_data_command,
+)
 from eeg_emotion.offline.personal import LOW_DELAY_FILTER, MAX_DELAY_S, train_personal
 from eeg_emotion.offline.readers import detect_kind, open_dataset
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_blocks_become_trials_with_their_ratings(tmp_path, calibration_factory):
@@ -53,14 +50,32 @@ def test_unrated_and_repeated_blocks_are_left_out():
                                           (5, 7.0, 9.0, {"valence": 2})]
 
 
-def test_an_empty_or_unrated_folder_says_what_to_do(tmp_path):
-    from eeg_emotion.offline.calibration_data import index_calibration
-
-    (tmp_path / "cal").mkdir()
-    (tmp_path / "cal" / "calibration.json").write_text("{}")
+def test_a_folder_without_recordings_says_which_calibrate_to_run(tmp_path):
+    cal = tmp_path / "cal"
+    cal.mkdir()
     with pytest.raises(DataFormatError, match="holds no recordings") as info:
-        index_calibration(tmp_path / "cal")
-    assert "eeg-emotion calibrate --out" in info.value.fix
+        index_calibration(cal)  # empty: record into it
+    assert f"`eeg-emotion calibrate --out {cal} --stream OpenBCI`" in info.value.fix
+    (cal / "calibration.json").write_text(json.dumps(
+        {"stream": "obci_eeg1", "stream_kind": "lsl", "settings": {}}))
+    with pytest.raises(DataFormatError, match="holds no recordings") as info:
+        index_calibration(cal)  # a plan, killed before the first block: resume it
+    assert f"`eeg-emotion calibrate --resume --out {cal} --stream obci_eeg1`" in info.value.fix
+    (cal / "calibration.json").unlink()
+    (cal / "notes.txt").write_text("mine")
+    with pytest.raises(DataFormatError, match="holds no recordings") as info:
+        index_calibration(cal)  # someone else's files: a new folder beside it
+    assert f"--out {cal}-calibration --stream OpenBCI`" in info.value.fix
+
+
+def test_calibrate_command_keeps_the_recorded_source(tmp_path, calibration_factory):
+    calibration_factory(tmp_path / "cal", n_blocks=2, stimulus_s=2.0)
+    assert more_data_command(tmp_path / "cal") == (
+        f"eeg-emotion calibrate --add --out {tmp_path / 'cal'} --stream obci_eeg1")
+    rec = tmp_path / "my recording"  # a rated live --record folder: --add cannot extend it
+    assert more_data_command(rec) == (
+        f"eeg-emotion calibrate --out '{tmp_path / 'my recording-calibration'}' "
+        "--stream OpenBCI")
 
 
 def test_personal_model_is_chosen_on_held_out_blocks_and_saved_tagged(tmp_path,

@@ -244,16 +244,6 @@ def test_stale_temporary_folders_are_swept(deap_index, tmp_path):
     assert not old.exists() and recent.exists()
 
 
-def test_default_cache_dir_from_env(monkeypatch, tmp_path):
-    monkeypatch.setenv("EEG_EMOTION_CACHE", str(tmp_path / "c"))
-    assert pp.default_cache_dir() == tmp_path / "c"
-    monkeypatch.delenv("EEG_EMOTION_CACHE")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
-    assert pp.default_cache_dir() == tmp_path / "x" / "eeg-emotion"
-    monkeypatch.delenv("XDG_CACHE_HOME")
-    assert pp.default_cache_dir().name == "eeg-emotion"
-
-
 def test_resampled_and_partial_windows_match_the_live_path(deap_index):
     """Windows at another rate and with absent channels: what the live stages would make."""
     from eeg_emotion.resampler import StreamResampler

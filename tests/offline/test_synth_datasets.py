@@ -139,12 +139,14 @@ def test_seed_iv_class_signatures(tmp_path):
 
 def test_refuses_to_mix_with_an_older_dataset(tmp_path):
     write_synthetic_deap(tmp_path / "d", subjects=3, trials=1, seconds=1.0)
-    write_synthetic_deap(tmp_path / "d", subjects=3, trials=2, seconds=1.0)  # same files
+    write_synthetic_deap(tmp_path / "d", subjects=3, trials=2, seconds=1.0,
+                         overwrite=True)  # same files, replacing them was asked for
     with pytest.raises(ConfigError, match=r"already holds data files .*s03\.dat"):
-        write_synthetic_deap(tmp_path / "d", subjects=2, trials=1, seconds=1.0)
+        write_synthetic_deap(tmp_path / "d", subjects=2, trials=1, seconds=1.0, overwrite=True)
     write_synthetic_seed_iv(tmp_path / "s", subjects=2, trials=1, seconds=4.0, sessions=1)
     with pytest.raises(ConfigError, match=r"eeg_raw_data/1/2_"):
-        write_synthetic_seed_iv(tmp_path / "s", subjects=1, trials=1, seconds=4.0, sessions=1)
+        write_synthetic_seed_iv(tmp_path / "s", subjects=1, trials=1, seconds=4.0, sessions=1,
+                                overwrite=True)
 
 
 def test_seed_iv_bad_sizes(tmp_path):

@@ -36,7 +36,7 @@ class TinyModel(torch.nn.Module):
     """A few-parameter stand-in for ScalingNet with the same call contract.
 
     ``forward(x (B, C, T), channel_mask=None) -> {target: logits}``,
-    ``level_map(x) -> (B, C, 2, T // 8)``, ``level_labels()``.
+    ``level_map(x) -> (B, C, 2, T // 8)``, ``level_labels()``, ``forward_with_level_map``.
     """
 
     supports_missing_channels = False
@@ -67,6 +67,11 @@ class TinyModel(torch.nn.Module):
 
     def level_labels(self) -> tuple[str, ...]:
         return ("L1", "L2")
+
+    def forward_with_level_map(self, x: torch.Tensor, channel_mask: torch.Tensor | None = None
+                               ) -> tuple[dict, torch.Tensor]:
+        """As :meth:`eeg_emotion.models.base.EmotionModel.forward_with_level_map`."""
+        return self(x, channel_mask=channel_mask), self.level_map(x)
 
 
 def make_loaded(channels: tuple[str, ...] = ("Fp1", "Fp2", "C3", "C4"), sfreq: float = 128.0,

@@ -19,6 +19,7 @@ from eeg_emotion.filters import FilterSpec
 from eeg_emotion.models import CheckpointMeta, build_model, save_checkpoint
 from eeg_emotion.montages import DEAP
 from eeg_emotion.offline.deap import read_deap_arrays
+from eeg_emotion.offline.quick_model import QuickModelResult
 from eeg_emotion.offline.synth import write_demo_recording
 from eeg_emotion.realtime import cmd_demo, demo
 from eeg_emotion.targets import deap_targets
@@ -26,8 +27,9 @@ from eeg_emotion.targets import deap_targets
 
 def _fake_trainer(calls: list):
     """Stand-in for offline's train_quick_model: saves an untrained ScalingNet."""
-    def train(data_path: Path, out_path: Path) -> Path:
-        calls.append(Path(data_path))
+    def train(data_path: Path, out_path: Path, *, check_path: Path, progress: bool
+              ) -> QuickModelResult:
+        calls.append((Path(data_path), Path(check_path)))
         targets = deap_targets(("valence", "arousal"))
         model = build_model("scalingnet", len(DEAP), 128.0, targets)
         meta = CheckpointMeta(model="scalingnet", hparams=model.hparams(), targets=list(targets),
@@ -37,7 +39,7 @@ def _fake_trainer(calls: list):
                               baseline="none", standardize="window"),
                           synthetic=True)
         save_checkpoint(out_path, model, meta)
-        return out_path
+        return QuickModelResult(Path(out_path), 0, {"valence": 0.9}, {"valence": 0.5}, 1, 0.1)
     return train
 
 
@@ -60,7 +62,7 @@ def test_demo_builds_once_replays_and_says_synthetic(tmp_path, monkeypatch):
     assert "s01.dat" in cached and any(n.endswith(".pt") for n in cached)
     # the model trains on other trials of the demo subject, never on the replayed ones
     data_dir = tmp_path / "cache" / "demo" / f"data-v{demo.DEMO_VERSION}"
-    assert calls == [data_dir / "train"]
+    assert calls == [(data_dir / "train", data_dir / "s01.dat")]  # checked on the replay
     replayed, _ = read_deap_arrays(data_dir / "s01.dat")
     trained, _ = read_deap_arrays(data_dir / "train" / "s01.dat")
     assert replayed.shape[0] == 8 and trained.shape[0] == demo.DEMO_TRAIN_TRIALS
@@ -72,8 +74,19 @@ def test_demo_builds_once_replays_and_says_synthetic(tmp_path, monkeypatch):
     assert len(calls) == 1
 
 
+def test_models_of_an_older_demo_version_are_not_reused(tmp_path, monkeypatch):
+    calls: list = []
+    monkeypatch.setattr(demo, "train_quick_model", _fake_trainer(calls))
+    old = tmp_path / "demo" / f"demo-model-v{demo.DEMO_VERSION - 1}.pt"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"a model cached after two epochs at chance")
+    assert demo.DEMO_VERSION >= 3
+    path = demo.ensure_demo_model(tmp_path, tmp_path / "demo" / "data" / "s01.dat")
+    assert path.name == f"demo-model-v{demo.DEMO_VERSION}.pt" and len(calls) == 1
+
+
 def test_an_interrupted_first_training_leaves_no_model(tmp_path, monkeypatch):
-    def crash(data_path: Path, out_path: Path) -> Path:
+    def crash(data_path: Path, out_path: Path, **kwargs: object) -> Path:
         raise KeyboardInterrupt  # Ctrl-C while the demo model trains
 
     monkeypatch.setattr(demo, "train_quick_model", crash)

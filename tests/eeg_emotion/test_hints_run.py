@@ -1,0 +1,241 @@
+"""Every fix hint that names an `eeg-emotion ...` command runs as printed.
+
+Each case triggers a real error (or note) in a temporary folder on synthetic data,
+takes every backticked ``eeg-emotion`` command out of its fix, puts synthetic
+stand-ins for the placeholders the hint explains (``DEAP_DIR``, ``FOLDER``,
+``FILE`` ...) and checks that the command gets past argument parsing; the cheap
+ones (``streams``, ``synth``, ``doctor``) are run to the end. A new hint is one
+more entry in :data:`CASES`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+import shlex
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from eeg_emotion import doctor, hints
+from eeg_emotion.cli import build_parser, main
+from eeg_emotion.contract import SignalContract
+from eeg_emotion.errors import EEGEmotionError
+from eeg_emotion.filters import FilterSpec
+from eeg_emotion.models import CheckpointMeta, build_model, checkpoint
+from eeg_emotion.models.checkpoint import LoadedModel
+from eeg_emotion.montages import CYTON, DEAP
+from eeg_emotion.offline.dataset import KINDS
+from eeg_emotion.offline.personal import personal_targets
+from eeg_emotion.offline.quick_model import train_quick_model
+from eeg_emotion.offline.readers import open_dataset
+from eeg_emotion.offline.synth import write_demo_recording
+from eeg_emotion.realtime.calibration_run import run_calibrate
+from eeg_emotion.realtime.calibration_session import CalibrationFolder
+from eeg_emotion.realtime.channels import map_to_model
+from eeg_emotion.realtime.engine import Engine
+from eeg_emotion.realtime.lsl_source import LSLSource
+from eeg_emotion.realtime.replay_file import build_player
+from eeg_emotion.realtime.session import load_model
+from eeg_emotion.realtime.source import SourceInfo
+from eeg_emotion.recording_files import read_recording
+from eeg_emotion.targets import deap_targets
+
+COMMAND = re.compile(r"`(eeg-emotion [^`]+)`")
+#: Placeholders hints may use (capitals), and whether the hint must explain them.
+PLACEHOLDERS = {"DEAP_DIR": True, "FOLDER": True, "MODEL": True, "FILE": False,
+                "NAME": False, "PATH": False, "CONFIG": True}
+#: Commands cheap enough to run to the end, by subcommand.
+RUN_FULLY = {"streams", "synth", "doctor"}
+
+
+def _error(fn: Callable[[], object]) -> str:
+    """The fix of the EEGEmotionError that ``fn`` raises."""
+    with pytest.raises(EEGEmotionError) as err:
+        fn()
+    assert err.value.fix, err.value.problem
+    return err.value.fix
+
+
+def _tiny_loaded() -> LoadedModel:
+    targets = deap_targets(("valence",))
+    model = build_model("scalingnet", 4, 128.0, targets, kernel_length=9, n_levels=2,
+                        conv_filters=[2])
+    contract = SignalContract(channels=("Fp1", "Fp2", "C3", "C4"), sfreq=128.0,
+                              units="microvolts", filter=FilterSpec(4.0, 45.0), window_s=1.0,
+                              hop_s=0.25, baseline="none", standardize="window")
+    return LoadedModel(model, CheckpointMeta("scalingnet", model.hparams(), contract,
+                                             list(targets), synthetic=True))
+
+
+def _stream_missing(tmp: Path) -> str:
+    return _error(lambda: LSLSource(f"no-such-stream-{tmp.name}").open(timeout=0.2))
+
+
+def _stream_lacks_channels(tmp: Path) -> str:
+    fix = _error(lambda: map_to_model(("Fp1", "Fp2", "PO7", "PO8"), DEAP,
+                                      supports_missing=False, source="stream s"))
+    # only channels DEAP has, the ones it lacks said plainly, and --out a folder
+    assert "--channels Fp1,Fp2 " in fix and "DEAP lacks PO7, PO8" in fix
+    assert f"--out {hints.HEADSET_RUN}`" in fix and f"--model {hints.HEADSET_RUN}/model.pt" in fix
+    return fix
+
+
+def _model_missing(tmp: Path) -> str:
+    return _error(lambda: load_model(tmp / "none.pt"))
+
+
+def _replay_folder(tmp: Path) -> str:
+    write_demo_recording(tmp / "rec", trials=1, seconds=1.0)
+    args = build_parser(["replay"]).parse_args(["replay", str(tmp / "rec")])
+    return _error(lambda: build_player(args))
+
+
+def _replay_missing(tmp: Path) -> str:
+    args = build_parser(["replay"]).parse_args(["replay", str(tmp / "none.dat")])
+    return _error(lambda: build_player(args))
+
+
+def _file_as_dataset(tmp: Path) -> str:
+    path = tmp / "notes.txt"
+    path.write_text("x")
+    return _error(lambda: open_dataset(path))
+
+
+def _old_checkpoint(tmp: Path) -> str:
+    return checkpoint._RETRAIN
+
+
+def _demo_model_fails(tmp: Path) -> str:
+    import pickle
+
+    path = write_demo_recording(tmp / "d" / "s01.dat", trials=2, seconds=6.0, train_trials=6)
+    with open(path, "rb") as f:
+        blob = pickle.load(f, encoding="latin1")
+    blob["labels"][:, 0] = 8.0  # held-out trials of one class: no margin is possible
+    with open(path, "wb") as f:
+        pickle.dump(blob, f, protocol=2)
+    return _error(lambda: train_quick_model(path.parent / "train", tmp / "m.pt",
+                                            check_path=path, epochs=1, seeds=(0,),
+                                            targets=("valence",), cache_dir=tmp / "c",
+                                            progress=False))
+
+
+def _inference_fails(tmp: Path) -> str:
+    engine = Engine(LSLSource("unused"), _tiny_loaded(), device="cpu", markers=None)
+    engine._fail_inference(RuntimeError("boom"))
+    return engine.failure.fix
+
+
+def _no_recording(tmp: Path) -> str:
+    return _error(lambda: read_recording(tmp / "none"))
+
+
+def _no_screen(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(doctor.platform, "system", lambda: "Linux")
+    ok, _, note = doctor.check_qt()
+    assert ok, "no screen is a note: headless use works"
+    return note
+
+
+def _calibration_exists(tmp: Path, calibration_factory) -> str:
+    made = calibration_factory(tmp / "cal", n_blocks=2, stimulus_s=2.0)
+    info = SourceInfo("obci_eeg1", "lsl", CYTON, 250.0, "openbcigui", montage="cyton")
+    fix = _error(lambda: CalibrationFolder.create(tmp / "cal", info, made["folder"].blocks(1),
+                                                  {}))
+    assert f"--resume --out {tmp / 'cal'} --stream obci_eeg1" in fix
+    return fix
+
+
+def _calibration_one_sided(tmp: Path, calibration_factory) -> str:
+    root = tmp / "cal"
+    calibration_factory(root, n_blocks=3, stimulus_s=2.0)
+    plan = json.loads((root / "calibration.json").read_text())
+    plan["settings"]["source"] = ["--board", "cyton", "--serial-port", "/dev/ttyUSB0"]
+    (root / "calibration.json").write_text(json.dumps(plan))
+    index = open_dataset(root, "calibration")
+    for ref in index.trials:
+        ref.labels.update(valence=8.0, arousal=8.0, dominance=8.0)  # nothing at or below 5
+    fix = _error(lambda: personal_targets(index))
+    assert f"--add --out {root} --board cyton --serial-port /dev/ttyUSB0" in fix
+    return fix
+
+
+def _calibration_add_without_out(tmp: Path) -> str:
+    args = build_parser(["calibrate"]).parse_args(["calibrate", "--add", "--stream", "x"])
+    return _error(lambda: run_calibrate(args))
+
+
+CASES: dict[str, Callable[..., str]] = {
+    "stream not found": _stream_missing,
+    "stream lacks the model's channels": _stream_lacks_channels,
+    "model file missing": _model_missing,
+    "replay of a folder": _replay_folder,
+    "replay file missing": _replay_missing,
+    "a file as --data": _file_as_dataset,
+    "checkpoint of an old format": _old_checkpoint,
+    "demo model did not learn": _demo_model_fails,
+    "inference failed": _inference_fails,
+    "not a recording": _no_recording,
+    "no screen (doctor)": _no_screen,
+    "calibration folder exists": _calibration_exists,
+    "calibration rated one way only": _calibration_one_sided,
+    "calibrate --add without --out": _calibration_add_without_out,
+}
+
+
+@pytest.fixture
+def stand_ins(tmp_path: Path) -> dict[str, str]:
+    """Synthetic files for the placeholders."""
+    demo = write_demo_recording(tmp_path / "replay" / "s01.dat", trials=1, seconds=2.0)
+    model = tmp_path / "m.pt"
+    checkpoint.save_checkpoint(model, _tiny_loaded().model, _tiny_loaded().meta)
+    return {"DEAP_DIR": str(tmp_path / "deap"), "FOLDER": str(tmp_path / "deap"),
+            "MODEL": str(model), "FILE": str(demo), "NAME": "hint-test",
+            "PATH": str(tmp_path / "rec"), "CONFIG": "demo_synthetic"}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_hint_commands_run_as_printed(case, tmp_path, stand_ins, monkeypatch, request):
+    monkeypatch.chdir(tmp_path)  # hints with relative paths write here
+    trigger = CASES[case]
+    fixtures = list(inspect.signature(trigger).parameters)[1:]  # after tmp
+    text = trigger(tmp_path, *(request.getfixturevalue(name) for name in fixtures))
+    commands = COMMAND.findall(text)
+    assert commands, f"no command in the hint: {text}"
+    for printed in commands:
+        used = set(re.findall(r"\b[A-Z][A-Z_]{2,}\b", printed))
+        unknown = used - set(PLACEHOLDERS)
+        assert not unknown, f"{printed}: placeholder(s) {unknown} are not known stand-ins"
+        for name in used:
+            if PLACEHOLDERS[name]:
+                assert re.search(rf"{name}(:| is)", text), f"{name} is not explained: {text}"
+        command = printed
+        for name, value in stand_ins.items():
+            command = re.sub(rf"\b{name}\b", value, command)
+        argv = shlex.split(command)[1:]
+        try:
+            build_parser().parse_args(argv)
+        except SystemExit as exc:
+            pytest.fail(f"`{printed}` (from: {text}) does not parse: exit {exc.code}")
+        if argv[0] in RUN_FULLY:
+            assert main(argv) == 0, printed
+
+
+def test_the_kind_named_in_hints_exists(tmp_path):
+    fix = _error(lambda: open_dataset(tmp_path))  # an empty folder: which dataset?
+    assert "--kind" in fix and all(kind in fix for kind in KINDS)
+    for command in ("train", "evaluate"):
+        for kind in KINDS:
+            argv = [command, "--data", str(tmp_path), "--kind", kind]
+            argv += ["--config", "demo_synthetic"] if command == "train" else ["m.pt"]
+            build_parser().parse_args(argv)
+
+
+def test_a_train_hint_for_channels_deap_lacks_entirely():
+    text = hints.train_for_channels_hint(["X1", "X2"])
+    assert "`" not in text and "no DEAP model fits them" in text and "--montage" in text
