@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,6 +22,36 @@ import pytest  # noqa: E402
 def rng() -> np.random.Generator:
     """A seeded random generator."""
     return np.random.default_rng(1234)
+
+
+@pytest.fixture(autouse=True)
+def _no_thread_policy_leaks():
+    """A thread policy a command under test chose (``use_training_threads``) ends with
+    the test: later tests' training loops would otherwise re-pick torch's threads."""
+    torch = sys.modules.get("torch")
+    before = torch.get_num_threads() if torch is not None else None
+    yield
+    from eeg_emotion import threads
+
+    threads._training = None
+    torch = sys.modules.get("torch")
+    if torch is not None and before is not None and torch.get_num_threads() != before:
+        torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Torch on one intra-op thread for a module's tests, restored after.
+
+    Training tests then take about the same time beside other processes (CI has 2
+    cores); modules opt in with ``pytestmark = pytest.mark.usefixtures(...)``.
+    """
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
 
 
 def _write_calibration(root, n_blocks: int = 10, stimulus_s: float = 8.0, rest_s: float = 2.0,

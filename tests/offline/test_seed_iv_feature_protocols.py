@@ -7,7 +7,6 @@ import json
 import numpy as np
 import pytest
 import scipy.io
-import torch
 
 from eeg_emotion.errors import ConfigError
 from eeg_emotion.models.checkpoint import load_checkpoint
@@ -22,12 +21,7 @@ FAST = {"epochs": 1, "batch_size": 16, "device": "cpu", "patience": 1}
 SMALL_NET = {"branch_filters": 4, "embed_dim": 16}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _cfg(**sections):

@@ -18,12 +18,7 @@ DEMO = str(ROOT / "configs" / "demo_synthetic.toml")
 CYTON = "Fp1,Fp2,C3,C4,P7,P8,O1,O2"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -23,12 +23,7 @@ from eeg_emotion.targets import deap_targets, seed_iv_target
 NET = {"kernel_length": 9, "n_levels": 3, "conv_filters": [4]}
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _toy(rng, n=48, n_ch=4, n_t=128):

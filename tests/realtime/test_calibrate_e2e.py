@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 import pytest
-import torch
 
 from eeg_emotion.cli import main
 from eeg_emotion.lsl import import_pylsl
@@ -52,12 +51,7 @@ class TruthRater(HeadlessFrontEnd):
         return {k: labels[k] for k in ("valence", "arousal", "dominance")}
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_calibrate_then_live_picks_the_personal_model(tmp_path, publishers, stream_name,
