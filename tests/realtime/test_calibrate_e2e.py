@@ -2,17 +2,24 @@
 
 The publisher streams a synthetic subject's trials the way OpenBCI GUI streams a
 Cyton (8 unlabelled float32 channels at 250 Hz with DC offsets, chunks of 5
-without timestamps) and the trials' labels on a marker stream; the rater answers
-each block with the labels of the trial that ran during its stimulus.
+without timestamps) and the trials' labels on a marker stream. `eeg-emotion calibrate
+--headless` runs as the command does (`main`); a scripted rater reads its prompts and
+answers each on its standard input with the labels of the trial that ran during that
+block's stimulus, as a person would type them. The command then trains the personal
+model, and a plain `live --stream OpenBCI` picks it.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import queue
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -21,75 +28,102 @@ import pytest
 from eeg_emotion.cli import main
 from eeg_emotion.lsl import import_pylsl
 from eeg_emotion.models.checkpoint import read_meta
-from eeg_emotion.offline.personal import train_personal
-from eeg_emotion.realtime.calibration_headless import HeadlessFrontEnd
-from eeg_emotion.realtime.calibration_protocol import built_in_plan
-from eeg_emotion.realtime.calibration_session import CalibrationFolder, run_session
-from eeg_emotion.realtime.lsl_source import LSLSource
+from eeg_emotion.realtime.calibration_session import CalibrationFolder
 from eeg_emotion.realtime.markers import MarkerListener, TrialTimeline
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class TruthRater(HeadlessFrontEnd):
-    """Rates each block with the replay's labels at the middle of its stimulus."""
+#: what `calibrate --headless` prints when a block's stimulus starts, and when it asks
+STIMULUS = re.compile(r"^\[block (\d+), \d+ of \d+ done\] ([\d.]+) s: ")
+PROMPT = re.compile(r"^rate block (\d+):")
+HELD_OUT = re.compile(r"^(\w+) ([\d.]+) ± [\d.]+ on held-out blocks, majority ([\d.]+)")
 
-    def __init__(self, timeline: TrialTimeline) -> None:
-        super().__init__(self._rate_from_truth)
-        self.timeline = timeline
-        self.mid: dict[int, float] = {}
-        self.clock = import_pylsl().local_clock
 
-    def show(self, block, phase, seconds, done, total) -> None:
-        super().show(block, phase, seconds, done, total)
-        if phase == "stimulus":
-            self.mid[block.index] = self.clock() + seconds / 2
+class _Terminal(io.TextIOBase):
+    """Stands in for the terminal's stderr: keeps every line and hands each to a queue."""
 
-    def _rate_from_truth(self, block) -> dict[str, float]:
-        labels = self.timeline.labels_at(self.mid[block.index])
-        assert labels, f"no ground truth at block {block.index + 1}"
-        return {k: labels[k] for k in ("valence", "arousal", "dominance")}
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.queue: queue.Queue[str | None] = queue.Queue()
+        self._part = ""
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text: str) -> int:
+        self._part += text
+        *done, self._part = self._part.split("\n")
+        for line in done:
+            self.lines.append(line)
+            self.queue.put(line)
+        return len(text)
+
+
+def _rater(terminal: _Terminal, keyboard, timeline: TrialTimeline) -> None:
+    """The scripted rater: answer each prompt with the replay's labels at the middle of
+    that block's stimulus, typed on the command's standard input."""
+    clock = import_pylsl().local_clock
+    mids: dict[int, float] = {}
+    while (line := terminal.queue.get()) is not None:
+        if m := STIMULUS.match(line):
+            mids[int(m[1])] = clock() + float(m[2]) / 2
+        elif m := PROMPT.match(line):
+            labels = timeline.labels_at(mids[int(m[1])]) or {}
+            keyboard.write(" ".join(f"{labels.get(k, 0):.2f}" for k in
+                                    ("valence", "arousal", "dominance")) + "\n")
+            keyboard.flush()
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_calibrate_then_live_picks_the_personal_model(tmp_path, publishers, stream_name,
-                                                      openbci_sid, capsys):
+                                                      openbci_sid):
     publishers.start(stream_name, mode="openbci-emotion", trials=8, seconds=12, sfreq=250,
                      chunk=5, source_id=openbci_sid, wait=30, seed=4)
     timeline = TrialTimeline()
     listener = MarkerListener(f"{stream_name}-markers", timeline, retry_s=0.2)
     listener.start()
-    source = LSLSource("OpenBCI")
-    try:
-        info = source.open(timeout=20)
-        assert info.montage == "cyton" and "cyton" in info.montage_note
-        plan = built_in_plan(8, stimulus_s=5.0, rest_s=0.5, seed=1)
-        folder = CalibrationFolder.create(tmp_path / "cal", info, plan, {
-            "blocks": 8, "stimulus_s": 5.0, "rest_s": 0.5, "stimuli": "", "seed": 1})
-        done = run_session(folder, 1, source, TruthRater(timeline))
-    finally:
-        source.close()
-        listener.stop()
-    assert sorted(done) == list(range(8))
-    result = train_personal(tmp_path / "cal", tmp_path / "models", device="cpu")
-    held = result.held_out["valence"]
-    assert held["accuracy"] > held["majority"], result.lines()
-    meta = read_meta(result.path)
+    models = tmp_path / "models"
+    read_end, write_end = os.pipe()
+    terminal = _Terminal()
+    with open(read_end, encoding="utf-8") as stdin, open(write_end, "w") as keyboard, \
+            pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sys, "stdin", stdin)
+        mp.setattr(sys, "stderr", terminal)
+        rater = threading.Thread(target=_rater, args=(terminal, keyboard, timeline),
+                                 daemon=True)
+        rater.start()
+        try:
+            rc = main(["calibrate", "--headless", "--stream", "OpenBCI", "--out",
+                       str(tmp_path / "cal"), "--blocks", "8", "--stimulus-seconds", "5",
+                       "--rest-seconds", "0.5", "--seed", "1", "--models-dir", str(models),
+                       "--device", "cpu", "--timeout", "20"])
+        finally:
+            terminal.queue.put(None)
+            rater.join(10)
+            listener.stop()
+    log = "\n".join(terminal.lines)
+    assert rc == 0, log[-3000:]
+    assert "cyton" in log  # the montage was inferred from the unlabelled stream
+    assert sorted(CalibrationFolder.open(tmp_path / "cal").finished(1)) == list(range(8))
+    held = {m[1]: (float(m[2]), float(m[3])) for m in map(HELD_OUT.match, terminal.lines) if m}
+    assert held["valence"][0] > held["valence"][1], log[-3000:]
+    (path,) = models.glob("personal-*.pt")
+    meta = read_meta(path)
     assert meta.tags["montage"] == "cyton" and meta.tags["personal"]
     # a plain `live --stream OpenBCI` now picks the personal model, montage inferred
     out = tmp_path / "live.jsonl"
     rc = main(["live", "--stream", "OpenBCI", "--headless", "--duration", "8", "--output",
-               str(out), "--no-outlet", "--models-dir", str(tmp_path / "models"),
-               "--timeout", "10"])
+               str(out), "--no-outlet", "--models-dir", str(models), "--timeout", "10"])
     assert rc == 0
     lines = [json.loads(s) for s in out.read_text().splitlines()]
     notes = " ".join(lines[0]["notes"])
     assert "personal" in notes and "cyton" in notes, notes
     estimates = [x for x in lines if "probabilities" in x]
-    assert estimates and set(estimates[0]["probabilities"]) == set(result.held_out)
-    print("\n".join(result.lines()), file=sys.stderr)
+    assert estimates and set(estimates[0]["probabilities"]) == set(held)
+    print("\n".join(line for line in terminal.lines if HELD_OUT.match(line)), file=sys.stderr)
 
 
 def _ratings_csv(path: Path, n: int) -> Path:
