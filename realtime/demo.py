@@ -64,7 +64,7 @@ def ensure_demo_recording(cache: Path) -> Path:
 
 def ensure_demo_model(cache: Path, data: Path, progress: bool = True,
                       threads: int | None = None) -> Path:
-    """Train the small demo model once (about half a minute); return its path.
+    """Train the small demo model once (half a minute to a minute); return its path.
 
     It trains on ``train/`` beside the replayed file ``data`` (other trials of the
     same subject; :func:`ensure_demo_recording` writes both) and is checked on
@@ -80,7 +80,7 @@ def ensure_demo_model(cache: Path, data: Path, progress: bool = True,
     if path.is_file():
         return path
     print("eeg-emotion demo: training the demo model on synthetic data (first run only, "
-          "about half a minute on 2 cores)", file=sys.stderr, flush=True)
+          "up to about a minute on 2 cores)", file=sys.stderr, flush=True)
     use_training_threads(threads)
     # the checkpoint is written atomically (save_checkpoint uses eeg_emotion.atomic), and
     # only once the model passed its held-out check: an interrupted or failed first run
