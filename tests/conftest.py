@@ -17,6 +17,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from eeg_emotion import threads  # noqa: E402
+
 
 @pytest.fixture
 def rng() -> np.random.Generator:
@@ -31,8 +33,6 @@ def _no_thread_policy_leaks():
     torch = sys.modules.get("torch")
     before = torch.get_num_threads() if torch is not None else None
     yield
-    from eeg_emotion import threads
-
     threads._training = None
     torch = sys.modules.get("torch")
     if torch is not None and before is not None and torch.get_num_threads() != before:
