@@ -254,6 +254,10 @@ class BandIndexClassifier:
         """After a gap: the level map restarts (the session's baseline carries on)."""
         self._history.clear()
 
+    def warm_up(self, n_samples: int) -> None:
+        """Nothing to warm up: band powers need no framework set-up (the running
+        baseline must see real windows only)."""
+
     def __call__(self, window: np.ndarray) -> WindowOutput:
         """The indices of one window.
 

@@ -192,7 +192,8 @@ class Engine:
         try:  # torch's one-off set-up now, so that the first estimate is not an outlier
             self._classifier.warm_up(self.window)
         except Exception:  # a model that fails is reported by the inference loop, as usual
-            log.debug("warm-up of the model failed", exc_info=True)
+            log.debug("warm-up of the model failed; the first window will tell",
+                      exc_info=True)
         self._acquisition = AcquisitionLoop(
             self.source, self._chain.stages, self.ring, on_raw=self._on_raw,
             on_message=self.messages.add, on_gap=self._on_gap, alive=self._alive,
