@@ -167,10 +167,8 @@ def match_channels(available: Sequence[str], required: Sequence[str], *,
     MontageError
         Listing every required channel that is missing and how to proceed.
     """
-    lookup: dict[str, int] = {}
-    for i, name in enumerate(available):
-        lookup.setdefault(normalize_name(name), i)
-    missing = [r for r in required if normalize_name(r) not in lookup]
+    idx = locate_channels(available, required)
+    missing = [r for r, i in zip(required, idx, strict=True) if i < 0]
     if missing:
         have = ", ".join(available) if available else "none"
         raise MontageError(
@@ -179,7 +177,7 @@ def match_channels(available: Sequence[str], required: Sequence[str], *,
             fix or "use a model trained on the channels it has, or correct its channel "
             "names",
         )
-    return np.array([lookup[normalize_name(r)] for r in required], dtype=np.intp)
+    return idx
 
 
 def locate_channels(available: Sequence[str], required: Sequence[str]) -> np.ndarray:

@@ -1,18 +1,12 @@
 """Crash-safe recording of a live session: raw samples, markers and estimates.
 
-A recording is a folder::
-
-    meta.json          written first: channels, rate, units, source, start time
-    samples.f32        raw float32, sample-major (n_samples x n_channels), appended
-    timestamps.f64     raw float64 LSL-clock time of each sample, appended
-    markers.jsonl      {"time": t, "text": "..."} per line
-    estimates.jsonl    Estimate.to_json_dict() per line
-
-Every write goes straight to the operating system (unbuffered), so a crash or
-``kill -9`` of the process loses nothing already written; a background thread
-``fsync``-s the files at least once a second, so even a power cut loses at most
-the last second. :func:`read_recording` tolerates a torn last record (a sample
-block or a JSON line cut by the kill).
+The folder's layout is described (and read back) in
+:mod:`eeg_emotion.recording_files`. Every write goes straight to the operating
+system (unbuffered), so a crash or ``kill -9`` of the process loses nothing
+already written; a background thread ``fsync``-s the files at least once a
+second, so even a power cut loses at most the last second.
+:func:`~eeg_emotion.recording_files.read_recording` tolerates a torn last record
+(a sample block or a JSON line cut by the kill).
 """
 
 from __future__ import annotations
