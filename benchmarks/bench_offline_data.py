@@ -2,7 +2,8 @@
 
 1. Synth: writes the default synthetic DEAP (6 x 12 x 23 s) and SEED-IV (4 x 3 x 24 x
    ~20 s, raw + features) datasets; prints seconds and MB written.
-2. Index: :func:`eeg_emotion.offline.dataset.open_dataset` on both (DEAP reads every file once).
+2. Index: :func:`~eeg_emotion.offline.datasets.readers.open_dataset` on both (DEAP reads
+   every file once).
 3. Preprocess: :func:`eeg_emotion.offline.preprocess.prepare_windows` on 4-s z-scored windows
    (4-45 Hz causal FIR, 4-s windows, per-window z-score), cold (computed and cached)
    then warm (cache reused); prints windows/s and input seconds of EEG per second.
@@ -25,9 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np
 
 from eeg_emotion.features import band_power_psd, differential_entropy
+from eeg_emotion.offline.datasets.readers import open_dataset
 from eeg_emotion.offline.preprocess import contract_for, prepare_windows
-from eeg_emotion.offline.readers import open_dataset
-from eeg_emotion.offline.synth import write_synthetic_deap, write_synthetic_seed_iv
+from eeg_emotion.offline.synth.deap import write_synthetic_deap
+from eeg_emotion.offline.synth.seed_iv import write_synthetic_seed_iv
 from eeg_emotion.offline.train_config import PreprocessSection
 
 

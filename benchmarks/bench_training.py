@@ -3,8 +3,9 @@
 Random windows of the shapes the protocols use (DEAP: 32 channels at 128 Hz;
 SEED-IV: 62 channels at 200 Hz, and SEED-IV's feature files: 62 channels x 5
 bands per window), through the same loop as ``eeg-emotion train``
-(:func:`eeg_emotion.offline.trainer.fit`, :func:`eeg_emotion.offline.trainer.predict`) and MSMAE
-pre-training (:func:`eeg_emotion.offline.pretrain.pretrain`). Prints one line per case.
+(:func:`~eeg_emotion.offline.training.trainer.fit`,
+:func:`~eeg_emotion.offline.training.trainer.predict`) and MSMAE
+pre-training (:func:`eeg_emotion.offline.training.pretrain.pretrain`). Prints one line per case.
 
 ``--demo-config`` instead times the demo config end to end (``configs/demo_synthetic.toml``
 on ``eeg-emotion synth deap`` data, 2 epochs x 2 folds and the final model, windows
@@ -35,17 +36,19 @@ from bench_common import start_load, stop_load
 
 from eeg_emotion import threads
 from eeg_emotion.config import resolve_config
+from eeg_emotion.devices import resolve_device
 from eeg_emotion.models import build_model
-from eeg_emotion.offline.pretrain import pretrain
-from eeg_emotion.offline.protocols import RunOptions, run_config
-from eeg_emotion.offline.synth import write_synthetic_deap
+from eeg_emotion.offline.synth.deap import write_synthetic_deap
 from eeg_emotion.offline.train_config import (
     PretrainSection,
     TrainSection,
     apply_override,
     load_config,
 )
-from eeg_emotion.offline.trainer import fit, predict, resolve_device
+from eeg_emotion.offline.training.pretrain import pretrain
+from eeg_emotion.offline.training.run_folder import RunOptions
+from eeg_emotion.offline.training.sweep import run_config
+from eeg_emotion.offline.training.trainer import fit, predict
 from eeg_emotion.targets import deap_targets, seed_iv_target
 
 CASES = [

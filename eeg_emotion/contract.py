@@ -330,3 +330,23 @@ class SignalContract:
                 + (f" ({self.features.kind}, {self.features.smoothing} smoothing"
                    f"{', session norm' if self.features.session_norm else ''})"
                    if self.features else ""))
+
+
+class ContractView:
+    """``channels`` and ``sfreq`` of an object's :class:`SignalContract`, read through.
+
+    Windows, run data and checkpoint metadata carry a contract; this mixin gives them
+    the two shorthands once. A class using it has a ``contract`` attribute or property.
+    """
+
+    contract: SignalContract
+
+    @property
+    def channels(self) -> list[str]:
+        """Channel names in model input order."""
+        return list(self.contract.channels)
+
+    @property
+    def sfreq(self) -> float:
+        """Sampling rate in Hz."""
+        return self.contract.sfreq

@@ -20,7 +20,7 @@ The policy
 
 Torch's thread count is one setting per process, so only the commands set it
 (:func:`use_training_threads`, :func:`use_live_threads`); library code such as
-:func:`eeg_emotion.offline.trainer.fit` only calls :func:`adapt_training_threads`,
+:func:`eeg_emotion.offline.training.trainer.fit` only calls :func:`adapt_training_threads`,
 which does nothing unless a command chose the automatic policy.
 """
 

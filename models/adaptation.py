@@ -1,6 +1,6 @@
-"""Cross-session adaptation: few-shot calibration and adversarial alignment.
+"""Cross-session adaptation: few-shot adaptation and adversarial alignment.
 
-- :func:`calibrate` fine-tunes a trained model on a few labelled windows of a
+- :func:`fewshot_adapt` fine-tunes a trained model on a few labelled windows of a
   new session (transfer learning, as in the MSMAE-CNN paper).
 - :class:`GradientReversal` / :func:`grad_reverse` flip the gradient sign with
   weight ``lambda_`` (Ganin & Lempitsky, 2015), so a session discriminator
@@ -93,7 +93,7 @@ def domain_adversarial_loss(model: EmotionModel, x: Tensor, domain: Tensor,
     return F.cross_entropy(logits, domain)
 
 
-def calibrate(model: EmotionModel, x: Tensor, y: Tensor | Mapping[str, Tensor],
+def fewshot_adapt(model: EmotionModel, x: Tensor, y: Tensor | Mapping[str, Tensor],
               steps: int = 50, lr: float = 1e-3, *, features: bool = False,
               heads_only: bool = False, weight_decay: float = 0.0,
               validation: tuple[Tensor, Tensor | Mapping[str, Tensor]] | None = None
@@ -121,7 +121,7 @@ def calibrate(model: EmotionModel, x: Tensor, y: Tensor | Mapping[str, Tensor],
     weight_decay : float
         Adam weight decay.
     validation : (x, y) | None
-        Held-out calibration windows (e.g. one calibration trial): the weights of
+        Held-out few-shot windows (e.g. one few-shot trial): the weights of
         the step with the lowest validation loss are kept, so a handful of windows
         cannot be learnt by heart.
 
@@ -134,17 +134,17 @@ def calibrate(model: EmotionModel, x: Tensor, y: Tensor | Mapping[str, Tensor],
     y = _label_dict(model, y)
     unknown = set(y) - {t.name for t in model.targets}
     if unknown or not y:
-        raise ConfigError(f"calibration labels for unknown target(s) {sorted(unknown)}",
+        raise ConfigError(f"few-shot labels for unknown target(s) {sorted(unknown)}",
                           f"use {[t.name for t in model.targets]}")
     if not isinstance(steps, int) or steps < 1 or not lr > 0:
-        raise ConfigError(f"calibrate needs steps >= 1 and lr > 0, got {steps!r}, {lr!r}")
+        raise ConfigError(f"fewshot_adapt needs steps >= 1 and lr > 0, got {steps!r}, {lr!r}")
     if features and not hasattr(model, "forward_features"):
         raise ConfigError(f"model {model.name!r} does not take precomputed features")
     params = (list(model.heads.parameters()) if heads_only
               else [p for p in model.parameters() if p.requires_grad])
     opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
     # The weights learn, but the model stays in eval mode: batch-norm and running input
-    # statistics keep what the training data taught them (a handful of calibration
+    # statistics keep what the training data taught them (a handful of few-shot
     # windows of one session would overwrite them), and dropout is off.
     model.eval()
 
@@ -171,10 +171,10 @@ def calibrate(model: EmotionModel, x: Tensor, y: Tensor | Mapping[str, Tensor],
     if val is not None:
         model.load_state_dict(best[2])
         losses = losses[:best[1]]
-        logger.info("calibrated %s on %d windows: kept step %d of %d (validation loss %.3f)",
+        logger.info("adapted %s on %d windows: kept step %d of %d (validation loss %.3f)",
                     model.name, len(x), best[1], steps, best[0])
     elif losses:
-        logger.info("calibrated %s on %d windows: loss %.3f -> %.3f", model.name, len(x),
+        logger.info("adapted %s on %d windows: loss %.3f -> %.3f", model.name, len(x),
                     losses[0], losses[-1])
     return losses
 

@@ -29,7 +29,7 @@ import torch
 
 import eeg_emotion
 from eeg_emotion.atomic import atomic_writer
-from eeg_emotion.contract import SignalContract
+from eeg_emotion.contract import ContractView, SignalContract
 from eeg_emotion.errors import CheckpointError, EEGEmotionError, MontageError
 from eeg_emotion.models.base import EmotionModel
 from eeg_emotion.models.registry import MODELS, build_model
@@ -51,7 +51,7 @@ def _now() -> str:
 
 
 @dataclass
-class CheckpointMeta:
+class CheckpointMeta(ContractView):
     """Everything besides the weights that a trained model needs to run.
 
     Parameters
@@ -87,16 +87,10 @@ class CheckpointMeta:
     version: str = eeg_emotion.__version__
     created: str = field(default_factory=_now)
 
-    # -- shorthands of the contract ---------------------------------------------------------
     @property
-    def channels(self) -> list[str]:
-        """Channel names in model input order."""
-        return list(self.signal.channels)
-
-    @property
-    def sfreq(self) -> float:
-        """Sampling rate of the model's input in Hz."""
-        return self.signal.sfreq
+    def contract(self) -> SignalContract:
+        """The signal contract (:attr:`signal`), for :class:`ContractView`'s shorthands."""
+        return self.signal
 
     # -- conversions -----------------------------------------------------------------------
     def to_json(self) -> str:

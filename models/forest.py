@@ -1,6 +1,6 @@
 """A Random Forest on band DE as an emotion model: trees as tensors, safe to load, live-ready.
 
-The Random Forest baseline (:mod:`eeg_emotion.offline.baselines`) is a
+The Random Forest baseline (:mod:`eeg_emotion.offline.training.baselines`) is a
 scikit-learn model, and a scikit-learn model can only be saved by pickling it,
 which checkpoints refuse (``torch.load(weights_only=True)``). :class:`BandForest`
 holds the fitted trees as plain arrays instead (scikit-learn's

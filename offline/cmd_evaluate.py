@@ -14,7 +14,7 @@ from pathlib import Path
 
 from eeg_emotion.commands import Command, register_command
 from eeg_emotion.errors import DataFormatError
-from eeg_emotion.offline.dataset import KINDS, normalise_kind
+from eeg_emotion.offline.datasets.registry import KINDS, normalise_kind
 
 log = logging.getLogger(__name__)
 

@@ -60,11 +60,8 @@ def run(args: argparse.Namespace) -> int:
         0 on success.
     """
     # the command boundary: the generators (scipy) load when the command runs
-    from eeg_emotion.offline.synth import (
-        write_demo_recording,
-        write_synthetic_deap,
-        write_synthetic_seed_iv,
-    )
+    from eeg_emotion.offline.synth.deap import write_demo_recording, write_synthetic_deap
+    from eeg_emotion.offline.synth.seed_iv import write_synthetic_seed_iv
 
     sizes = {k: getattr(args, k) if getattr(args, k) is not None else v
              for k, v in DEFAULTS[args.kind].items()}

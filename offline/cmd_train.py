@@ -24,7 +24,7 @@ from pathlib import Path
 from eeg_emotion.commands import Command, register_command
 from eeg_emotion.config import resolve_config
 from eeg_emotion.errors import ConfigError
-from eeg_emotion.offline.dataset import KINDS, normalise_kind
+from eeg_emotion.offline.datasets.registry import KINDS, normalise_kind
 from eeg_emotion.threads import check_threads, use_training_threads
 
 log = logging.getLogger(__name__)
@@ -74,8 +74,9 @@ def run(args: argparse.Namespace) -> int:
     """Run ``eeg-emotion train``."""
     # the command boundary: training (torch), the configs' schema (scipy filters) and
     # the dataset readers load when the command runs
-    from eeg_emotion.offline.protocols import RunOptions, run_config
     from eeg_emotion.offline.train_config import apply_override, load_config
+    from eeg_emotion.offline.training.run_folder import RunOptions
+    from eeg_emotion.offline.training.sweep import run_config
 
     check_threads(args.threads)
     config = resolve_config(args.config)

@@ -13,14 +13,15 @@ from pathlib import Path
 
 import numpy as np
 
+from eeg_emotion.devices import resolve_device
 from eeg_emotion.errors import CheckpointError, DataFormatError
 from eeg_emotion.models.checkpoint import load_checkpoint
-from eeg_emotion.offline.metrics import classification_metrics, summarize_folds
+from eeg_emotion.offline.datasets.readers import open_dataset
 from eeg_emotion.offline.preprocess import prepare_windows
-from eeg_emotion.offline.readers import open_dataset
-from eeg_emotion.offline.report import write_run_outputs
-from eeg_emotion.offline.run_data import is_synthetic
-from eeg_emotion.offline.trainer import predict, resolve_device
+from eeg_emotion.offline.training.metrics import classification_metrics, summarize_folds
+from eeg_emotion.offline.training.report import write_run_outputs
+from eeg_emotion.offline.training.run_data import is_synthetic
+from eeg_emotion.offline.training.trainer import predict
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Trials -> model-ready windows, exactly as the live engine cuts them; cached on disk.
 
-For every trial of a :class:`~eeg_emotion.offline.dataset.DatasetIndex`, in this order:
+For every trial of a :class:`~eeg_emotion.offline.datasets.registry.DatasetIndex`, in this order:
 
 The :class:`~eeg_emotion.contract.SignalContract` (built by :func:`contract_for`
 from the config's ``[preprocess]`` table and the dataset, then stored in the
@@ -51,11 +51,11 @@ from pathlib import Path
 import numpy as np
 
 from eeg_emotion.cache_folder import cache_dir as default_cache_dir
-from eeg_emotion.contract import SignalContract
+from eeg_emotion.contract import ContractView, SignalContract
 from eeg_emotion.errors import ConfigError, DataFormatError, MontageError
 from eeg_emotion.filters import FilterDesign, StreamingFilter, filter_offline
 from eeg_emotion.montages import locate_channels, match_channels
-from eeg_emotion.offline.dataset import DatasetIndex
+from eeg_emotion.offline.datasets.registry import DatasetIndex
 from eeg_emotion.offline.train_config import PreprocessSection
 from eeg_emotion.progress import progress_over
 from eeg_emotion.resampler import StreamResampler
@@ -68,7 +68,7 @@ CACHE_VERSION = 2
 
 
 @dataclass
-class WindowSet:
+class WindowSet(ContractView):
     """Windows of a whole dataset with their provenance and raw labels.
 
     Attributes
@@ -98,16 +98,6 @@ class WindowSet:
 
     def __len__(self) -> int:
         return int(self.X.shape[0])
-
-    @property
-    def channels(self) -> list[str]:
-        """Channel names of the windows, in order."""
-        return list(self.contract.channels)
-
-    @property
-    def sfreq(self) -> float:
-        """Sampling rate of the windows in Hz."""
-        return self.contract.sfreq
 
 
 def _trial_lengths(index: DatasetIndex, n_skip: int,
@@ -358,7 +348,7 @@ def prepare_windows(index: DatasetIndex, contract: SignalContract,
     Parameters
     ----------
     index : DatasetIndex
-        The dataset (from :func:`eeg_emotion.offline.dataset.open_dataset`).
+        The dataset (from :func:`eeg_emotion.offline.datasets.registry.open_dataset`).
     contract : SignalContract
         Channels, rate, filter, windows, baseline, standardisation
         (:func:`contract_for` builds it from a config; a checkpoint carries one).

@@ -124,10 +124,10 @@ class PretrainSection:
 class AdaptSection:
     """``[adapt]``: cross-session adaptation."""
 
-    #: k labelled trials of the target session used to calibrate (removed from the
+    #: k labelled trials of the target session used for few-shot adaptation (removed from the
     #: test set); 0 = off
-    calibration_trials: int = 0
-    calibration_epochs: int = 10
+    fewshot_trials: int = 0
+    fewshot_steps: int = 10
     #: adversarial session alignment (gradient reversal + session discriminator)
     adversarial: bool = False
     adversarial_weight: float = 0.1
@@ -221,9 +221,26 @@ def config_from_dict(data: dict[str, Any], where: str = "config") -> TrainingCon
     ConfigError
         On unknown keys, wrong types or inconsistent values.
     """
+    _refuse_renamed_keys(data, where)
     cfg = from_dict(TrainingConfig, data, where)
     validate(cfg, where)
     return cfg
+
+
+#: keys a config of an earlier version may still use: ``(table, old key) -> new key``.
+#: "Calibration" now means only the personal calibration session (``eeg-emotion
+#: calibrate``); labelled trials of a new dataset session are few-shot adaptation.
+RENAMED_KEYS = {("adapt", "calibration_trials"): "fewshot_trials",
+                ("adapt", "calibration_epochs"): "fewshot_steps"}
+
+
+def _refuse_renamed_keys(data: dict[str, Any], where: str) -> None:
+    for (table, old), new in RENAMED_KEYS.items():
+        section = data.get(table)
+        if isinstance(section, dict) and old in section:
+            raise ConfigError(f"{where}: [{table}] {old} was renamed {new}",
+                              f"write `{new} = {section[old]!r}` in [{table}] of {where} "
+                              f"instead of `{old}`")
 
 
 def load_config(path: str | Path) -> TrainingConfig:
@@ -290,9 +307,9 @@ def validate(cfg: TrainingConfig, where: str = "config") -> None:
                           "drop baseline.compare, or set model.name to a network")
     if cfg.pretrain.enabled and cfg.model.name != "msmae-cnn":
         raise ConfigError(f"{where}: pretrain.enabled needs model.name = \"msmae-cnn\"")
-    if cfg.adapt.calibration_trials < 0:
-        raise ConfigError(f"{where}: adapt.calibration_trials must be >= 0")
-    if (cfg.adapt.calibration_trials or cfg.adapt.adversarial or
+    if cfg.adapt.fewshot_trials < 0:
+        raise ConfigError(f"{where}: adapt.fewshot_trials must be >= 0")
+    if (cfg.adapt.fewshot_trials or cfg.adapt.adversarial or
             cfg.pretrain.use_unlabelled_target) and p.name != "cross_session":
         raise ConfigError(f"{where}: [adapt] and pretrain.use_unlabelled_target only apply to "
                           f"protocol.name = \"cross_session\", not {p.name!r}")

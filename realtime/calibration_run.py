@@ -8,7 +8,7 @@
 3. Run the session's blocks (:func:`~eeg_emotion.realtime.calibration_session.run_session`)
    in the window or on the terminal; Ctrl-C, SIGTERM or closing the window end it
    with the finished blocks kept, and the terminal prints the ``--resume`` command.
-4. Train and save the personal model (:func:`eeg_emotion.offline.personal.train_personal`)
+4. Train and save the personal model (:func:`eeg_emotion.offline.training.personal.train_personal`)
    and print its held-out-block accuracy beside the majority rate.
 """
 
@@ -25,7 +25,7 @@ from pathlib import Path
 
 from eeg_emotion.cache_folder import cache_dir
 from eeg_emotion.errors import ConfigError, StreamError
-from eeg_emotion.offline.personal import PersonalResult, train_personal
+from eeg_emotion.offline.training.personal import PersonalResult, train_personal
 from eeg_emotion.realtime.calibration_headless import FileRatings, HeadlessFrontEnd, StdinRatings
 from eeg_emotion.realtime.calibration_protocol import (
     Block,

@@ -13,7 +13,7 @@ its category), ``stimulus_end``, ``rating`` (valence, arousal, dominance on 1-9)
 and ``block_end``. A block counts as finished once its rating is recorded; a
 killed session keeps its finished blocks and ``--resume`` runs the rest. A block
 whose stimulus period the stream dropped out of is run again.
-:mod:`eeg_emotion.offline.calibration_data` reads the folder as a dataset.
+:mod:`eeg_emotion.offline.datasets.calibration_folders` reads the folder as a dataset.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import eeg_emotion
 from eeg_emotion.atomic import atomic_write_text
 from eeg_emotion.errors import ConfigError, DataFormatError, EEGEmotionError, StreamError
 from eeg_emotion.lsl import import_pylsl
-from eeg_emotion.offline.calibration_data import PLAN_FILE, calibrate_command
+from eeg_emotion.offline.datasets.calibration_folders import PLAN_FILE, calibrate_command
 from eeg_emotion.realtime.acquisition import AcquisitionLoop
 from eeg_emotion.realtime.calibration_protocol import Block, check_rating
 from eeg_emotion.realtime.recording import Recorder

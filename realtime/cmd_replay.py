@@ -1,7 +1,7 @@
 """``eeg-emotion replay``: publish a dataset file as a real-time LSL stream.
 
 Reads a DEAP ``.dat``/``.mat``, a SEED-IV ``.mat`` or any MNE-readable file with
-:func:`eeg_emotion.offline.readers.load_trial_file` and plays it with
+:func:`eeg_emotion.offline.datasets.readers.load_trial_file` and plays it with
 :class:`eeg_emotion.realtime.replay.ReplayPlayer`
 (:func:`eeg_emotion.realtime.replay_file.build_player`): the EEG stream plus
 ``<name>-markers`` carrying each trial's labels. Stops at the end (or after ``--duration``), on

@@ -1,10 +1,10 @@
 """The built-in demo: a synthetic DEAP recording replayed live and a small model.
 
 On first use it writes a small synthetic DEAP subject
-(:func:`eeg_emotion.offline.synth.write_demo_recording`): 8 trials to replay (two of each
+(:func:`eeg_emotion.offline.synth.deap.write_demo_recording`): 8 trials to replay (two of each
 valence x arousal class) and 40 other trials of the same subject, on which a small
 ScalingNet trains for some epochs
-(:func:`eeg_emotion.offline.quick_model.train_quick_model`), into a cache folder; later
+(:func:`eeg_emotion.offline.training.quick_model.train_quick_model`), into a cache folder; later
 runs reuse both. The model never sees the replayed trials while training; it is
 scored on them before it is cached, and kept only if it clearly beats the
 majority-class rate (else it retrains with another seed, or the demo fails
@@ -30,8 +30,8 @@ from pathlib import Path
 
 from eeg_emotion.cache_folder import cache_dir
 from eeg_emotion.errors import ConfigError, StreamError
-from eeg_emotion.offline.quick_model import train_quick_model
-from eeg_emotion.offline.synth import write_demo_recording
+from eeg_emotion.offline.synth.deap import write_demo_recording
+from eeg_emotion.offline.training.quick_model import train_quick_model
 from eeg_emotion.realtime.dashboard import check_display
 from eeg_emotion.realtime.lsl_source import LSLSource
 from eeg_emotion.realtime.run_options import check_output_options

@@ -32,7 +32,8 @@ import numpy as np
 import torch
 
 from eeg_emotion.contract import SignalContract
-from eeg_emotion.errors import CheckpointError, ConfigError
+from eeg_emotion.devices import resolve_device
+from eeg_emotion.errors import CheckpointError
 from eeg_emotion.models.base import EmotionModel
 from eeg_emotion.realtime.band_index import BandIndexClassifier, BandIndexModel
 from eeg_emotion.realtime.state import WindowOutput
@@ -44,25 +45,6 @@ from eeg_emotion.targets import Target
 log = logging.getLogger(__name__)
 
 
-def resolve_device(device: str) -> torch.device:
-    """Turn ``auto|cpu|cuda[:n]`` into a torch device.
-
-    Raises
-    ------
-    ConfigError
-        If CUDA is asked for but not available, or the name is unknown.
-    """
-    dev = (device or "auto").strip().lower()
-    if dev == "auto":
-        return torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
-    if dev == "cpu":
-        return torch.device("cpu")
-    if dev.startswith("cuda"):
-        if not torch.cuda.is_available():
-            raise ConfigError(f"--device {device} asked for CUDA but torch sees no GPU",
-                              "use --device cpu (or auto), or install a CUDA build of torch")
-        return torch.device(dev if ":" in dev else "cuda:0")
-    raise ConfigError(f"unknown device {device!r}", "use auto, cpu or cuda")
 
 
 class WindowClassifier:

@@ -1,6 +1,6 @@
 """A dataset file as a :class:`~eeg_emotion.realtime.replay.ReplayPlayer` (``eeg-emotion replay``).
 
-The file is read with :func:`eeg_emotion.offline.readers.load_trial_file` (any
+The file is read with :func:`eeg_emotion.offline.datasets.readers.load_trial_file` (any
 registered reader's file: DEAP, SEED-IV, MNE-readable recordings), and the
 command's options are checked before any outlet opens.
 """
@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 
 from eeg_emotion.errors import ConfigError, DataFormatError
-from eeg_emotion.offline.readers import load_trial_file
+from eeg_emotion.offline.datasets.readers import load_trial_file
 from eeg_emotion.realtime.replay import ReplayPlayer
 
 log = logging.getLogger(__name__)

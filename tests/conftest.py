@@ -67,7 +67,7 @@ def _write_calibration(root, n_blocks: int = 10, stimulus_s: float = 8.0, rest_s
     from scipy.signal import resample_poly
 
     from eeg_emotion.montages import CYTON, DEAP
-    from eeg_emotion.offline.synth import synth_deap_subject
+    from eeg_emotion.offline.synth.deap import synth_deap_subject
     from eeg_emotion.realtime.calibration_protocol import built_in_plan
     from eeg_emotion.realtime.calibration_session import CalibrationFolder
     from eeg_emotion.realtime.recording import Recorder

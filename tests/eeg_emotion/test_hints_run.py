@@ -27,11 +27,11 @@ from eeg_emotion.filters import FilterSpec
 from eeg_emotion.models import CheckpointMeta, build_model, checkpoint
 from eeg_emotion.models.checkpoint import LoadedModel
 from eeg_emotion.montages import CYTON, DEAP
-from eeg_emotion.offline.dataset import KINDS
-from eeg_emotion.offline.personal import personal_targets
-from eeg_emotion.offline.quick_model import train_quick_model
-from eeg_emotion.offline.readers import open_dataset
-from eeg_emotion.offline.synth import write_demo_recording
+from eeg_emotion.offline.datasets.readers import open_dataset
+from eeg_emotion.offline.datasets.registry import KINDS
+from eeg_emotion.offline.synth.deap import write_demo_recording
+from eeg_emotion.offline.training.personal import personal_targets
+from eeg_emotion.offline.training.quick_model import train_quick_model
 from eeg_emotion.realtime.calibration_run import run_calibrate
 from eeg_emotion.realtime.calibration_session import CalibrationFolder
 from eeg_emotion.realtime.channels import map_to_model

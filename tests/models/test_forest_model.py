@@ -12,7 +12,7 @@ from eeg_emotion.filters import FilterSpec
 from eeg_emotion.models import build_model
 from eeg_emotion.models.checkpoint import CheckpointMeta, load_checkpoint, save_checkpoint
 from eeg_emotion.models.forest import BandForest
-from eeg_emotion.offline.baselines import band_features, make_random_forest
+from eeg_emotion.offline.training.baselines import band_features, make_random_forest
 from eeg_emotion.targets import deap_targets
 
 

@@ -10,7 +10,7 @@ import torch
 
 from eeg_emotion.errors import ConfigError
 from eeg_emotion.models import build_model
-from eeg_emotion.models.adaptation import calibrate, domain_adversarial_loss, grad_reverse
+from eeg_emotion.models.adaptation import domain_adversarial_loss, fewshot_adapt, grad_reverse
 from eeg_emotion.models.band_de import BandDE, usable_bands
 from eeg_emotion.models.masking import channel_groups, make_masks, masked_mse
 from eeg_emotion.montages import CYTON, SEED_IV, channel_region
@@ -223,15 +223,15 @@ def test_all_channels_missing_refused(binary_target):
         _model(binary_target)(torch.randn(1, 8, 64), channel_mask=torch.zeros(8, dtype=bool))
 
 
-def test_calibrate_adapts_to_a_new_session(trained, band_task):
-    """New session where the class-band relation is reversed: calibration recovers it."""
+def test_fewshot_adapt_adapts_to_a_new_session(trained, band_task):
+    """New session where the class-band relation is reversed: few-shot adaptation recovers it."""
     model, rng = trained
     x_new, y_new = band_task(176, 8, 128.0, 128, rng)
     y_new = 1 - y_new
     x_cal, y_cal, x_eval, y_eval = x_new[:16], y_new[:16], x_new[16:], y_new[16:]
     with torch.no_grad():
         before = _accuracy(model(x_eval)["band"], y_eval)
-    losses = calibrate(model, x_cal, y_cal, steps=100, lr=5e-3)
+    losses = fewshot_adapt(model, x_cal, y_cal, steps=100, lr=5e-3)
     with torch.no_grad():
         after = _accuracy(model(x_eval)["band"], y_eval)
     assert not model.training
@@ -239,12 +239,12 @@ def test_calibrate_adapts_to_a_new_session(trained, band_task):
     assert before < 0.3 and after > 0.8, (before, after)
 
 
-def test_calibrate_keeps_the_step_best_on_held_out_windows(trained, band_task):
-    """With validation windows, calibration stops where they say and restores that step."""
+def test_fewshot_adapt_keeps_the_step_best_on_held_out_windows(trained, band_task):
+    """With validation windows, adaptation stops where they say and restores that step."""
     model, rng = trained
     x_new, y_new = band_task(64, 8, 128.0, 128, rng)
     y_new = 1 - y_new
-    losses = calibrate(model, x_new[:16], y_new[:16], steps=80, lr=5e-3,
+    losses = fewshot_adapt(model, x_new[:16], y_new[:16], steps=80, lr=5e-3,
                        validation=(x_new[16:32], y_new[16:32]))
     assert 1 <= len(losses) <= 80 and not model.training
     with torch.no_grad():
@@ -255,17 +255,17 @@ def test_calibrate_keeps_the_step_best_on_held_out_windows(trained, band_task):
     # validated on the training window with the other label: every step that fits the
     # window moves its logit margin the wrong way for the validation label (for one
     # window of a binary target the two gradients are opposite), so no step helps
-    same = calibrate(fresh, x_new[:1], y_new[:1], steps=5, lr=1e-3,
+    same = fewshot_adapt(fresh, x_new[:1], y_new[:1], steps=5, lr=1e-3,
                      validation=(x_new[:1], 1 - y_new[:1]))
     assert len(same) == 0  # the weights stay as they were
     for a, b in zip(fresh.state_dict().values(), model.state_dict().values(), strict=True):
         torch.testing.assert_close(a, b)
 
 
-def test_calibrate_bad_labels(trained):
+def test_fewshot_adapt_bad_labels(trained):
     model, _ = trained
     with pytest.raises(ConfigError, match="unknown target"):
-        calibrate(model, torch.randn(2, 8, 64), {"valence": torch.zeros(2, dtype=torch.long)})
+        fewshot_adapt(model, torch.randn(2, 8, 64), {"valence": torch.zeros(2, dtype=torch.long)})
 
 
 def test_gradient_reversal():

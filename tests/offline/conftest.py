@@ -7,14 +7,14 @@ edit files must copy them first (``shutil.copytree(deap_dir, tmp_path / "d")``).
     ``s01.dat`` ... ``s03.dat``: 3 subjects x 4 trials x (3-s baseline + 8 s) at
     128 Hz, 40 rows (32 EEG + 8 peripheral), labels (4, 4) on 1-9. ~5 MB.
 ``deap_index``
-    :class:`eeg_emotion.offline.dataset.DatasetIndex` of ``deap_dir``.
+    :class:`eeg_emotion.offline.datasets.registry.DatasetIndex` of ``deap_dir``.
 ``seed_iv_dir``
     SEED-IV root: ``eeg_raw_data/{1,2,3}/{1,2}_<date>.mat``: 2 subjects x 3
     sessions x 4 trials (the first 4 of each session's label list) of 6.4-9.6 s
     at 200 Hz, 62 channels, plus ``eeg_feature_smooth`` with all four feature
     kinds. ~10 MB.
 ``seed_iv_index``
-    :class:`eeg_emotion.offline.dataset.DatasetIndex` of ``seed_iv_dir``'s raw data.
+    :class:`eeg_emotion.offline.datasets.registry.DatasetIndex` of ``seed_iv_dir``'s raw data.
 ``demo_dat``
     One DEAP-format subject file (2 trials x (3 + 6) s) as made for the live demo.
 """
@@ -25,13 +25,10 @@ from pathlib import Path
 
 import pytest
 
-from eeg_emotion.offline.dataset import DatasetIndex
-from eeg_emotion.offline.readers import open_dataset
-from eeg_emotion.offline.synth import (
-    write_demo_recording,
-    write_synthetic_deap,
-    write_synthetic_seed_iv,
-)
+from eeg_emotion.offline.datasets.readers import open_dataset
+from eeg_emotion.offline.datasets.registry import DatasetIndex
+from eeg_emotion.offline.synth.deap import write_demo_recording, write_synthetic_deap
+from eeg_emotion.offline.synth.seed_iv import write_synthetic_seed_iv
 
 DEAP_SUBJECTS, DEAP_TRIALS, DEAP_SECONDS = 3, 4, 8.0
 SEED_SUBJECTS, SEED_TRIALS, SEED_SECONDS = 2, 4, 8.0

@@ -50,7 +50,7 @@ def test_paper_config_has_paper_hyperparameters():
     ({"preprocess": {"window_s": -1.0}}, "window_s"),
     ({"protocol": {"targets": []}}, "targets is empty"),
     ({"pretrain": {"enabled": True}}, "msmae-cnn"),
-    ({"adapt": {"calibration_trials": 2}}, "cross_session"),
+    ({"adapt": {"fewshot_trials": 2}}, "cross_session"),
     ({"data": {"input": "features"}}, "random_forest"),
     ({"sweep": {"key": "model.nope.x", "values": [1]}}, "does not name a config key"),
     ({"sweep": {"key": "train.lr", "values": []}}, "values is empty"),

@@ -11,7 +11,7 @@ from eeg_emotion.cli import main
 from eeg_emotion.errors import DataFormatError, MontageError
 from eeg_emotion.models.checkpoint import load_checkpoint
 from eeg_emotion.offline.evaluate import evaluate_checkpoint
-from eeg_emotion.offline.quick_model import train_quick_model
+from eeg_emotion.offline.training.quick_model import train_quick_model
 
 CYTON = ["Fp1", "Fp2", "C3", "C4", "P7", "P8", "O1", "O2"]
 

@@ -10,9 +10,9 @@ import pytest
 from eeg_emotion.errors import ConfigError, MontageError
 from eeg_emotion.filters import FilterSpec, filter_offline
 from eeg_emotion.offline import preprocess as pp
-from eeg_emotion.offline.dataset import DatasetIndex
+from eeg_emotion.offline.datasets.readers import open_dataset
+from eeg_emotion.offline.datasets.registry import DatasetIndex
 from eeg_emotion.offline.preprocess import contract_for, prepare_windows
-from eeg_emotion.offline.readers import open_dataset
 from eeg_emotion.offline.train_config import FilterSection, PreprocessSection
 
 RAW = dict(standardize="none")

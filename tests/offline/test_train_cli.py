@@ -11,7 +11,7 @@ import torch
 
 from eeg_emotion.cli import main
 from eeg_emotion.models.checkpoint import load_checkpoint
-from eeg_emotion.offline import protocols
+from eeg_emotion.offline.training import sweep
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = str(ROOT / "configs" / "demo_synthetic.toml")
@@ -151,7 +151,7 @@ def seen_configs(monkeypatch):
         seen.append(cfg)
         return {"summary": {}}
 
-    monkeypatch.setattr(protocols, "run_config", fake_run_config)
+    monkeypatch.setattr(sweep, "run_config", fake_run_config)
     return seen
 
 

@@ -87,7 +87,7 @@ def emotion_trials(n_trials: int, seconds: float, sfreq: float, seed: int
     from scipy.signal import resample_poly
 
     from eeg_emotion.montages import CYTON, DEAP
-    from eeg_emotion.offline.synth import synth_deap_subject
+    from eeg_emotion.offline.synth.deap import synth_deap_subject
 
     rng = np.random.default_rng(seed)
     data, ratings = synth_deap_subject(rng, 4 * n_trials, seconds, baseline_s=0.5)

@@ -18,9 +18,9 @@ from eeg_emotion.contract import SignalContract
 from eeg_emotion.filters import FilterSpec
 from eeg_emotion.models import CheckpointMeta, build_model, save_checkpoint
 from eeg_emotion.montages import DEAP
-from eeg_emotion.offline.deap import read_deap_arrays
-from eeg_emotion.offline.quick_model import QuickModelResult
-from eeg_emotion.offline.synth import write_demo_recording
+from eeg_emotion.offline.datasets.deap import read_deap_arrays
+from eeg_emotion.offline.synth.deap import write_demo_recording
+from eeg_emotion.offline.training.quick_model import QuickModelResult
 from eeg_emotion.realtime import cmd_demo, demo
 from eeg_emotion.targets import deap_targets
 

@@ -17,8 +17,8 @@ from eeg_emotion.cli import main
 from eeg_emotion.models import build_model
 from eeg_emotion.models.checkpoint import CheckpointMeta, load_checkpoint, save_checkpoint
 from eeg_emotion.montages import SEED_IV
-from eeg_emotion.offline.seed_iv import FEATURE_FILTER, feature_contract
-from eeg_emotion.offline.synth import write_synthetic_seed_iv
+from eeg_emotion.offline.datasets.seed_iv import FEATURE_FILTER, feature_contract
+from eeg_emotion.offline.synth.seed_iv import write_synthetic_seed_iv
 from eeg_emotion.realtime.engine import Engine
 from eeg_emotion.realtime.inference import FeatureClassifier
 from eeg_emotion.realtime.lsl_source import LSLSource

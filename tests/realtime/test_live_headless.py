@@ -14,8 +14,8 @@ import pytest
 
 from eeg_emotion.cli import build_parser, main
 from eeg_emotion.lsl import import_pylsl
-from eeg_emotion.offline.readers import load_trial_file
-from eeg_emotion.offline.synth import write_demo_recording
+from eeg_emotion.offline.datasets.readers import load_trial_file
+from eeg_emotion.offline.synth.deap import write_demo_recording
 from eeg_emotion.realtime import cmd_live, session
 from eeg_emotion.realtime.engine import Engine
 from eeg_emotion.realtime.headless import SYNTHETIC_NOTE

@@ -15,7 +15,7 @@ from eeg_emotion.filters import FilterSpec
 from eeg_emotion.models import CheckpointMeta, build_model, save_checkpoint
 from eeg_emotion.models.checkpoint import LoadedModel
 from eeg_emotion.montages import CYTON, SEED_IV
-from eeg_emotion.offline.seed_iv import feature_contract
+from eeg_emotion.offline.datasets.seed_iv import feature_contract
 from eeg_emotion.realtime.live_setup import given_model_notes
 from eeg_emotion.realtime.model_choice import (
     FULL,

@@ -15,8 +15,9 @@ import pytest
 
 from eeg_emotion.cli import main
 from eeg_emotion.lsl import import_pylsl
-from eeg_emotion.offline.readers import load_trial_file
-from eeg_emotion.offline.synth import write_demo_recording, write_synthetic_seed_iv
+from eeg_emotion.offline.datasets.readers import load_trial_file
+from eeg_emotion.offline.synth.deap import write_demo_recording
+from eeg_emotion.offline.synth.seed_iv import write_synthetic_seed_iv
 from eeg_emotion.realtime.cmd_export import export_recording
 from eeg_emotion.realtime.recording import Recorder
 from eeg_emotion.realtime.replay import replay_source_id

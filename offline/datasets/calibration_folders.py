@@ -1,0 +1,239 @@
+"""Calibration sessions (and rated ``live --record`` recordings) as a dataset.
+
+``eeg-emotion calibrate`` writes a folder of crash-safe recordings with JSON
+markers (see :mod:`eeg_emotion.realtime.calibration_session`). This reader turns
+it into a :class:`~eeg_emotion.offline.datasets.registry.DatasetIndex` that ``train``,
+``evaluate`` and personal-model training read like any dataset:
+
+* one trial per rated block: the stimulus period, from ``stimulus_start`` to
+  ``stimulus_end``, labelled with the block's ``rating`` (valence, arousal,
+  dominance on DEAP's 1-9 scales, so the DEAP targets apply); unrated (killed)
+  and repeated blocks are left out;
+* one session per calibration session (``--add`` makes more), subject ``me``;
+* a ``live --record`` folder of a replayed dataset counts too: its replay
+  markers (``trial_start`` / ``baseline_end`` ... ``trial_end`` carrying the
+  trial's labels) give the trials.
+
+The rate and channels are the stream's as recorded (e.g. a Cyton's 8 channels at
+250 Hz, named by its montage); samples are converted to microvolts.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shlex
+from pathlib import Path
+
+import numpy as np
+
+from eeg_emotion.contract import unit_scale
+from eeg_emotion.errors import DataFormatError
+from eeg_emotion.offline.datasets.file_cache import cached_by_stat
+from eeg_emotion.offline.datasets.registry import (
+    DatasetIndex,
+    DatasetReader,
+    TrialFile,
+    TrialRef,
+    register_reader,
+)
+from eeg_emotion.recording_files import Recording, is_recording, marker_event, read_recording
+
+log = logging.getLogger(__name__)
+
+READER_NAME = "calibration"
+PLAN_FILE = "calibration.json"
+SUBJECT = "me"
+
+
+def labelled_segments(markers: list[tuple[float, str]]) -> list[tuple[int, float, float, dict]]:
+    """(trial number, start time, end time, labels) of every labelled stretch.
+
+    Calibration blocks: the last ``stimulus_start``/``stimulus_end`` of a block
+    before its ``rating``. Replay trials: from ``baseline_end`` (else
+    ``trial_start``) to ``trial_end``, with the labels the markers carry.
+
+    Parameters
+    ----------
+    markers : list of (time, text)
+        As :func:`eeg_emotion.recording_files.read_recording` returns them.
+
+    Returns
+    -------
+    list of tuple
+        Ordered by start time; trial numbers are 1-based.
+    """
+    out = []
+    spans: dict[int, list[float]] = {}
+    trial_start: dict[int, tuple[float, dict]] = {}
+    for t, text in sorted(markers, key=lambda m: m[0]):
+        e = marker_event(text)
+        kind = e.get("event")
+        if "block" in e:
+            block = int(e["block"])
+            if kind == "stimulus_start":
+                spans[block] = [t]
+            elif kind == "stimulus_end" and block in spans:
+                spans[block] = [*spans[block][:1], t]
+            elif kind == "block_repeat":
+                spans.pop(block, None)
+            elif kind == "rating" and len(spans.get(block, ())) == 2:
+                start, end = spans.pop(block)
+                out.append((block + 1, start, end, dict(e.get("labels") or {})))
+        elif "trial" in e and isinstance(e.get("labels"), dict):
+            trial = int(e["trial"])
+            if kind == "trial_start" or (kind == "baseline_end" and trial in trial_start):
+                trial_start[trial] = (t, e["labels"])
+            elif kind == "trial_end" and trial in trial_start:
+                start, labels = trial_start.pop(trial)
+                if labels:
+                    out.append((trial + 1, start, t, dict(labels)))
+    return sorted(out, key=lambda s: s[1])
+
+
+def _parts(root: Path) -> list[tuple[int, Path]]:
+    """(session, recording folder) of a calibration folder, or of one recording."""
+    if is_recording(root):
+        return [(1, root)]
+    out = []
+    for folder in sorted(root.glob("session-*")):
+        try:
+            session = int(folder.name.split("-")[1])
+        except (IndexError, ValueError):
+            continue
+        for part in sorted(folder.glob("part-*"), key=lambda p: p.name):
+            if is_recording(part):
+                out.append((session, part))
+    return out
+
+
+def detect_calibration(path: Path) -> bool:
+    """A calibration folder, or a recording folder with labelled markers."""
+    p = Path(path)
+    if (p / PLAN_FILE).is_file():
+        return True
+    if not is_recording(p):
+        return False
+    try:
+        return bool(labelled_segments(read_recording(p).markers))
+    except DataFormatError:
+        return False
+
+
+@cached_by_stat(maxsize=8, stamp_file="samples.f32")
+def _recording(path: str) -> Recording:
+    return read_recording(path)
+
+
+def calibrate_command(root: str | Path, *flags: str) -> str:
+    """The ``eeg-emotion calibrate`` command that continues a calibration folder.
+
+    Parameters
+    ----------
+    root : str | Path
+        The calibration folder.
+    *flags : str
+        The mode, e.g. ``"--add"`` or ``"--resume"``.
+
+    Returns
+    -------
+    str
+        ``eeg-emotion calibrate FLAGS --out ROOT`` and the source options the
+        folder was recorded with (from its plan; ``--stream`` and the stream's name
+        when the plan predates them, ``--stream OpenBCI`` when there is no plan).
+    """
+    root = Path(root)
+    try:
+        plan = json.loads((root / PLAN_FILE).read_text())
+    except (OSError, ValueError):
+        plan = {}
+    if not isinstance(plan, dict):
+        plan = {}
+    source = list((plan.get("settings") or {}).get("source") or [])
+    if not source:
+        kind, name = plan.get("stream_kind"), plan.get("stream") or "OpenBCI"
+        source = ["--board", name] if kind == "brainflow" else ["--stream", name]
+    return shlex.join(["eeg-emotion", "calibrate", *flags, "--out", str(root), *source])
+
+
+def more_data_command(root: str | Path) -> str:
+    """The command that records more rated blocks for the data in ``root``.
+
+    ``calibrate --add`` on a calibration folder; a new calibration folder beside a
+    rated ``live --record`` recording, which ``--add`` cannot extend.
+    """
+    root = Path(root)
+    if (root / PLAN_FILE).is_file():
+        return calibrate_command(root, "--add")
+    return calibrate_command(root.with_name(root.name + "-calibration"))
+
+
+def index_calibration(root: Path) -> DatasetIndex:
+    """Index a calibration folder (or one rated recording) without copying its samples.
+
+    Raises
+    ------
+    DataFormatError
+        No recordings, recordings of different channels or rates, or no rated block.
+    """
+    root = Path(root).expanduser()
+    parts = _parts(root)
+    if not parts:
+        if (root / PLAN_FILE).is_file():
+            fix = f"record its first block with `{calibrate_command(root, '--resume')}`"
+        elif not root.exists() or not any(root.iterdir()):
+            fix = f"record a session into it with `{calibrate_command(root)}`"
+        else:
+            fix = (f"record a session into a new folder with "
+                   f"`{calibrate_command(root.with_name(root.name + '-calibration'))}`")
+        raise DataFormatError(f"{root} holds no recordings (no session-*/part-*/meta.json)",
+                              fix)
+    trials: list[TrialRef] = []
+    channels: list[str] | None = None
+    sfreq = 0.0
+    for session, part in parts:
+        rec = _recording(part)
+        if channels is None:
+            channels, sfreq = list(rec.channels), float(rec.sfreq)
+        elif list(rec.channels) != channels or abs(rec.sfreq - sfreq) > 1e-6:
+            raise DataFormatError(
+                f"{part} was recorded with {len(rec.channels)} ch @ {rec.sfreq:g} Hz, the "
+                f"rest of {root} with {len(channels)} ch @ {sfreq:g} Hz",
+                "keep one headset and montage per calibration folder")
+        for trial, start, end, labels in labelled_segments(rec.markers):
+            a, b = np.searchsorted(rec.timestamps, [start, end])
+            if b - a < 2:
+                log.warning("%s: block/trial %d has no samples; skipped", part, trial)
+                continue
+            trials.append(TrialRef(subject=SUBJECT, session=session, trial=trial,
+                                   labels={k: float(v) for k, v in labels.items()},
+                                   file=part, key=f"{a}:{b}", n_times=int(b - a)))
+    if not trials:
+        raise DataFormatError(f"{root} has no rated block yet",
+                              f"finish a block with `{calibrate_command(root, '--resume')}`")
+    trials.sort(key=lambda t: (t.session, t.trial))
+    return DatasetIndex(kind="calibration", sfreq=sfreq, channels=channels, trials=trials,
+                        root=root, baseline_s=0.0, reader=READER_NAME)
+
+
+def load_calibration_trial(ref: TrialRef, index: DatasetIndex) -> np.ndarray:
+    """The samples of one block, (channels, n) float32 in microvolts."""
+    rec = _recording(Path(ref.file))
+    a, b = (int(v) for v in ref.key.split(":"))
+    scale = unit_scale(rec.units) or 1.0
+    return (rec.data[:, a:b] * scale).astype(np.float32)
+
+
+def _claims_file(path: Path) -> bool:
+    return False  # replay reads files; a calibration is a folder
+
+
+def _read_file(path: Path) -> TrialFile:
+    raise DataFormatError(f"{path}: calibration recordings are folders",
+                          "pass the folder to `eeg-emotion train --data`")
+
+
+READER = register_reader(DatasetReader(
+    name=READER_NAME, kind="calibration", detect=detect_calibration,
+    index=index_calibration, load=load_calibration_trial, claims_file=_claims_file,
+    read_file=_read_file, priority=80))

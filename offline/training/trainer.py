@@ -1,0 +1,254 @@
+"""The supervised training loop: Adam, cross-entropy, early stopping, timing.
+
+Windows stay where they are (a memmap from ``eeg_emotion.offline.preprocess``): each batch
+reads only its own rows, so the loop runs in bounded memory. Early stopping
+watches the loss on an inner validation split taken from the training data
+only (see :func:`eeg_emotion.offline.training.splits.inner_validation_split`), and the weights of
+the best epoch are restored at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from eeg_emotion.errors import ConfigError
+from eeg_emotion.models.adaptation import domain_adversarial_loss
+from eeg_emotion.offline.train_config import TrainSection
+from eeg_emotion.offline.training.epochs import run_epochs
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AdversarialSpec:
+    """Adversarial session alignment during :func:`fit`.
+
+    Parameters
+    ----------
+    domain : numpy.ndarray of int64
+        Session index (0..n_domains-1) of every sample.
+    weight : float
+        Weight of the discriminator loss (and of the reversed gradient).
+    extra_idx : numpy.ndarray of int
+        Unlabelled samples (e.g. the target session's windows) that enter only
+        the discriminator loss; empty when unlabelled target data are not allowed.
+    """
+
+    domain: np.ndarray
+    weight: float = 0.1
+    extra_idx: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+
+@dataclass
+class FitResult:
+    """What :func:`fit` did."""
+
+    history: list[dict[str, float]]
+    best_epoch: int
+    train_seconds: float
+    stopped_early: bool
+    n_fit: int
+    n_val: int
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python's, NumPy's and torch's generators (CPU and CUDA)."""
+    random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - legacy global state some libraries read
+    torch.manual_seed(seed)
+
+
+
+
+def batches(idx: np.ndarray, batch_size: int, rng: np.random.Generator | None = None
+            ) -> Iterator[np.ndarray]:
+    """Yield sample indices in batches (shuffled when ``rng`` is given).
+
+    Indices within a batch are sorted so memmap reads go forward through the file.
+    """
+    idx = np.asarray(idx)
+    if rng is not None:
+        idx = rng.permutation(idx)
+    for start in range(0, len(idx), batch_size):
+        yield np.sort(idx[start:start + batch_size])
+
+
+def load_batch(X: np.ndarray, idx: np.ndarray, device: torch.device) -> torch.Tensor:
+    """Read rows ``idx`` of ``X`` (array or memmap) as a float32 tensor on ``device``."""
+    return torch.from_numpy(np.ascontiguousarray(X[idx], dtype=np.float32)).to(device)
+
+
+def forward(model: torch.nn.Module, x: torch.Tensor, features: bool = False
+            ) -> dict[str, torch.Tensor]:
+    """Logits per target of a batch: signal windows, or band features (``features=True``).
+
+    Parameters
+    ----------
+    model : EmotionModel
+        With ``forward_features`` when ``features`` (msmae-cnn).
+    x : Tensor
+        (batch, channels, samples), or (batch, channels, bands) features.
+    features : bool
+        Whether ``x`` holds band features.
+    """
+    if not features:
+        return model(x)
+    if not hasattr(model, "forward_features"):
+        raise ConfigError(f"model {getattr(model, 'name', '?')!r} takes signal windows, not "
+                          "band features", 'use msmae-cnn (or random_forest) with '
+                          'data.input = "features"')
+    return model.forward_features(x)
+
+
+def _loss(out: Mapping[str, torch.Tensor], labels: Mapping[str, np.ndarray], idx: np.ndarray,
+          device: torch.device) -> torch.Tensor:
+    return sum(F.cross_entropy(logits, torch.from_numpy(labels[name][idx]).to(device))
+               for name, logits in out.items())
+
+
+@torch.no_grad()
+def evaluate_loss(model: torch.nn.Module, X: np.ndarray, labels: Mapping[str, np.ndarray],
+                  idx: np.ndarray, batch_size: int, device: torch.device,
+                  features: bool = False) -> tuple[float, float]:
+    """Mean summed cross-entropy and mean accuracy over targets on ``idx``."""
+    model.eval()
+    total, correct, n = 0.0, 0.0, 0
+    for b in batches(idx, batch_size):
+        out = forward(model, load_batch(X, b, device), features)
+        total += float(_loss(out, labels, b, device)) * len(b)
+        correct += sum(float((o.argmax(1).cpu().numpy() == labels[k][b]).sum())
+                       for k, o in out.items()) / len(out)
+        n += len(b)
+    return total / max(n, 1), correct / max(n, 1)
+
+
+def fit(model: torch.nn.Module, X: np.ndarray, labels: Mapping[str, np.ndarray],
+        fit_idx: np.ndarray, val_idx: np.ndarray, settings: TrainSection, *,
+        device: torch.device, progress: bool = True, desc: str = "epochs",
+        adversarial: AdversarialSpec | None = None, epochs: int | None = None,
+        features: bool = False) -> FitResult:
+    """Train ``model`` in place with Adam and early stopping; restore the best weights.
+
+    Parameters
+    ----------
+    model : EmotionModel
+        The network; its ``targets`` name the entries of ``labels`` it is trained on
+        (cross-entropy summed over them).
+    X : numpy.ndarray, shape (n, C, T)
+        Windows (array or memmap).
+    labels : dict of str to numpy.ndarray of int64
+        Class index of every sample, per target name.
+    fit_idx, val_idx : numpy.ndarray of int
+        Samples to train on and to early-stop on (val may be empty: then the last
+        epoch is kept).
+    settings : TrainSection
+        epochs, batch_size, lr, weight_decay, patience, seed, max_seconds.
+    device : torch.device
+    progress : bool
+        Show progress over epochs (a bar on a terminal, one line per epoch in a log).
+    desc : str
+        Label of the bar.
+    adversarial : AdversarialSpec | None
+        Add the session discriminator's loss through gradient reversal.
+    epochs : int | None
+        Overrides ``settings.epochs``.
+    features : bool
+        ``X`` holds band features (``model.forward_features``), not signal windows.
+
+    Returns
+    -------
+    FitResult
+    """
+    if len(fit_idx) == 0:
+        raise ConfigError("no training samples in this split",
+                          "use more data or fewer folds / a smaller validation fraction")
+    model.to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=settings.lr,
+                           weight_decay=settings.weight_decay)
+    rng = np.random.default_rng(settings.seed)
+
+    def train_epoch() -> dict[str, float]:
+        running, seen = 0.0, 0
+        for b in batches(fit_idx, settings.batch_size, rng):
+            if len(b) < 2 and len(fit_idx) > 1:
+                continue  # a batch of one breaks batch norm
+            xb = load_batch(X, b, device)
+            loss = _loss(forward(model, xb, features), labels, b, device)
+            if adversarial is not None:
+                loss = loss + _adversarial_loss(model, X, b, adversarial, rng, device,
+                                                features)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            running += float(loss.detach()) * len(b)
+            seen += len(b)
+        return {"train_loss": running / max(seen, 1)}
+
+    def validate() -> tuple[float, dict[str, float]]:
+        loss, accuracy = evaluate_loss(model, X, labels, val_idx, settings.batch_size, device,
+                                       features)
+        return loss, {"val_loss": loss, "val_accuracy": accuracy}
+
+    res = run_epochs(model, settings.epochs if epochs is None else epochs, train_epoch,
+                     validate if len(val_idx) else None, patience=settings.patience,
+                     max_seconds=settings.max_seconds, progress=progress, desc=desc)
+    log.info("%s: best epoch %d of %d in %.1f s", desc, res.best_epoch, len(res.history),
+             res.seconds)
+    return FitResult(res.history, res.best_epoch, res.seconds, res.stopped_early, len(fit_idx),
+                     len(val_idx))
+
+
+def _adversarial_loss(model: torch.nn.Module, X: np.ndarray, b: np.ndarray,
+                      spec: AdversarialSpec, rng: np.random.Generator,
+                      device: torch.device, features: bool) -> torch.Tensor:
+    idx = b
+    if len(spec.extra_idx):
+        extra = np.sort(rng.choice(spec.extra_idx, size=min(len(b), len(spec.extra_idx)),
+                                   replace=False))
+        idx = np.concatenate([b, extra])
+    dom = torch.from_numpy(np.asarray(spec.domain[idx], dtype=np.int64)).to(device)
+    return spec.weight * domain_adversarial_loss(model, load_batch(X, idx, device), dom,
+                                                 lambda_=1.0, features=features)
+
+
+@torch.no_grad()
+def predict(model: torch.nn.Module, X: np.ndarray, idx: np.ndarray, batch_size: int,
+            device: torch.device, features: bool = False
+            ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], float]:
+    """Class predictions and probabilities on ``idx``, and the seconds it took.
+
+    ``features=True``: ``X`` holds band features (``model.forward_features``).
+
+    Returns
+    -------
+    preds : dict of str to numpy.ndarray of int64
+    probs : dict of str to numpy.ndarray, shape (n, n_classes)
+    seconds : float
+        Wall time of inference (including reading the windows).
+    """
+    model.eval()
+    model.to(device)
+    idx = np.asarray(idx)
+    order = np.argsort(idx, kind="stable")
+    chunks: dict[str, list[np.ndarray]] = {}
+    start = time.perf_counter()
+    for b in batches(idx[order], batch_size):
+        out = forward(model, load_batch(X, b, device), features)
+        for name, logits in out.items():
+            chunks.setdefault(name, []).append(torch.softmax(logits, 1).cpu().numpy())
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    seconds = time.perf_counter() - start
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(len(order))
+    probs = {k: np.concatenate(v)[inverse] for k, v in chunks.items()}
+    preds = {k: v.argmax(1).astype(np.int64) for k, v in probs.items()}
+    return preds, probs, seconds
