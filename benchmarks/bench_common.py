@@ -50,12 +50,12 @@ def untrained_scalingnet(channels: Sequence[str], sfreq: float = 128.0, window_s
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: Noise published by :class:`~eeg_emotion.realtime.replay.ReplayPlayer`: each chunk is
+#: Noise published by :class:`~eeg_emotion.realtime.replay.player.ReplayPlayer`: each chunk is
 #: pushed when its last sample is due and stamped with that time, so "last sample
 #: pushed -> estimate" is ``local_clock() - Estimate.time`` at the consumer.
 PUBLISHER = """
 import sys, numpy as np
-from eeg_emotion.realtime.replay import ReplayPlayer
+from eeg_emotion.realtime.replay.player import ReplayPlayer
 n_ch, sfreq, seconds, name = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
 chans = sys.argv[5].split(",") if len(sys.argv) > 5 else [f"E{i}" for i in range(n_ch)]
 rng = np.random.default_rng(0)

@@ -4,9 +4,9 @@ Two engines can feed the window:
 
 * ``--engine lsl`` (default): a publisher subprocess (``bench_common.start_publisher``)
   sends 32 channels of noise at 128 Hz on loopback, each chunk when it is due; the
-  real :class:`eeg_emotion.realtime.engine.Engine` reads it and runs an untrained
+  real :class:`eeg_emotion.realtime.engine.engine.Engine` reads it and runs an untrained
   ScalingNet (4 s windows, 0.5 s hop) on the CPU.
-* ``--engine synthetic``: :class:`eeg_emotion.realtime.dashboard.synthetic_engine.SyntheticEngine`.
+* ``--engine synthetic``: :class:`eeg_emotion.realtime.testing.SyntheticEngine`.
 
 It first measures the engine alone (no window), then with the dashboard, and
 prints frames per second, milliseconds per refresh, GUI-thread CPU per second,
@@ -34,12 +34,12 @@ from PyQt6.QtWidgets import QApplication
 
 from eeg_emotion.lsl import import_pylsl
 from eeg_emotion.montages import DEAP
-from eeg_emotion.realtime.dashboard.synthetic_engine import SyntheticEngine
 from eeg_emotion.realtime.dashboard.theme import configure_pyqtgraph
 from eeg_emotion.realtime.dashboard.window import DashboardWindow
-from eeg_emotion.realtime.engine import Engine
-from eeg_emotion.realtime.gc_freeze import settle_garbage
-from eeg_emotion.realtime.lsl_source import LSLSource
+from eeg_emotion.realtime.engine.engine import Engine
+from eeg_emotion.realtime.engine.gc_freeze import settle_garbage
+from eeg_emotion.realtime.sources.lsl_source import LSLSource
+from eeg_emotion.realtime.testing import SyntheticEngine
 from eeg_emotion.threads import use_live_threads
 
 SFREQ = 128.0

@@ -32,9 +32,9 @@ from eeg_emotion.filters import FilterSpec
 from eeg_emotion.models import CheckpointMeta, build_model, save_checkpoint
 from eeg_emotion.montages import CYTON, CYTON_DAISY
 from eeg_emotion.realtime.band_index import BandIndexClassifier, index_model
+from eeg_emotion.realtime.engine.state import Estimate
 from eeg_emotion.realtime.model_choice import rank_models
-from eeg_emotion.realtime.osc_output import OscOutput, osc_messages
-from eeg_emotion.realtime.state import Estimate
+from eeg_emotion.realtime.outputs.osc_output import OscOutput, osc_messages
 from eeg_emotion.targets import deap_targets
 
 

@@ -1,6 +1,6 @@
 """End-to-end real-time figures of the live engine on loopback LSL.
 
-For each configuration a :class:`eeg_emotion.realtime.replay.ReplayPlayer` publishes noise in
+For each configuration a :class:`eeg_emotion.realtime.replay.player.ReplayPlayer` publishes noise in
 a subprocess, paced in real time and stamped with each sample's push time; the
 engine (LSL inlet -> resample -> FIR -> windows -> untrained ScalingNet) runs in
 this process. Printed per configuration:
@@ -36,9 +36,9 @@ import torch  # noqa: E402
 from bench_common import start_load, start_publisher, stop_load, untrained_scalingnet  # noqa: E402
 
 from eeg_emotion.lsl import import_pylsl  # noqa: E402
-from eeg_emotion.realtime.engine import Engine  # noqa: E402
-from eeg_emotion.realtime.gc_freeze import settle_garbage  # noqa: E402
-from eeg_emotion.realtime.lsl_source import LSLSource  # noqa: E402
+from eeg_emotion.realtime.engine.engine import Engine  # noqa: E402
+from eeg_emotion.realtime.engine.gc_freeze import settle_garbage  # noqa: E402
+from eeg_emotion.realtime.sources.lsl_source import LSLSource  # noqa: E402
 from eeg_emotion.threads import use_live_threads  # noqa: E402
 
 

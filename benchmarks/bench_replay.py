@@ -1,6 +1,6 @@
 """Replay pacing and recorder throughput.
 
-1. Replay: a :class:`eeg_emotion.realtime.replay.ReplayPlayer` publishes ``--channels`` x
+1. Replay: a :class:`eeg_emotion.realtime.replay.player.ReplayPlayer` publishes ``--channels`` x
    ``--sfreq`` noise for ``--seconds`` on loopback; an inlet in this process
    receives it. Prints samples sent/received, the timestamp span against the
    schedule (drift), how late samples arrived after their timestamp (p50, p95,
@@ -29,9 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np
 
 from eeg_emotion.lsl import import_pylsl
-from eeg_emotion.realtime.recording import Recorder
-from eeg_emotion.realtime.replay import ReplayPlayer
-from eeg_emotion.realtime.source import Chunk, SourceInfo
+from eeg_emotion.realtime.outputs.recording import Recorder
+from eeg_emotion.realtime.replay.player import ReplayPlayer
+from eeg_emotion.realtime.sources.source import Chunk, SourceInfo
 from eeg_emotion.recording_files import read_recording
 
 

@@ -20,3 +20,18 @@ def cache_dir() -> Path:
         return Path(env).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base).expanduser() / "eeg-emotion"
+
+
+def models_dir(override: str | Path | None = None) -> Path:
+    """Where ``live`` looks for models and ``calibrate`` saves personal ones.
+
+    Parameters
+    ----------
+    override : str | pathlib.Path | None
+        ``--models-dir``; None: ``<cache>/models``.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    return Path(override).expanduser() if override else cache_dir() / "models"

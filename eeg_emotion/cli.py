@@ -1,11 +1,12 @@
-"""The ``eeg-emotion`` command: one console script, one subcommand per job.
+"""The ``eeg-emotion`` console script: one parser, one subcommand per job.
 
-Each subcommand lives in the module of the layer it belongs to and registers a
-:class:`~eeg_emotion.commands.Command` when imported. This module is the top
-layer: it imports every command module and builds the parser from the registry.
-Command modules are light at import (no torch, Qt or BrainFlow; those load inside
-a command's ``run``), so ``eeg-emotion --version`` is quick and a broken optional
-dependency only affects the commands that need it.
+The commands are listed once in :data:`eeg_emotion.commands.COMMANDS`, one thin
+module each under ``eeg_emotion/commands/``; this module builds the parser from
+that list, runs the chosen command, and turns an
+:class:`~eeg_emotion.errors.EEGEmotionError` into ``error: ...`` / ``fix: ...`` and
+exit status 2. Command modules are light at import (no torch, Qt or BrainFlow;
+those load inside a command's ``run``), so ``eeg-emotion --version`` is quick and a
+broken optional dependency only affects the commands that need it.
 """
 
 from __future__ import annotations
@@ -15,15 +16,9 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from eeg_emotion import __version__, cmd_streams, doctor
-from eeg_emotion.commands import get_command, registered_commands
+from eeg_emotion import __version__
+from eeg_emotion.commands import COMMANDS, get_command
 from eeg_emotion.errors import EEGEmotionError
-from eeg_emotion.offline import cmd_evaluate, cmd_synth, cmd_train
-from eeg_emotion.realtime import cmd_calibrate, cmd_demo, cmd_export, cmd_live, cmd_replay
-
-#: The command modules; importing them registered their commands.
-COMMAND_MODULES = (doctor, cmd_streams, cmd_synth, cmd_train, cmd_evaluate, cmd_replay,
-                   cmd_live, cmd_demo, cmd_calibrate, cmd_export)
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +43,7 @@ def build_parser(commands: Sequence[str] | None = None) -> argparse.ArgumentPars
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="more log output (-vv for debug)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for command in registered_commands():
+    for command in COMMANDS:
         p = sub.add_parser(command.name, help=command.help, description=command.help)
         if commands is None or command.name in commands:
             command.add_arguments(p)

@@ -1,7 +1,7 @@
 """Where a model runs: ``--device auto|cpu|cuda[:n]`` as a torch device.
 
 Training (:mod:`eeg_emotion.offline.training`), evaluation and live inference
-(:mod:`eeg_emotion.realtime.engine.inference`) resolve the option the same way.
+(:mod:`eeg_emotion.realtime.engine.engine.inference`) resolve the option the same way.
 """
 
 from __future__ import annotations

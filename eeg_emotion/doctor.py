@@ -1,4 +1,4 @@
-"""``eeg-emotion doctor``: check each part of the installation, one line each.
+"""The checks of ``eeg-emotion doctor``: each part of the installation, one line each.
 
 Each check imports what it checks (torch, pylsl, BrainFlow, Qt) when it runs, so
 loading this command module stays light.
@@ -6,7 +6,6 @@ loading this command module stays light.
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform
 import warnings
@@ -14,7 +13,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from eeg_emotion import __version__
-from eeg_emotion.commands import Command, register_command
 from eeg_emotion.lsl import config_keeps_loopback, import_pylsl
 from eeg_emotion.lsl_streams import visible_streams
 from eeg_emotion.threads import describe_policy
@@ -116,25 +114,27 @@ CHECKS: dict[str, Callable[[], Check]] = {
 }
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """doctor takes no options."""
+def report(out: Callable[[str], None] = print) -> int:
+    """Run every check and write one OK/FIX line per check (and any note).
 
+    Parameters
+    ----------
+    out : callable
+        Where the lines go (``print`` by default).
 
-def run(args: argparse.Namespace) -> int:
-    """Print one OK/FIX line per check (and any note); exit 1 if any failed."""
-    print(f"eeg-emotion {__version__} on Python {platform.python_version()}")
+    Returns
+    -------
+    int
+        The number of failed checks.
+    """
+    out(f"eeg-emotion {__version__} on Python {platform.python_version()}")
     failed = 0
     for name, check in CHECKS.items():
         ok, found, fix = check()
-        print(f"{'OK ' if ok else 'FIX'} {name:9s} {found}")
+        out(f"{'OK ' if ok else 'FIX'} {name:9s} {found}")
         if not ok:
             failed += 1
-            print(f"    -> {fix}")
+            out(f"    -> {fix}")
         elif fix:
-            print(f"    note: {fix}")
-    return 1 if failed else 0
-
-
-COMMAND = register_command(Command(
-    "doctor", "check torch, threads, LSL, streams, BrainFlow and Qt",
-    add_arguments, run))
+            out(f"    note: {fix}")
+    return failed

@@ -8,7 +8,7 @@ A recording is a folder::
     markers.jsonl      {"time": t, "text": "..."} per line
     estimates.jsonl    Estimate.to_json_dict() per line
 
-:class:`eeg_emotion.realtime.recording.Recorder` writes it, crash-safely;
+:class:`eeg_emotion.realtime.outputs.recording.Recorder` writes it, crash-safely;
 :func:`read_recording` reads it back and tolerates a torn last record (a sample
 block or a JSON line cut by a kill). The format lives in the core so the offline
 readers (recordings as a training dataset) and the live app share it.

@@ -16,12 +16,12 @@ Each is z-scored against the session's own running baseline
 (:class:`~eeg_emotion.session_norm.RunningSessionNorm`, mean and variance of the
 session so far): 0 is this person's average in this session, +1 one standard
 deviation above it. They are not emotion estimates: nothing was trained on this
-person, which every output says (:data:`~eeg_emotion.realtime.state.INDEX_NOTE`).
+person, which every output says (:data:`~eeg_emotion.realtime.engine.state.INDEX_NOTE`).
 
 :func:`index_model` makes the built-in "model" and its
 :class:`~eeg_emotion.contract.SignalContract` (the stream's own channels, a
 low-delay minimum-phase 4-40 Hz band-pass, 4-s windows every 0.5 s), so the
-:class:`~eeg_emotion.realtime.engine.Engine` runs it like any checkpoint;
+:class:`~eeg_emotion.realtime.engine.engine.Engine` runs it like any checkpoint;
 :class:`BandIndexClassifier` is its classifier.
 """
 
@@ -39,7 +39,7 @@ from eeg_emotion.errors import MontageError, StreamError
 from eeg_emotion.filters import FilterSpec
 from eeg_emotion.models.checkpoint import CheckpointMeta, LoadedModel
 from eeg_emotion.montages import normalize_name
-from eeg_emotion.realtime.state import INDEX_NOTE, IndexReading, WindowOutput
+from eeg_emotion.realtime.engine.state import INDEX_NOTE, IndexReading, WindowOutput
 from eeg_emotion.session_norm import RunningSessionNorm
 from eeg_emotion.targets import deap_targets
 

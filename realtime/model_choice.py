@@ -16,6 +16,11 @@ is read (metadata only) and ranked:
 Within a rank the newest file wins. A model whose filter needs frequencies
 above the stream's Nyquist frequency is never chosen. The choice comes with
 the reason, shown on the terminal, in the ``info`` line and on the dashboard.
+
+:func:`default_model` is what ``live`` runs without ``--model``: the best checkpoint
+for the opened source or, when none fits, the training-free band-power indices
+(:mod:`eeg_emotion.realtime.band_index`), pointing to ``eeg-emotion calibrate`` with
+the user's own source options. :func:`load_model` loads a ``--model`` file.
 """
 
 from __future__ import annotations
@@ -25,10 +30,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from eeg_emotion.errors import EEGEmotionError
-from eeg_emotion.models.checkpoint import CheckpointMeta, read_meta
+from eeg_emotion.cache_folder import models_dir as default_models_dir
+from eeg_emotion.calibration_files import calibrate_command
+from eeg_emotion.errors import CheckpointError, EEGEmotionError
+from eeg_emotion.models.checkpoint import CheckpointMeta, LoadedModel, load_checkpoint, read_meta
 from eeg_emotion.models.registry import MODELS
 from eeg_emotion.montages import normalize_name, resolve_montage, same_channels
+from eeg_emotion.realtime.band_index import index_model, index_notes
+from eeg_emotion.realtime.sources.source import SourceInfo
 
 log = logging.getLogger(__name__)
 
@@ -249,3 +258,107 @@ def choose_model(channels: Sequence[str], sfreq: float, models_dir: Path, *,
     if choices:
         log.info("%s", choices[0].notes[0])
     return (choices[0] if choices else None), rejected
+
+
+def load_model(path: Path) -> LoadedModel:
+    """Load a checkpoint on the CPU (the engine moves the model to the chosen device).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A checkpoint written by ``eeg-emotion train`` or ``calibrate``.
+
+    Returns
+    -------
+    LoadedModel
+
+    Raises
+    ------
+    CheckpointError
+        If the file does not exist or is not a readable checkpoint.
+    """
+    path = Path(path).expanduser()
+    if path.is_dir():
+        inside = sorted(path.glob("*.pt"))
+        raise CheckpointError(f"model {path} is a folder, expected a file",
+                              f"pass the .pt file, e.g. --model {inside[0]}" if inside else
+                              "pass the .pt file that `eeg-emotion train` wrote (its --out "
+                              "folder holds model.pt)")
+    if not path.is_file():
+        raise CheckpointError(f"model file {path} does not exist",
+                              "train one with `eeg-emotion train --config demo_synthetic "
+                              "--data FOLDER` (FOLDER: a DEAP-format folder; `eeg-emotion "
+                              "synth deap --out FOLDER` writes a synthetic one), or run "
+                              "`eeg-emotion demo` for a built-in one")
+    return load_checkpoint(path, "cpu")
+
+
+def default_model(info: SourceInfo, *, models_dir: Path | None = None,
+                  min_coverage: float | None = None, source_flags: Sequence[str] = ()
+                  ) -> tuple[LoadedModel, tuple[str, ...]]:
+    """The model for an opened source, and the notes saying why.
+
+    Parameters
+    ----------
+    info : SourceInfo
+        The opened source (channels, rate).
+    models_dir : pathlib.Path | None
+        ``--models-dir`` (None: the cache's ``models/``).
+    min_coverage : float | None
+        ``--min-coverage`` (None: :data:`MIN_COVERAGE`).
+    source_flags : sequence of str
+        The source's command-line options, for the ``calibrate`` command in advice.
+
+    Returns
+    -------
+    loaded : LoadedModel
+        The best checkpoint (:func:`choose_model`), or the band-power indices when
+        none fits.
+    notes : tuple of str
+        Which model and why (how many channels masked), or that index mode runs
+        and how to get a personal model.
+
+    Raises
+    ------
+    MontageError
+        No model fits and the stream has no frontal pair for the indices.
+    CheckpointError
+        The chosen checkpoint cannot be loaded.
+    """
+    folder = default_models_dir(models_dir)
+    calibrate = calibrate_command(None, source=list(source_flags))
+    coverage = MIN_COVERAGE if min_coverage is None else min_coverage
+    choice, rejected = choose_model(info.channels, info.sfreq, folder, min_coverage=coverage,
+                                    calibrate=calibrate)
+    if choice is not None:
+        return load_model(choice.path), choice.notes
+    loaded = index_model(info.channels, info.sfreq, f"stream {info.name!r}")
+    why = (f"{len(rejected)} checkpoint(s) in {folder}, none fits: "
+           + "; ".join(rejected[:3]) + ("; …" if len(rejected) > 3 else "")
+           if rejected else f"no checkpoints in {folder}")
+    notes = (*index_notes(loaded, calibrate), why)
+    for note in notes:
+        log.info("%s", note)
+    return loaded, notes
+
+
+def given_model_notes(path: Path, loaded: LoadedModel, source_flags: Sequence[str] = ()
+                      ) -> tuple[str, ...]:
+    """Notes on a model given with ``--model`` (a personal one that did not beat the
+    majority rate says so).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The ``--model`` file.
+    loaded : LoadedModel
+        The model loaded from it.
+    source_flags : sequence of str
+        The source's command-line options, for the ``calibrate`` command in advice.
+
+    Returns
+    -------
+    tuple of str
+    """
+    return majority_warning(Path(path), loaded.meta,
+                            calibrate_command(None, source=list(source_flags)))

@@ -66,12 +66,12 @@ def _write_calibration(root, n_blocks: int = 10, stimulus_s: float = 8.0, rest_s
 
     from scipy.signal import resample_poly
 
+    from eeg_emotion.calibration_files import CalibrationFolder
     from eeg_emotion.montages import CYTON, DEAP
     from eeg_emotion.offline.synth.deap import synth_deap_subject
-    from eeg_emotion.realtime.calibration_protocol import built_in_plan
-    from eeg_emotion.realtime.calibration_session import CalibrationFolder
-    from eeg_emotion.realtime.recording import Recorder
-    from eeg_emotion.realtime.source import Chunk, SourceInfo
+    from eeg_emotion.realtime.calibration.protocol import built_in_plan
+    from eeg_emotion.realtime.outputs.recording import Recorder
+    from eeg_emotion.realtime.sources.source import Chunk, SourceInfo
 
     gen = np.random.default_rng(seed)
     data, ratings = synth_deap_subject(gen, n_blocks * sessions, stimulus_s, baseline_s=3.0)

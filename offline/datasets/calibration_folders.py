@@ -1,7 +1,7 @@
 """Calibration sessions (and rated ``live --record`` recordings) as a dataset.
 
 ``eeg-emotion calibrate`` writes a folder of crash-safe recordings with JSON
-markers (see :mod:`eeg_emotion.realtime.calibration_session`). This reader turns
+markers (the layout: :mod:`eeg_emotion.calibration_files`). This reader turns
 it into a :class:`~eeg_emotion.offline.datasets.registry.DatasetIndex` that ``train``,
 ``evaluate`` and personal-model training read like any dataset:
 
@@ -20,13 +20,12 @@ The rate and channels are the stream's as recorded (e.g. a Cyton's 8 channels at
 
 from __future__ import annotations
 
-import json
 import logging
-import shlex
 from pathlib import Path
 
 import numpy as np
 
+from eeg_emotion.calibration_files import PLAN_FILE, calibrate_command, recording_parts
 from eeg_emotion.contract import unit_scale
 from eeg_emotion.errors import DataFormatError
 from eeg_emotion.offline.datasets.file_cache import cached_by_stat
@@ -42,7 +41,6 @@ from eeg_emotion.recording_files import Recording, is_recording, marker_event, r
 log = logging.getLogger(__name__)
 
 READER_NAME = "calibration"
-PLAN_FILE = "calibration.json"
 SUBJECT = "me"
 
 
@@ -91,20 +89,6 @@ def labelled_segments(markers: list[tuple[float, str]]) -> list[tuple[int, float
     return sorted(out, key=lambda s: s[1])
 
 
-def _parts(root: Path) -> list[tuple[int, Path]]:
-    """(session, recording folder) of a calibration folder, or of one recording."""
-    if is_recording(root):
-        return [(1, root)]
-    out = []
-    for folder in sorted(root.glob("session-*")):
-        try:
-            session = int(folder.name.split("-")[1])
-        except (IndexError, ValueError):
-            continue
-        for part in sorted(folder.glob("part-*"), key=lambda p: p.name):
-            if is_recording(part):
-                out.append((session, part))
-    return out
 
 
 def detect_calibration(path: Path) -> bool:
@@ -125,47 +109,8 @@ def _recording(path: str) -> Recording:
     return read_recording(path)
 
 
-def calibrate_command(root: str | Path, *flags: str) -> str:
-    """The ``eeg-emotion calibrate`` command that continues a calibration folder.
-
-    Parameters
-    ----------
-    root : str | Path
-        The calibration folder.
-    *flags : str
-        The mode, e.g. ``"--add"`` or ``"--resume"``.
-
-    Returns
-    -------
-    str
-        ``eeg-emotion calibrate FLAGS --out ROOT`` and the source options the
-        folder was recorded with (from its plan; ``--stream`` and the stream's name
-        when the plan predates them, ``--stream OpenBCI`` when there is no plan).
-    """
-    root = Path(root)
-    try:
-        plan = json.loads((root / PLAN_FILE).read_text())
-    except (OSError, ValueError):
-        plan = {}
-    if not isinstance(plan, dict):
-        plan = {}
-    source = list((plan.get("settings") or {}).get("source") or [])
-    if not source:
-        kind, name = plan.get("stream_kind"), plan.get("stream") or "OpenBCI"
-        source = ["--board", name] if kind == "brainflow" else ["--stream", name]
-    return shlex.join(["eeg-emotion", "calibrate", *flags, "--out", str(root), *source])
 
 
-def more_data_command(root: str | Path) -> str:
-    """The command that records more rated blocks for the data in ``root``.
-
-    ``calibrate --add`` on a calibration folder; a new calibration folder beside a
-    rated ``live --record`` recording, which ``--add`` cannot extend.
-    """
-    root = Path(root)
-    if (root / PLAN_FILE).is_file():
-        return calibrate_command(root, "--add")
-    return calibrate_command(root.with_name(root.name + "-calibration"))
 
 
 def index_calibration(root: Path) -> DatasetIndex:
@@ -177,7 +122,7 @@ def index_calibration(root: Path) -> DatasetIndex:
         No recordings, recordings of different channels or rates, or no rated block.
     """
     root = Path(root).expanduser()
-    parts = _parts(root)
+    parts = recording_parts(root)
     if not parts:
         if (root / PLAN_FILE).is_file():
             fix = f"record its first block with `{calibrate_command(root, '--resume')}`"

@@ -44,6 +44,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from eeg_emotion.calibration_files import more_data_command
 from eeg_emotion.contract import SignalContract
 from eeg_emotion.devices import resolve_device
 from eeg_emotion.errors import ConfigError, EEGEmotionError
@@ -52,7 +53,6 @@ from eeg_emotion.models.base import EmotionModel
 from eeg_emotion.models.checkpoint import CheckpointMeta, load_checkpoint, save_checkpoint
 from eeg_emotion.models.forest import BandForest
 from eeg_emotion.montages import locate_channels, montage_label
-from eeg_emotion.offline.datasets.calibration_folders import more_data_command
 from eeg_emotion.offline.datasets.readers import open_dataset
 from eeg_emotion.offline.datasets.registry import DatasetIndex
 from eeg_emotion.offline.preprocess import WindowSet, contract_for, prepare_windows

@@ -1,7 +1,7 @@
 """The live dashboard (PyQt6 + pyqtgraph): signal, level maps, estimates and health.
 
 Only this package imports Qt, so headless mode needs no screen. The dashboard
-reads the engine through :class:`eeg_emotion.realtime.state.EngineView` on a timer and never
+reads the engine through :class:`eeg_emotion.realtime.engine.state.EngineView` on a timer and never
 blocks acquisition or inference.
 
 ``run_dashboard(engine, duration=None, screenshot=None)`` shows the window;

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 from eeg_emotion.errors import ConfigError
-from eeg_emotion.realtime.state import EngineView
+from eeg_emotion.realtime.engine.state import EngineView
 
 logger = logging.getLogger(__name__)
 

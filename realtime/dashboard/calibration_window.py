@@ -1,7 +1,7 @@
 """The calibration window: stimulus, countdown, signal quality and the SAM rating sliders.
 
 The session itself runs in a worker thread
-(:func:`eeg_emotion.realtime.calibration_session.run_session`); it talks to the
+(:func:`eeg_emotion.realtime.calibration.session.run_session`); it talks to the
 window through :class:`QtFrontEnd`, whose calls cross into the GUI thread as Qt
 signals, so neither waits on the other except where the user must answer (the
 rating). Closing the window ends the session after recording what is done.
@@ -34,8 +34,8 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from eeg_emotion.realtime.calibration_protocol import SCALES, Block
-from eeg_emotion.realtime.calibration_session import CalibrationStopped, ChannelQuality
+from eeg_emotion.realtime.calibration.protocol import SCALES, Block
+from eeg_emotion.realtime.calibration.session import CalibrationStopped, ChannelQuality
 from eeg_emotion.realtime.dashboard import theme
 
 log = logging.getLogger(__name__)
@@ -247,11 +247,11 @@ class QtFrontEnd:
         self.window = window
 
     def show(self, block: Block, phase: str, seconds: float, done: int, total: int) -> None:
-        """See :class:`eeg_emotion.realtime.calibration_session.FrontEnd`."""
+        """See :class:`eeg_emotion.realtime.calibration.session.FrontEnd`."""
         self.window.bridge.phase.emit(block, phase, seconds, done, total)
 
     def tick(self, seconds_left: float, quality: list[ChannelQuality]) -> None:
-        """See :class:`eeg_emotion.realtime.calibration_session.FrontEnd`."""
+        """See :class:`eeg_emotion.realtime.calibration.session.FrontEnd`."""
         if self.window.closed.is_set():
             raise CalibrationStopped("the calibration window was closed",
                                      "continue later with --resume")
@@ -268,7 +268,7 @@ class QtFrontEnd:
         return dict(self.window.rating)
 
     def message(self, text: str) -> None:
-        """See :class:`eeg_emotion.realtime.calibration_session.FrontEnd`."""
+        """See :class:`eeg_emotion.realtime.calibration.session.FrontEnd`."""
         self.window.bridge.message.emit(text)
 
 
@@ -278,7 +278,7 @@ def run_calibration_window(run: Callable[[QtFrontEnd], Any]) -> Any:
     Parameters
     ----------
     run : callable
-        The session (e.g. :func:`~eeg_emotion.realtime.calibration_session.run_session`
+        The session (e.g. :func:`~eeg_emotion.realtime.calibration.session.run_session`
         with its other arguments bound); it gets the window's :class:`QtFrontEnd`.
 
     Returns

@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from eeg_emotion.realtime.dashboard import theme
-from eeg_emotion.realtime.state import Estimate
+from eeg_emotion.realtime.engine.state import Estimate
 
 
 def history_series(targets: dict[str, tuple[str, ...]]) -> list[tuple[str, str]]:

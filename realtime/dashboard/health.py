@@ -5,7 +5,7 @@ from __future__ import annotations
 from PyQt6.QtWidgets import QGridLayout, QGroupBox, QLabel
 
 from eeg_emotion.realtime.dashboard import theme
-from eeg_emotion.realtime.state import EngineStatus
+from eeg_emotion.realtime.engine.state import EngineStatus
 
 
 def _channels_text(channels: tuple[str, ...], limit: int = 6) -> str:

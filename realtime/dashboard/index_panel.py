@@ -13,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from eeg_emotion.realtime.dashboard import theme
-from eeg_emotion.realtime.state import INDEX_NOTE, Estimate
+from eeg_emotion.realtime.engine.state import INDEX_NOTE, Estimate
 
 #: The indices shown, with what each is made of.
 INDICES: tuple[tuple[str, str], ...] = (

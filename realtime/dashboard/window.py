@@ -38,7 +38,7 @@ from eeg_emotion.realtime.dashboard.health import HealthPanel
 from eeg_emotion.realtime.dashboard.index_panel import IndexPanel
 from eeg_emotion.realtime.dashboard.level_map import LevelMapPanel, MosaicPanel
 from eeg_emotion.realtime.dashboard.traces import FIXED_SCALES_UV, TracesPanel
-from eeg_emotion.realtime.state import INDEX_NOTE, EngineStatus, EngineView
+from eeg_emotion.realtime.engine.state import INDEX_NOTE, EngineStatus, EngineView
 
 logger = logging.getLogger(__name__)
 

@@ -20,7 +20,9 @@ from pathlib import Path
 import pytest
 
 from eeg_emotion import doctor, hints
+from eeg_emotion.calibration_files import CalibrationFolder
 from eeg_emotion.cli import build_parser, main
+from eeg_emotion.commands.calibrate import calibrate_options
 from eeg_emotion.contract import SignalContract
 from eeg_emotion.errors import EEGEmotionError
 from eeg_emotion.filters import FilterSpec
@@ -32,14 +34,14 @@ from eeg_emotion.offline.datasets.registry import KINDS
 from eeg_emotion.offline.synth.deap import write_demo_recording
 from eeg_emotion.offline.training.personal import personal_targets
 from eeg_emotion.offline.training.quick_model import train_quick_model
-from eeg_emotion.realtime.calibration_run import run_calibrate
-from eeg_emotion.realtime.calibration_session import CalibrationFolder
-from eeg_emotion.realtime.channels import map_to_model
-from eeg_emotion.realtime.engine import Engine
-from eeg_emotion.realtime.lsl_source import LSLSource
-from eeg_emotion.realtime.replay_file import build_player
-from eeg_emotion.realtime.session import load_model
-from eeg_emotion.realtime.source import SourceInfo
+from eeg_emotion.realtime.calibration.run import run_calibrate
+from eeg_emotion.realtime.calibration.session import planned_blocks
+from eeg_emotion.realtime.engine.engine import Engine
+from eeg_emotion.realtime.model_choice import load_model
+from eeg_emotion.realtime.replay.from_file import ReplayOptions, check_replay_options
+from eeg_emotion.realtime.sources.channels import map_to_model
+from eeg_emotion.realtime.sources.lsl_source import LSLSource
+from eeg_emotion.realtime.sources.source import SourceInfo
 from eeg_emotion.recording_files import read_recording
 from eeg_emotion.targets import deap_targets
 
@@ -89,13 +91,11 @@ def _model_missing(tmp: Path) -> str:
 
 def _replay_folder(tmp: Path) -> str:
     write_demo_recording(tmp / "rec", trials=1, seconds=1.0)
-    args = build_parser(["replay"]).parse_args(["replay", str(tmp / "rec")])
-    return _error(lambda: build_player(args))
+    return _error(lambda: check_replay_options(ReplayOptions(tmp / "rec")))
 
 
 def _replay_missing(tmp: Path) -> str:
-    args = build_parser(["replay"]).parse_args(["replay", str(tmp / "none.dat")])
-    return _error(lambda: build_player(args))
+    return _error(lambda: check_replay_options(ReplayOptions(tmp / "none.dat")))
 
 
 def _file_as_dataset(tmp: Path) -> str:
@@ -145,7 +145,7 @@ def _no_screen(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 def _calibration_exists(tmp: Path, calibration_factory) -> str:
     made = calibration_factory(tmp / "cal", n_blocks=2, stimulus_s=2.0)
     info = SourceInfo("obci_eeg1", "lsl", CYTON, 250.0, "openbcigui", montage="cyton")
-    fix = _error(lambda: CalibrationFolder.create(tmp / "cal", info, made["folder"].blocks(1),
+    fix = _error(lambda: CalibrationFolder.create(tmp / "cal", info, planned_blocks(made["folder"], 1),
                                                   {}))
     assert f"--resume --out {tmp / 'cal'} --stream obci_eeg1" in fix
     return fix
@@ -167,7 +167,7 @@ def _calibration_one_sided(tmp: Path, calibration_factory) -> str:
 
 def _calibration_add_without_out(tmp: Path) -> str:
     args = build_parser(["calibrate"]).parse_args(["calibrate", "--add", "--stream", "x"])
-    return _error(lambda: run_calibrate(args))
+    return _error(lambda: run_calibrate(calibrate_options(args)))
 
 
 CASES: dict[str, Callable[..., str]] = {

@@ -5,7 +5,11 @@ into ``eeg_emotion``) is parsed with :mod:`ast`; every import of a project modul
 at the top of a file or inside a function, is an edge. ``from pkg import name``
 is an edge to ``pkg.name`` when that is a module, else to ``pkg``. The layers,
 bottom to top: core (``eeg_emotion/*.py``) -> models -> offline -> realtime ->
-``eeg_emotion/cli.py``; a module may import its own layer or lower ones.
+commands (``eeg_emotion/commands/``, ``eeg_emotion/cli.py``, ``__main__``); a module may
+import its own layer or lower ones. Inside the real-time layer, the rooms that
+acquire, process and output (sources, engine, outputs) never import calibration or
+the commands, and replay imports only the core, as mne-lsl's player imports nothing
+of its stream.
 """
 
 from __future__ import annotations
@@ -31,15 +35,18 @@ def module_files() -> dict[str, Path]:
     dirs = package_dirs()
     out: dict[str, Path] = {}
     for pkg, folder in dirs.items():
-        for path in sorted(folder.glob("*.py")):
-            name = pkg if path.stem == "__init__" else f"{pkg}.{path.stem}"
-            out[name] = path
+        for path in sorted(folder.rglob("*.py")):
+            parts = [pkg, *path.parent.relative_to(folder).parts]
+            if path.stem != "__init__":
+                parts.append(path.stem)
+            out.setdefault(".".join(parts), path)
     return out
 
 
 def layer_of(module: str) -> str:
     """The layer a module belongs to."""
-    if module == f"{PROJECT}.cli":
+    if module in (f"{PROJECT}.cli", f"{PROJECT}.__main__") or \
+            module.startswith(f"{PROJECT}.commands"):
         return "cli"
     parts = module.split(".")
     if len(parts) > 1 and parts[1] in ("models", "offline", "realtime"):
@@ -141,7 +148,7 @@ def _cycle_through(group: list[str], graph: dict[str, dict[str, int]]) -> list[s
 def test_the_graph_sees_the_whole_package():
     graph = import_graph()
     assert {"eeg_emotion.cli", "eeg_emotion.models.checkpoint",
-            "eeg_emotion.offline.datasets.registry", "eeg_emotion.realtime.engine",
+            "eeg_emotion.offline.datasets.registry", "eeg_emotion.realtime.engine.engine",
             "eeg_emotion.realtime.dashboard.window"} <= set(graph)
     # function-level imports count, and `from pkg import module` names the module
     assert "eeg_emotion.realtime.dashboard.window" in graph["eeg_emotion.realtime.dashboard"]
@@ -168,3 +175,37 @@ def test_cycle_finder_reports_a_cycle():
     graph = {"a": {"b": 1}, "b": {"c": 1}, "c": {"a": 1}, "d": {"a": 1}}
     assert find_cycles(graph) == [["a", "b", "c", "a"]]
     assert find_cycles({"a": {"b": 1}, "b": {}}) == []
+
+
+def _room(module: str) -> str | None:
+    """The real-time sub-package a module belongs to (``sources``, ``engine``...)."""
+    parts = module.split(".")
+    return parts[2] if len(parts) > 2 and parts[1] == "realtime" else None
+
+
+def test_realtime_rooms_keep_to_themselves():
+    graph = import_graph()
+    files = module_files()
+    bad = []
+    for a, edges in sorted(graph.items()):
+        for b, line in sorted(edges.items()):
+            where = f"{a} -> {b}  ({files[a].relative_to(ROOT)}:{line})"
+            if _room(a) in ("sources", "engine", "outputs") and (
+                    _room(b) == "calibration" or layer_of(b) == "cli"):
+                bad.append(where)
+            if _room(a) == "replay" and layer_of(b) != "core" and _room(b) != "replay":
+                bad.append(where)
+    assert not bad, "imports across the real-time rooms:\n" + "\n".join(bad)
+
+
+def test_every_package_folder_is_installed():
+    """A folder with an __init__.py under a mapped package is in pyproject's lists."""
+    with (ROOT / "pyproject.toml").open("rb") as f:
+        setup = tomllib.load(f)["tool"]["setuptools"]
+    dirs = package_dirs()
+    found = set()
+    for pkg, folder in dirs.items():
+        for init in folder.rglob("__init__.py"):
+            rel = init.parent.relative_to(folder)
+            found.add(".".join([pkg, *rel.parts]))
+    assert found <= set(setup["packages"]), sorted(found - set(setup["packages"]))

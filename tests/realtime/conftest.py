@@ -120,7 +120,7 @@ def openbci_sid(monkeypatch: pytest.MonkeyPatch) -> str:
     ``openbcigui`` streams at the same time; a unique id keeps ``--stream OpenBCI``
     and montage inference of this test on its own stream.
     """
-    from eeg_emotion.realtime import lsl_source
+    from eeg_emotion.realtime.sources import lsl_source
 
     sid = f"openbcigui-{uuid.uuid4().hex[:8]}"
     monkeypatch.setattr(lsl_source, "OPENBCI_SOURCE_ID", sid)

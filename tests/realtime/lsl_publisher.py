@@ -3,7 +3,7 @@
 Channel 0 carries a sample counter (``start``, ``start + 1``, ...) so a reader
 can check that every sample arrived once and in order; the other channels are
 a sine plus a DC offset. ``--mode replay`` publishes through
-:class:`eeg_emotion.realtime.replay.ReplayPlayer` (labels in the description, trial markers
+:class:`eeg_emotion.realtime.replay.player.ReplayPlayer` (labels in the description, trial markers
 on ``<name>-markers``); ``--mode plain`` uses a bare pylsl outlet, with channel
 labels in the description only when ``--labels`` is given. ``--mode openbci``
 publishes like OpenBCI GUI's LSL widget with a raw Cyton: float32, no channel
@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import numpy as np
 
 from eeg_emotion.lsl import import_pylsl
-from eeg_emotion.realtime.replay import ReplayPlayer
+from eeg_emotion.realtime.replay.player import ReplayPlayer
 
 
 def make_signal(n_ch: int, n: int, sfreq: float, start: int, nan_at: list[int]) -> np.ndarray:

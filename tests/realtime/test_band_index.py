@@ -17,8 +17,8 @@ from eeg_emotion.realtime.band_index import (
     frontal_pair,
     index_model,
 )
-from eeg_emotion.realtime.inference import make_classifier
-from eeg_emotion.realtime.state import INDEX_NOTE, Estimate
+from eeg_emotion.realtime.engine.inference import make_classifier
+from eeg_emotion.realtime.engine.state import INDEX_NOTE, Estimate
 
 FS = 250.0
 

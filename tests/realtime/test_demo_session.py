@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from eeg_emotion.cli import build_parser
+from eeg_emotion.commands import demo as cmd_demo
 from eeg_emotion.contract import SignalContract
 from eeg_emotion.filters import FilterSpec
 from eeg_emotion.models import CheckpointMeta, build_model, save_checkpoint
@@ -21,7 +22,8 @@ from eeg_emotion.montages import DEAP
 from eeg_emotion.offline.datasets.deap import read_deap_arrays
 from eeg_emotion.offline.synth.deap import write_demo_recording
 from eeg_emotion.offline.training.quick_model import QuickModelResult
-from eeg_emotion.realtime import cmd_demo, demo
+from eeg_emotion.realtime import demo
+from eeg_emotion.realtime.replay.process import ReplayProcess
 from eeg_emotion.targets import deap_targets
 
 
@@ -96,7 +98,7 @@ def test_an_interrupted_first_training_leaves_no_model(tmp_path, monkeypatch):
 
 
 def test_replay_process_failure_is_reported(tmp_path):
-    with demo.ReplayProcess(tmp_path / "missing.dat") as replay, \
+    with ReplayProcess(tmp_path / "missing.dat") as replay, \
             pytest.raises(Exception, match="demo replay exited"):
         demo.open_replayed(replay, timeout=20)
 

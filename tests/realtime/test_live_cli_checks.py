@@ -6,9 +6,11 @@ import time
 
 import pytest
 
-import eeg_emotion.realtime.brainflow_source as bfs
 from eeg_emotion.cli import build_parser, main
-from eeg_emotion.realtime import demo, session
+from eeg_emotion.commands import demo as cmd_demo
+from eeg_emotion.commands.source_args import source_options
+from eeg_emotion.realtime import demo
+from eeg_emotion.realtime.sources import factory
 
 
 def test_no_screen_fails_before_waiting_for_a_stream(monkeypatch, capsys, tmp_path):
@@ -42,14 +44,25 @@ def test_demo_without_screen_runs_headless(monkeypatch, tmp_path):
     monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    def fake_recording(cache):
-        raise SystemExit("stop here")  # the session would start next
+    ran = {}
 
-    monkeypatch.setattr(demo, "ensure_demo_recording", fake_recording)
+    class NoReplay:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return None
+
+    monkeypatch.setattr(demo, "ensure_demo_recording", lambda cache: tmp_path / "s01.dat")
+    monkeypatch.setattr(demo, "ensure_demo_model", lambda *a, **k: tmp_path / "m.pt")
+    monkeypatch.setattr(demo, "load_model", lambda path: "model")
+    monkeypatch.setattr(demo, "ReplayProcess", lambda path: NoReplay())
+    monkeypatch.setattr(demo, "open_replayed", lambda replay: "source")
+    monkeypatch.setattr(demo, "run_engine", lambda opts, *a, **k: ran.setdefault("opts", opts)
+                        and 0)
     args = build_parser(["demo"]).parse_args(["demo", "--cache", str(tmp_path)])
-    with pytest.raises(SystemExit, match="stop here"):
-        demo.run_demo_session(args, cache=tmp_path)
-    assert args.headless is True
+    assert cmd_demo.run(args) == 0
+    assert ran["opts"].headless is True and args.headless is False
 
 
 def test_master_board_reaches_the_brainflow_source(monkeypatch):
@@ -59,10 +72,10 @@ def test_master_board_reaches_the_brainflow_source(monkeypatch):
         def __init__(self, board, **kwargs):
             seen.update(board=board, **kwargs)
 
-    monkeypatch.setattr(bfs, "BrainFlowSource", FakeSource)
+    monkeypatch.setattr(factory, "BrainFlowSource", FakeSource)
     args = build_parser().parse_args(["live", "--board", "playback", "--file", "rec.csv",
                                       "--master-board", "cyton", "--headless"])
-    session.build_source(args)
+    factory.make_source(source_options(args))
     assert seen["board"] == "playback" and seen["master_board"] == "cyton"
     assert seen["file"] == "rec.csv"
 

@@ -18,7 +18,7 @@ from eeg_emotion.cli import main
 from eeg_emotion.contract import SignalContract
 from eeg_emotion.filters import FilterSpec
 from eeg_emotion.models import CheckpointMeta, build_model, save_checkpoint
-from eeg_emotion.realtime import session
+from eeg_emotion.realtime import model_choice
 from eeg_emotion.targets import deap_targets
 
 CHANNELS = ("Fp1", "Fp2", "C3", "C4")
@@ -107,7 +107,7 @@ def test_existing_output_is_refused_and_kept(tmp_path, capsys, tiny_checkpoint):
 def test_append_or_overwrite_when_asked(mode, tmp_path, publishers, stream_name,
                                         loaded_factory, monkeypatch, tiny_checkpoint):
     publishers.start(stream_name, channels=4, labels=",".join(CHANNELS), seconds=8.0)
-    monkeypatch.setattr(session, "load_model", lambda path: loaded_factory(hop_s=0.25))
+    monkeypatch.setattr(model_choice, "load_model", lambda path: loaded_factory(hop_s=0.25))
     out = tmp_path / "est.jsonl"
     old = [{"type": "info", "old": True}, {"type": "summary", "old": True}]
     out.write_text("".join(json.dumps(d) + "\n" for d in old))

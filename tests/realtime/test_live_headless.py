@@ -13,15 +13,16 @@ import numpy as np
 import pytest
 
 from eeg_emotion.cli import build_parser, main
+from eeg_emotion.commands import live as cmd_live
 from eeg_emotion.lsl import import_pylsl
 from eeg_emotion.offline.datasets.readers import load_trial_file
 from eeg_emotion.offline.synth.deap import write_demo_recording
-from eeg_emotion.realtime import cmd_live, session
-from eeg_emotion.realtime.engine import Engine
-from eeg_emotion.realtime.headless import SYNTHETIC_NOTE
-from eeg_emotion.realtime.lsl_source import LSLSource
-from eeg_emotion.realtime.outlet import EstimateOutlet
-from eeg_emotion.realtime.state import Estimate
+from eeg_emotion.realtime import model_choice
+from eeg_emotion.realtime.engine.engine import Engine
+from eeg_emotion.realtime.engine.state import Estimate
+from eeg_emotion.realtime.outputs.headless import SYNTHETIC_NOTE
+from eeg_emotion.realtime.outputs.outlet import EstimateOutlet
+from eeg_emotion.realtime.sources.lsl_source import LSLSource
 from eeg_emotion.recording_files import read_recording
 
 pylsl = import_pylsl()
@@ -37,7 +38,7 @@ def test_headless_json_lines_schema(publishers, stream_name, loaded_factory, tmp
     loaded = loaded_factory(hop_s=0.25)
     model_file = tmp_path / "tiny.pt"
     model_file.write_bytes(b"x")
-    monkeypatch.setattr(session, "load_model", lambda path: loaded)
+    monkeypatch.setattr(model_choice, "load_model", lambda path: loaded)
     out = tmp_path / "est.jsonl"
     outlet = f"out-{uuid.uuid4().hex[:8]}"
     args = _args("--stream", stream_name, "--model", str(model_file), "--headless",
@@ -105,7 +106,7 @@ def test_cli_errors_are_clean(tmp_path, capsys, stream_name, publishers, loaded_
                  "--timeout", "30"]) == 2
     assert time.monotonic() - t0 < 10
     assert "not a readable checkpoint" in capsys.readouterr().err
-    monkeypatch.setattr(session, "load_model", lambda path: loaded_factory())
+    monkeypatch.setattr(model_choice, "load_model", lambda path: loaded_factory())
     assert main(["live", "--stream", stream_name, "--model", str(model), "--headless",
                  "--timeout", "0.3"]) == 2
     assert "no LSL stream" in capsys.readouterr().err

@@ -14,8 +14,8 @@ import pytest
 from eeg_emotion.cli import main
 from eeg_emotion.lsl import import_pylsl
 from eeg_emotion.montages import CYTON
-from eeg_emotion.realtime.outlet import EstimateOutlet
-from eeg_emotion.realtime.state import INDEX_NOTE, Estimate, IndexReading
+from eeg_emotion.realtime.engine.state import INDEX_NOTE, Estimate, IndexReading
+from eeg_emotion.realtime.outputs.outlet import EstimateOutlet
 from eeg_emotion.targets import deap_targets
 
 pylsl = import_pylsl()

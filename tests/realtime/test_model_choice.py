@@ -9,20 +9,19 @@ from pathlib import Path
 import pytest
 import torch
 
-from eeg_emotion.cli import build_parser
 from eeg_emotion.contract import SignalContract
 from eeg_emotion.filters import FilterSpec
 from eeg_emotion.models import CheckpointMeta, build_model, save_checkpoint
 from eeg_emotion.models.checkpoint import LoadedModel
 from eeg_emotion.montages import CYTON, SEED_IV
 from eeg_emotion.offline.datasets.seed_iv import feature_contract
-from eeg_emotion.realtime.live_setup import given_model_notes
 from eeg_emotion.realtime.model_choice import (
     FULL,
     MASKED,
     MIN_COVERAGE,
     PERSONAL,
     choose_model,
+    given_model_notes,
     personal_for,
     rank_models,
 )
@@ -117,9 +116,8 @@ def test_personal_model_for_this_headset_comes_first(tmp_path, folder):
     choice, _ = choose_model(CYTON, 250.0, tmp_path)
     assert choice.path.name == "mine-poor.pt" and not choice.beats_majority
     # given with --model, it says so too
-    args = build_parser(["live"]).parse_args(["live", "--stream", "OpenBCI", "--model",
-                                              str(choice.path)])
-    notes = given_model_notes(args, LoadedModel(None, choice.meta))
+    notes = given_model_notes(choice.path, LoadedModel(None, choice.meta),
+                              ["--stream", "OpenBCI"])
     assert len(notes) == 1 and "did not beat the majority rate" in notes[0]
     assert "`eeg-emotion calibrate --stream OpenBCI --add`" in notes[0]
 

@@ -7,14 +7,11 @@ import json
 import numpy as np
 import pytest
 
+from eeg_emotion.calibration_files import more_data_command
 from eeg_emotion.errors import ConfigError, DataFormatError
 from eeg_emotion.models.checkpoint import load_checkpoint
 from eeg_emotion.montages import CYTON
-from eeg_emotion.offline.datasets.calibration_folders import (
-    index_calibration,
-    labelled_segments,
-    more_data_command,
-)
+from eeg_emotion.offline.datasets.calibration_folders import index_calibration, labelled_segments
 from eeg_emotion.offline.datasets.readers import detect_kind, open_dataset
 from eeg_emotion.offline.training.personal import LOW_DELAY_FILTER, MAX_DELAY_S, train_personal
 

@@ -1,0 +1,111 @@
+"""``eeg-emotion train``: cross-validate a model from a config and save it.
+
+Example::
+
+    eeg-emotion train --config configs/deap_scalingnet.toml --data ~/DEAP --out runs/deap
+
+``--config`` takes a path or the name of a shipped config (``deap_scalingnet``),
+see :func:`eeg_emotion.config.resolve_config`. ``--kind`` overrides the config's
+``data.kind`` (which dataset reader to use; default: the config's, usually
+auto-detection).
+
+Writes per-fold results and checkpoints as they finish (rerun with the same
+``--out`` to resume), a final ``model.pt`` trained on all data, ``metrics.json``,
+``folds.csv``, plots and ``report.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from pathlib import Path
+
+from eeg_emotion.commands.command import Command
+from eeg_emotion.config import resolve_config
+from eeg_emotion.errors import ConfigError
+from eeg_emotion.offline.datasets.registry import KINDS, normalise_kind
+from eeg_emotion.threads import check_threads, use_training_threads
+
+log = logging.getLogger(__name__)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``eeg-emotion train``."""
+    parser.add_argument("--config", required=True, type=Path,
+                        help="training config: a TOML file, or a shipped config's name, "
+                             "e.g. deap_scalingnet")
+    parser.add_argument("--data", required=True, type=Path, help="dataset folder")
+    parser.add_argument("--kind", type=normalise_kind, choices=("auto", *KINDS), default=None,
+                        help="which dataset reader reads --data; seed_iv works too "
+                             "(default: the config's data.kind, usually auto)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="output folder (default runs/<config name>); rerun to resume")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None,
+                        help="where to train (default: the config's train.device)")
+    parser.add_argument("--channels", default=None,
+                        help="comma-separated channels to train on, e.g. a headset's "
+                             "Fp1,Fp2,C3,C4,P7,P8,O1,O2")
+    parser.add_argument("--epochs", type=int, default=None, help="override train.epochs")
+    parser.add_argument("--folds", type=int, default=None, help="override protocol.folds")
+    parser.add_argument("--cache-dir", type=Path, default=None,
+                        help="window cache folder (default ~/.cache/eeg-emotion)")
+    parser.add_argument("--threads", type=int, default=None, metavar="N",
+                        help="torch CPU threads (default: OMP_NUM_THREADS, else the usable "
+                             "CPUs that other processes leave free, re-checked each epoch)")
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress (a bar on a terminal, one line per epoch in a log)")
+
+
+def parse_channels(text: str | None) -> list[str] | None:
+    """``"Fp1, Fp2"`` -> ``["Fp1", "Fp2"]``; refuses an empty or repeated list."""
+    if text is None:
+        return None
+    names = [c.strip() for c in text.split(",") if c.strip()]
+    if not names:
+        raise ConfigError(f"--channels {text!r} names no channel",
+                          "pass comma-separated names, e.g. --channels Fp1,Fp2,C3,C4")
+    if len({n.lower() for n in names}) != len(names):
+        raise ConfigError(f"--channels {text!r} repeats a channel", "name each channel once")
+    return names
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``eeg-emotion train``."""
+    # the command boundary: training (torch), the configs' schema (scipy filters) and
+    # the dataset readers load when the command runs
+    from eeg_emotion.offline.train_config import apply_override, load_config
+    from eeg_emotion.offline.training.run_folder import RunOptions
+    from eeg_emotion.offline.training.sweep import run_config
+
+    check_threads(args.threads)
+    config = resolve_config(args.config)
+    cfg = load_config(config)
+    if args.kind is not None:
+        cfg = apply_override(cfg, "data.kind", args.kind.replace("-", "_"), str(config))
+    if args.epochs is not None:
+        if args.epochs < 1:
+            raise ConfigError(f"--epochs {args.epochs} must be at least 1")
+        cfg = apply_override(cfg, "train.epochs", args.epochs, str(config))
+    if args.folds is not None:
+        cfg = apply_override(cfg, "protocol.folds", args.folds, str(config))
+    if args.device is not None:
+        cfg = apply_override(cfg, "train.device", args.device, str(config))
+    out = args.out or Path("runs") / config.stem
+    opts = RunOptions(out=out, device=cfg.train.device, channels=parse_channels(args.channels),
+                      progress=not args.quiet, cache_dir=args.cache_dir)
+    start = time.perf_counter()
+    use_training_threads(args.threads)
+    result = run_config(cfg, args.data, opts)
+    summaries = result["runs"] if "runs" in result else {"": result["summary"]}
+    for label, summary in summaries.items():
+        parts = [f"{t} acc {s['accuracy']['mean']:.3f}±{s['accuracy']['std']:.3f} "
+                 f"(majority {s['majority_rate']['mean']:.3f}, bal. acc "
+                 f"{s['balanced_accuracy']['mean']:.3f})" for t, s in summary.items()]
+        print(f"{label + ': ' if label else ''}{'; '.join(parts)}")
+    print(f"wrote {out / 'report.md'} in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+COMMAND = Command(
+    "train", "train and cross-validate a model from a config", add_arguments, run)
