@@ -148,7 +148,7 @@ def main() -> int:
     print(f"process CPU, with GUI  : {proc:.3f} s/s (dashboard adds {proc - base_proc:+.3f})")
     got = status.source.samples_received - s0
     print(f"samples during GUI run : {got} (expected ~{SFREQ * wall:.0f}), gaps "
-          f"{status.source.gaps}, overruns {status.source.overruns}, windows skipped "
+          f"{status.source.gaps}, windows skipped "
           f"{status.windows_skipped}, latency p95 {status.latency_ms_p95:.0f} ms")
     if lat:
         p50, p95, p99 = np.percentile(lat, (50, 95, 99))

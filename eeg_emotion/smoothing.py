@@ -165,10 +165,3 @@ class CausalSmoother:
         self._mean = pred_mean + gain * (x - pred_mean)
         self._var = (1.0 - gain) * pred_var
         return self._mean.copy()
-
-
-def smooth_causal(x: np.ndarray, kind: Smoother) -> np.ndarray:
-    """Run :class:`CausalSmoother` over one trial's features (axis 0 is time)."""
-    smoother = CausalSmoother(kind)
-    x = np.asarray(x, dtype=np.float64)
-    return np.stack([smoother.update(v) for v in x]) if len(x) else x.copy()

@@ -24,16 +24,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import numpy as np
 import torch
 
 import eeg_emotion
 from eeg_emotion.atomic import atomic_writer
 from eeg_emotion.contract import ContractView, SignalContract
-from eeg_emotion.errors import CheckpointError, EEGEmotionError, MontageError
+from eeg_emotion.errors import CheckpointError, EEGEmotionError
 from eeg_emotion.models.base import EmotionModel
 from eeg_emotion.models.registry import MODELS, build_model
-from eeg_emotion.montages import match_channels
 from eeg_emotion.targets import Target
 
 logger = logging.getLogger(__name__)
@@ -165,56 +163,7 @@ class CheckpointMeta(ContractView):
         if not isinstance(self.tags, dict):
             raise bad("tags is not a table")
 
-    # -- compatibility ---------------------------------------------------------------------
-    def check_compatible(self, channels: list[str] | tuple[str, ...], sfreq: float, *,
-                         allow_resample: bool = False, source: str = "the stream") -> np.ndarray:
-        """Check that a stream or file can feed this model.
 
-        Parameters
-        ----------
-        channels : sequence of str
-            Channel names of the stream or file.
-        sfreq : float
-            Its sampling rate in Hz.
-        allow_resample : bool
-            Whether the caller resamples to the model's rate (the live path
-            can). Even then a rate whose Nyquist frequency is below the
-            model's filter upper edge is refused: resampling cannot restore
-            frequencies that were never recorded.
-        source : str
-            How to name the data in messages.
-
-        Returns
-        -------
-        numpy.ndarray of int
-            Index into ``channels`` of each model channel, in model order.
-
-        Raises
-        ------
-        CheckpointError
-            Missing channels (listed) or an unusable sampling rate.
-        """
-        try:
-            idx = match_channels(list(channels), self.channels, source=source)
-        except MontageError as exc:
-            raise CheckpointError(
-                f"model {self.model!r} does not fit {source}: {exc.problem}", exc.fix) from exc
-        if abs(float(sfreq) - self.sfreq) > 1e-6 * self.sfreq:
-            h_freq = self.signal.filter.h_freq
-            if not allow_resample:
-                raise CheckpointError(
-                    f"{source} runs at {sfreq:g} Hz but model {self.model!r} was trained at "
-                    f"{self.sfreq:g} Hz",
-                    f"resample {source} to {self.sfreq:g} Hz (the live path does this when "
-                    "resampling is enabled) or train a model at this rate")
-            if sfreq / 2.0 < h_freq:
-                raise CheckpointError(
-                    f"{source} at {sfreq:g} Hz carries nothing above {sfreq / 2:g} Hz, but "
-                    f"model {self.model!r} uses signal up to {h_freq:g} Hz",
-                    f"record at {2 * h_freq:g} Hz or more, or train a model at {sfreq:g} Hz")
-            logger.info("%s at %g Hz will be resampled to the model's %g Hz", source, sfreq,
-                        self.sfreq)
-        return idx
 
 
 class LoadedModel(NamedTuple):

@@ -32,10 +32,10 @@ import logging
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import signal
 
 from eeg_emotion.contract import SignalContract
 from eeg_emotion.errors import MontageError, StreamError
+from eeg_emotion.features import band_power_psd
 from eeg_emotion.filters import FilterSpec
 from eeg_emotion.models.checkpoint import CheckpointMeta, LoadedModel
 from eeg_emotion.montages import normalize_name
@@ -188,7 +188,10 @@ def index_model(channels: Sequence[str], stream_rate: float,
 
 def band_powers(window: np.ndarray, sfreq: float,
                 bands: Sequence[tuple[str, float, float]] = BANDS) -> np.ndarray:
-    """Welch band powers of each channel (1-s Hann segments, half overlap).
+    """Welch band powers of each channel (1-s Hann segments, half overlap), floored.
+
+    The band powers of :func:`eeg_emotion.features.band_power_psd`, which the
+    Random Forest's PSD features use too.
 
     Parameters
     ----------
@@ -204,15 +207,7 @@ def band_powers(window: np.ndarray, sfreq: float,
     numpy.ndarray, shape (channels, bands)
         Power in µV² (at least :data:`POWER_FLOOR`).
     """
-    n = window.shape[-1]
-    nperseg = min(n, round(sfreq))
-    freqs, psd = signal.welch(window, fs=sfreq, window="hann", nperseg=nperseg,
-                              noverlap=nperseg // 2, axis=-1)
-    df = freqs[1] - freqs[0]
-    out = np.empty((window.shape[0], len(bands)))
-    for j, (_, lo, hi) in enumerate(bands):
-        sel = (freqs >= lo) & (freqs < hi)
-        out[:, j] = psd[:, sel].sum(axis=-1) * df
+    out = band_power_psd(window, sfreq, {name: (lo, hi) for name, lo, hi in bands})
     return np.maximum(out, POWER_FLOOR)
 
 

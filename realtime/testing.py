@@ -240,7 +240,7 @@ class SyntheticEngine:
                 name="synthetic", kind="lsl", channels=self.channels,
                 nominal_rate=self.sfreq, measured_rate=self._n / elapsed if self._thread else 0,
                 samples_received=self._n, gaps=self._gaps, gap_seconds=self._gap_s,
-                overruns=0, bad_samples=0, connected=self._connected,
+                bad_samples=0, connected=self._connected,
                 last_error=None if self._connected else "no data for 1.0 s")
             return EngineStatus(
                 source=source, model_name="synthetic-levels", model_channels=self.channels,

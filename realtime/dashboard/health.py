@@ -35,7 +35,7 @@ def format_health(status: EngineStatus) -> list[tuple[str, str]]:
                  + ("" if rate_ok else " ⚠")),
         ("Samples", f"{src.samples_received:,}"),
         ("Gaps", f"{src.gaps} ({src.gap_seconds:.1f} s)"),
-        ("Lost / bad", f"{src.overruns} overrun, {src.bad_samples} NaN/Inf"),
+        ("Bad samples", f"{src.bad_samples} NaN/Inf repaired"),
         ("Windows", f"{status.windows_done:,} done, {status.windows_skipped} skipped"),
         ("Latency", f"p50 {status.latency_ms_p50:.0f} ms, p95 {status.latency_ms_p95:.0f} ms"),
         ("Filter delay", f"{status.filter_delay_ms:.0f} ms"),
@@ -83,7 +83,7 @@ class HealthPanel(QGroupBox):
                 label.setText(text)
                 label.setToolTip(text if key == "Notes" else "")
         self.grid.setColumnStretch(1, 1)
-        bad = status.source.overruns or status.source.bad_samples
+        bad = status.source.bad_samples
         key = adaptation_key(status)
         if key in self.values:
             adapting = status.adaptation is not None and status.adaptation[0] < \
@@ -91,7 +91,7 @@ class HealthPanel(QGroupBox):
             style = f"color: {theme.WARN};" if adapting else ""
             if self.values[key].styleSheet() != style:
                 self.values[key].setStyleSheet(style)
-        for key, warn in (("Gaps", status.source.gaps), ("Lost / bad", bad)):
+        for key, warn in (("Gaps", status.source.gaps), ("Bad samples", bad)):
             style = f"color: {theme.WARN};" if warn else ""
             if self.values[key].styleSheet() != style:  # restyling costs a repaint
                 self.values[key].setStyleSheet(style)

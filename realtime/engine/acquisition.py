@@ -103,7 +103,6 @@ class AcquisitionLoop:
         self.raw_samples = 0
         self.gaps = 0
         self.gap_seconds = 0.0
-        self.samples_missing = 0
 
     # -- what viewers read --------------------------------------------------------------
     @property
@@ -199,16 +198,20 @@ class AcquisitionLoop:
             event = GapEvent(index=self.gaps, start=start, end=end, samples_lost=missing)
             self.gaps += 1
             self.gap_seconds += max(end - start - 1.0 / self.info.sfreq, 0.0)
-            self.samples_missing += missing
             self._gaps.append(event)
             self._segment = Segment(self._segment.index + 1, self.ring.samples_received)
         self.on_message(f"gap of {end - start:.2f} s in the stream (~{missing} samples "
                         "missing); windows restart after it", logging.WARNING)
         self.on_gap(event)
 
-    def _lost(self, exc: SourceLost) -> None:
+    def mark_down(self, problem: str) -> None:
+        """Record that the source is not delivering: lost, or the engine stopped on
+        ``problem`` (the status shows it as disconnected, with the problem)."""
         self.connected = False
-        self.last_error = exc.problem
+        self.last_error = problem
+
+    def _lost(self, exc: SourceLost) -> None:
+        self.mark_down(exc.problem)
         self.on_message(f"stream lost: {exc.problem}; reconnecting", logging.WARNING)
 
     def _reconnect(self) -> bool:

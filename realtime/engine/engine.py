@@ -22,7 +22,6 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Callable
 
 import numpy as np
 
@@ -51,7 +50,6 @@ from eeg_emotion.windows import seconds_to_samples
 
 log = logging.getLogger(__name__)
 
-RawListener = Callable[[Chunk], None]
 
 #: Seconds between two "NaN/Inf repaired" messages, so a faulty device cannot flood.
 BAD_SAMPLE_MESSAGE_S = 5.0
@@ -160,7 +158,6 @@ class Engine:
         self.failure: EEGEmotionError | None = None
         self.bad_samples = 0
         self._running = threading.Event()
-        self._raw_listeners: list[RawListener] = []
         self._threads: list[threading.Thread] = []
         self._chain: Chain | None = None
         self._acquisition: AcquisitionLoop | None = None
@@ -283,14 +280,8 @@ class Engine:
             time.sleep(left)
         return self.failure is None
 
-    def add_raw_listener(self, fn: RawListener) -> None:
-        """Call ``fn(chunk)`` from the acquisition thread with every raw chunk, as read."""
-        self._raw_listeners.append(fn)
-
     # -- callbacks of the loops -----------------------------------------------------------
     def _on_raw(self, chunk: Chunk) -> None:
-        for fn in self._raw_listeners:
-            fn(chunk)
         self.recorder.write_samples(chunk)
 
     def _on_bad_samples(self, n: int) -> None:
@@ -315,8 +306,7 @@ class Engine:
                               "report this with the log (-vv)")
         self.failure = exc
         if self._acquisition is not None:
-            self._acquisition.connected = False
-            self._acquisition.last_error = exc.problem
+            self._acquisition.mark_down(exc.problem)
         self.messages.add(f"stopped: {exc.problem}", logging.ERROR)
         self.ring.notify()
         self.estimates.wake()
@@ -360,7 +350,7 @@ class Engine:
             name=info.name, kind=info.kind, channels=info.channels, nominal_rate=info.sfreq,
             measured_rate=acq.measured_rate() if acq else 0.0,
             samples_received=acq.raw_samples if acq else 0, gaps=acq.gaps if acq else 0,
-            gap_seconds=acq.gap_seconds if acq else 0.0, overruns=self.ring.overruns,
+            gap_seconds=acq.gap_seconds if acq else 0.0,
             bad_samples=self.bad_samples, connected=self.connected,
             last_error=self.failure.problem if self.failure else (acq.last_error if acq
                                                                   else None))

@@ -1,10 +1,10 @@
 """Preallocated, thread-safe ring buffer of multichannel samples and their timestamps.
 
 The acquisition thread writes whole chunks; readers take the last ``n`` samples
-(the inference window, the dashboard trace) or everything since their own
-cursor (a recorder). Every sample gets an absolute index, counted from the
-first sample ever written, so a reader knows exactly which samples it has and
-how many it missed when it fell more than ``capacity`` behind (an overrun).
+up to a given end (the inference window, the dashboard trace). Every sample gets
+an absolute index, counted from the first sample ever written, so a reader knows
+exactly which samples it has, and how many it asked for that were already
+overwritten (``lost``).
 
 All copies are vectorised: a write or read that crosses the end of the
 storage is two slice assignments, never a per-sample loop.
@@ -71,7 +71,6 @@ class RingBuffer:
         self._data = np.zeros((self.n_channels, self.capacity), dtype=np.float32)
         self._times = np.zeros(self.capacity, dtype=np.float64)
         self._written = 0  # absolute index of the next sample
-        self._overruns = 0
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
 
@@ -81,11 +80,6 @@ class RingBuffer:
         with self._lock:
             return self._written
 
-    @property
-    def overruns(self) -> int:
-        """Samples that cursor readers missed because they fell behind ``capacity``."""
-        with self._lock:
-            return self._overruns
 
     def write(self, data: np.ndarray, timestamps: np.ndarray) -> int:
         """Append a chunk.
@@ -166,28 +160,6 @@ class RingBuffer:
             data, times = self._copy(start, stop)
         return ReadResult(data, times, start, stop, lost)
 
-    def read_since(self, cursor: int) -> ReadResult:
-        """Return every sample written since absolute index ``cursor``.
-
-        Parameters
-        ----------
-        cursor : int
-            The ``cursor`` of the previous read (0 at first).
-
-        Returns
-        -------
-        ReadResult
-            If the reader fell more than ``capacity`` behind, the missed samples
-            are counted in ``lost`` and in :attr:`overruns`.
-        """
-        with self._lock:
-            oldest = max(0, self._written - self.capacity)
-            lost = max(0, oldest - int(cursor))
-            start = max(int(cursor), oldest)
-            stop = self._written
-            self._overruns += lost
-            data, times = self._copy(start, max(start, stop))
-        return ReadResult(data, times, start, max(start, stop), lost)
 
     def wait_for(self, index: int, timeout: float) -> bool:
         """Block until at least ``index`` samples were written, or ``timeout`` s passed.

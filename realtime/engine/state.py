@@ -173,7 +173,6 @@ class SourceHealth:
     samples_received: int
     gaps: int  # disconnections / timestamp jumps
     gap_seconds: float
-    overruns: int  # samples lost because the ring buffer was full
     bad_samples: int  # NaN/Inf samples seen (and repaired)
     connected: bool
     last_error: str | None = None

@@ -54,7 +54,7 @@ def summary_line(status: EngineStatus) -> dict:
     s = status.source
     return {"type": "summary", "windows_done": status.windows_done,
             "windows_skipped": status.windows_skipped, "samples_received": s.samples_received,
-            "gaps": s.gaps, "gap_seconds": round(s.gap_seconds, 3), "overruns": s.overruns,
+            "gaps": s.gaps, "gap_seconds": round(s.gap_seconds, 3),
             "bad_samples": s.bad_samples, "latency_ms_p50": round(status.latency_ms_p50, 3),
             "latency_ms_p95": round(status.latency_ms_p95, 3),
             "latency_ms_p99": round(status.latency_ms_p99, 3),

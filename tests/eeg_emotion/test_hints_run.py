@@ -145,8 +145,8 @@ def _no_screen(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 def _calibration_exists(tmp: Path, calibration_factory) -> str:
     made = calibration_factory(tmp / "cal", n_blocks=2, stimulus_s=2.0)
     info = SourceInfo("obci_eeg1", "lsl", CYTON, 250.0, "openbcigui", montage="cyton")
-    fix = _error(lambda: CalibrationFolder.create(tmp / "cal", info, planned_blocks(made["folder"], 1),
-                                                  {}))
+    blocks = planned_blocks(made["folder"], 1)
+    fix = _error(lambda: CalibrationFolder.create(tmp / "cal", info, blocks, {}))
     assert f"--resume --out {tmp / 'cal'} --stream obci_eeg1" in fix
     return fix
 

@@ -20,10 +20,16 @@ from eeg_emotion.smoothing import (
     CausalSmoother,
     lds_smooth,
     moving_average,
-    smooth_causal,
     smooth_offline,
     smoother_of_feature,
 )
+
+
+def smooth_causal(x: np.ndarray, kind: str) -> np.ndarray:
+    """Run the live :class:`CausalSmoother` over one trial's features (axis 0 is time)."""
+    smoother = CausalSmoother(kind)
+    x = np.asarray(x, dtype=np.float64)
+    return np.stack([smoother.update(v) for v in x]) if len(x) else x.copy()
 
 FS = 200.0
 

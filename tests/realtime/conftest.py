@@ -211,3 +211,26 @@ def osc_receiver() -> Iterator[Receiver]:
     rec = Receiver()
     yield rec
     rec.close()
+
+
+def _capture_raw(engine) -> list:
+    """Every raw chunk the engine reads from now on, as read (before any processing).
+
+    The engine hands each raw chunk to its recorder switch from the acquisition
+    thread; this wraps that call (the recording itself goes on unchanged).
+    """
+    chunks: list = []
+    write = engine.recorder.write_samples
+
+    def capture(chunk) -> None:
+        chunks.append(chunk)
+        write(chunk)
+
+    engine.recorder.write_samples = capture
+    return chunks
+
+
+@pytest.fixture
+def raw_chunks():
+    """``raw_chunks(engine) -> list``: the raw chunks the engine reads, as read."""
+    return _capture_raw

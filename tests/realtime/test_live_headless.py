@@ -121,7 +121,8 @@ def test_cli_errors_are_clean(tmp_path, capsys, stream_name, publishers, loaded_
         main(["live", "--board", "bogus"])
 
 
-def test_real_replay_command_every_sample_in_order(tmp_path, stream_name, loaded_factory):
+def test_real_replay_command_every_sample_in_order(tmp_path, stream_name, loaded_factory,
+                                                   raw_chunks):
     """``eeg-emotion replay`` in a subprocess -> engine: the raw stream equals the file."""
     path = write_demo_recording(tmp_path, trials=2, seconds=1.0)
     trials = load_trial_file(path).trials
@@ -133,8 +134,7 @@ def test_real_replay_command_every_sample_in_order(tmp_path, stream_name, loaded
     try:
         loaded = loaded_factory(channels=("Fp1", "Fp2", "O1", "Pz"), hop_s=0.5)
         engine = Engine(LSLSource(stream_name), loaded, device="cpu", open_timeout=20)
-        chunks: list = []
-        engine.add_raw_listener(chunks.append)
+        chunks = raw_chunks(engine)
         with engine:
             end = time.monotonic() + 20
             while engine.raw_samples < n and time.monotonic() < end:

@@ -215,7 +215,7 @@ def test_gui_busy_does_not_stop_acquisition(qapp, window, engine):
     elapsed = time.monotonic() - t0
     got = status.source.samples_received - s0
     assert got == pytest.approx(128 * elapsed, rel=0.15)
-    assert status.source.gaps == 0 and status.source.overruns == 0
+    assert status.source.gaps == 0
     assert window.stats.max_ms < 10_000  # the blocked second was not inside a refresh
 
 

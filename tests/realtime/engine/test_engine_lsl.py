@@ -14,14 +14,8 @@ from eeg_emotion.realtime.sources.lsl_source import LSLSource
 from eeg_emotion.resampler import StreamResampler
 
 
-def _collect(engine: Engine) -> list:
-    chunks: list = []
-    engine.add_raw_listener(chunks.append)
-    return chunks
-
-
 def test_every_sample_accounted_for_and_ring_matches_offline(wait_until, publishers, stream_name,
-                                                             loaded_factory):
+                                                             loaded_factory, raw_chunks):
     """Replay subprocess -> engine: no drop, no duplicate, in order; filter == offline."""
     n = 128 * 3
     labels = "C3,Fp1,C4,Fp2,Cz"  # channel 0 (the counter) is C3; model order differs
@@ -29,7 +23,7 @@ def test_every_sample_accounted_for_and_ring_matches_offline(wait_until, publish
                      chunk=7, linger=3.0)
     loaded = loaded_factory(channels=("Fp1", "Fp2", "C3", "C4"), sfreq=128.0)
     engine = Engine(LSLSource(stream_name), loaded, device="cpu", markers=None)
-    chunks = _collect(engine)
+    chunks = raw_chunks(engine)
     with engine:
         assert wait_until(lambda: engine.raw_samples >= n, 15), engine.raw_samples
         assert wait_until(lambda: engine.windows_done + engine.windows_skipped
@@ -62,13 +56,14 @@ def test_every_sample_accounted_for_and_ring_matches_offline(wait_until, publish
     assert all(e.latency_ms >= 0 for e in ests)
 
 
-def test_resampled_stream_matches_offline(wait_until, publishers, stream_name, loaded_factory):
+def test_resampled_stream_matches_offline(wait_until, publishers, stream_name, loaded_factory,
+                                          raw_chunks):
     n = 250 * 2
     publishers.start(stream_name, channels=4, labels="Fp1,Fp2,C3,C4", sfreq=250, seconds=2.0,
                      chunk=13, linger=3.0)
     loaded = loaded_factory(sfreq=128.0)
     engine = Engine(LSLSource(stream_name), loaded, device="cpu", markers=None, hop_s=0.5)
-    chunks = _collect(engine)
+    chunks = raw_chunks(engine)
     with engine:
         assert wait_until(lambda: engine.raw_samples >= n, 15)
         ring = engine.ring.read_last(engine.ring.capacity)

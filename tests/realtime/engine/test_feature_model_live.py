@@ -23,8 +23,15 @@ from eeg_emotion.realtime.engine.engine import Engine
 from eeg_emotion.realtime.engine.inference import FeatureClassifier
 from eeg_emotion.realtime.sources.lsl_source import LSLSource
 from eeg_emotion.seed_iv_features import trial_features
-from eeg_emotion.smoothing import smooth_causal
+from eeg_emotion.smoothing import CausalSmoother
 from eeg_emotion.targets import seed_iv_target
+
+
+def smooth_causal(x: np.ndarray, kind: str) -> np.ndarray:
+    """Run the live :class:`CausalSmoother` over one trial's features (axis 0 is time)."""
+    smoother = CausalSmoother(kind)
+    x = np.asarray(x, dtype=np.float64)
+    return np.stack([smoother.update(v) for v in x]) if len(x) else x.copy()
 
 ROOT = Path(__file__).resolve().parents[3]
 

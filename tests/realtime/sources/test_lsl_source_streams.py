@@ -91,14 +91,13 @@ def test_labels_from_description_montage_or_error():
 
 
 def test_reconnects_after_publisher_killed_and_restarted(wait_until, publishers, stream_name,
-                                                         loaded_factory):
+                                                         loaded_factory, raw_chunks):
     sid = f"sid-{uuid.uuid4().hex[:8]}"
     first = publishers.start(stream_name, channels=4, labels="Fp1,Fp2,C3,C4", seconds=30.0,
                              source_id=sid)
     src = LSLSource(stream_name, lost_after=1.0)
     engine = Engine(src, loaded_factory(hop_s=0.25), device="cpu", markers=None)
-    chunks: list = []
-    engine.add_raw_listener(chunks.append)
+    chunks = raw_chunks(engine)
     with engine:
         assert wait_until(lambda: engine.windows_done >= 2, 15)
         first.kill()
