@@ -1,4 +1,4 @@
-"""Crash-safe recording of a live session: raw samples, markers and estimates.
+"""Crash-safe recording of a live run: raw samples, markers and estimates.
 
 The folder's layout is described (and read back) in
 :mod:`eeg_emotion.recording_files`. Every write goes straight to the operating
