@@ -5,7 +5,8 @@ into ``eeg_emotion``) is parsed with :mod:`ast`; every import of a project modul
 at the top of a file or inside a function, is an edge. ``from pkg import name``
 is an edge to ``pkg.name`` when that is a module, else to ``pkg``. The layers,
 bottom to top: core (``eeg_emotion/*.py``) -> models -> offline -> realtime ->
-``eeg_emotion/cli.py``; a module may import its own layer or lower ones.
+``eeg_emotion/cli.py`` (and ``__main__.py``, which runs it); a module may import its
+own layer or lower ones.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def module_files() -> dict[str, Path]:
 
 def layer_of(module: str) -> str:
     """The layer a module belongs to."""
-    if module == f"{PROJECT}.cli":
+    if module in (f"{PROJECT}.cli", f"{PROJECT}.__main__"):
         return "cli"
     parts = module.split(".")
     if len(parts) > 1 and parts[1] in ("models", "offline", "realtime"):
