@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -54,17 +55,21 @@ targets = ["valence", "arousal"]
 """
 
 
-def _train(config: Path, data: Path, out: Path, cache: Path, workers: int) -> float:
-    """``eeg-emotion train`` in ``workers`` processes; its wall seconds."""
-    cmd = [sys.executable, "-m", "eeg_emotion", "train", "--config", str(config), "--data",
-           str(data), "--out", str(out), "--cache-dir", str(cache), "--quiet"]
+def _train(config: Path, data: Path, out: Path, cache: Path, workers: int
+           ) -> tuple[float, list[int], float]:
+    """``eeg-emotion train`` in ``workers`` processes: wall seconds, the torch threads each
+    process started with (from its log), and the machine's load average meanwhile."""
+    cmd = [sys.executable, "-m", "eeg_emotion", "-v", "train", "--config", str(config),
+           "--data", str(data), "--out", str(out), "--cache-dir", str(cache), "--quiet"]
     if workers > 1:
         cmd += ["--workers", str(workers)]
     env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
     t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t0
+    proc = subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True)
+    seconds = time.perf_counter() - t0
+    started = [int(n) for n in re.findall(r"training with (\d+) torch thread", proc.stderr)]
+    return seconds, started, os.getloadavg()[0]
 
 
 def _accuracies(out: Path) -> dict[tuple[str, str], float]:
@@ -87,15 +92,15 @@ def main() -> None:
         cpus = threads.usable_cpus()
         print(f"4 folds x {args.epochs} epochs, small ScalingNet on synthetic DEAP (8 subjects "
               f"x 12 trials x {args.seconds:g} s, 4-s windows), no final model; {cpus} usable "
-              "CPUs", flush=True)
+              f"CPUs, load average {os.getloadavg()[0]:.1f} before", flush=True)
         _train(config, data, work / "warm", cache, 1)  # fills the window cache
-        one = _train(config, data, work / "one", cache, 1)
-        print(f"1 process ({cpus} threads)        : {one:6.1f} s", flush=True)
-        many = _train(config, data, work / "ranks", cache, args.ranks)
-        per_rank = max(1, cpus // args.ranks)
-        print(f"{args.ranks} ranks ({per_rank} thread(s) each)    : {many:6.1f} s = "
-              f"{one / many:.2f}x speed-up (ideal {min(args.ranks, cpus)}x on {cpus} cores)",
-              flush=True)
+        one, n_one, load = _train(config, data, work / "one", cache, 1)
+        print(f"1 process     : {one:6.1f} s (threads at start {n_one}; load average "
+              f"{load:.1f})", flush=True)
+        many, n_many, load = _train(config, data, work / "ranks", cache, args.ranks)
+        print(f"{args.ranks} ranks       : {many:6.1f} s (threads at start {n_many}; load "
+              f"average {load:.1f}) = {one / many:.2f}x speed-up (ideal "
+              f"{min(args.ranks, cpus)}x on {cpus} cores)", flush=True)
         a, b = _accuracies(work / "one"), _accuracies(work / "ranks")
         diff = max(abs(a[k] - b[k]) for k in a)
         print("fold accuracies of the two runs: " + (

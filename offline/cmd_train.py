@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shlex
+import sys
 import time
 from pathlib import Path
 
@@ -109,7 +111,11 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or Path("runs") / config.stem
     channels = parse_channels(args.channels)
     if args.workers is not None and args.workers > 1:
-        return distributed.launch_local(args.workers, rank_argv(args))
+        argv = rank_argv(args)
+        print(f"running {args.workers} ranks with torchrun (the same as: torchrun --standalone "
+              f"--nproc-per-node {args.workers} -m eeg_emotion {shlex.join(argv)})",
+              file=sys.stderr, flush=True)
+        return distributed.launch_local(args.workers, argv)
     start = time.perf_counter()
     try:
         world = distributed.start(cfg.distributed, cfg.train.device)

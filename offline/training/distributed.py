@@ -326,9 +326,6 @@ def launch_local(workers: int, argv: Sequence[str]) -> int:
                                "cannot start ranks", "leave --workers out")
     cmd = torchrun_command(workers, argv)
     log.info("starting %d ranks: %s", workers, " ".join(cmd))
-    print(f"running {workers} ranks with torchrun (the same as: torchrun --standalone "
-          f"--nproc-per-node {workers} -m eeg_emotion {' '.join(argv)})", file=sys.stderr,
-          flush=True)
     with tempfile.TemporaryDirectory(prefix="eeg-emotion-ranks-") as errors:
         env = {**os.environ, ERRORS_ENV: errors}
         try:
