@@ -8,7 +8,8 @@
   folds are the same and the figures agree within a tolerance (batch norm and dropout
   see each rank's part of a batch, the sampler deals samples another way).
 
-Each torchrun run is bounded by a timeout; the rendezvous stays on 127.0.0.1.
+Each torchrun run is bounded: the ranks' own timeout (``[distributed] timeout_s``), and
+the test's, which kills the launcher with its ranks; the rendezvous stays on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +27,7 @@ import torch
 
 from eeg_emotion.cli import main
 from eeg_emotion.models.checkpoint import load_checkpoint
+from eeg_emotion.offline.training import distributed
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -57,6 +60,8 @@ device = "cpu"
 name = "trialwise"
 folds = 4
 targets = ["valence", "arousal"]
+[distributed]
+timeout_s = 120
 """
 TIMING = {"train_seconds", "inference_seconds"}
 
@@ -83,12 +88,25 @@ def setup(deap_dir, tmp_path_factory):
     """The config files and the run in one process that the ranks are compared with."""
     root = tmp_path_factory.mktemp("torchrun")
     (root / "folds.toml").write_text(CONFIG)
-    (root / "ddp.toml").write_text(CONFIG + '[distributed]\nmode = "ddp"\n')
+    (root / "ddp.toml").write_text(CONFIG + 'mode = "ddp"\n')
     args = ["--data", str(deap_dir), "--cache-dir", str(root / "cache"), "--threads", "1",
             "--quiet"]
     assert main(["train", "--config", str(root / "folds.toml"), "--out", str(root / "one"),
                  *args]) == 0
     return root, args
+
+
+def _bounded_run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
+    """``subprocess.run`` in a session of its own, killed with its ranks past the timeout."""
+    kwargs.pop("check", None)
+    with subprocess.Popen(cmd, start_new_session=True, **kwargs) as proc:
+        try:
+            out, err = proc.communicate(timeout=TORCHRUN_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            pytest.fail(f"torchrun ran past {TORCHRUN_TIMEOUT_S} s: {cmd}")
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
 def _metrics(out: Path) -> dict:
@@ -101,6 +119,7 @@ def test_folds_mode_fails_naming_the_fold_then_resumes_to_the_same_figures(setup
     out = root / "folds"
     (out / "folds" / "fold2.pt").mkdir(parents=True)  # fold2's checkpoint cannot be written
     _loopback_env(monkeypatch)
+    monkeypatch.setattr(distributed.subprocess, "run", _bounded_run)  # --workers' torchrun
     train = ["train", "--config", str(root / "folds.toml"), "--out", str(out), "--workers", "2",
              *args]
     assert main(train) == 2
@@ -133,8 +152,8 @@ def test_ddp_mode_agrees_with_one_process(setup):
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--local-addr",
            "127.0.0.1", "--nproc-per-node", "2", "-m", "eeg_emotion", "train", "--config",
            str(root / "ddp.toml"), "--out", str(out), *args]
-    proc = subprocess.run(cmd, env=_loopback_env(), capture_output=True, text=True,
-                          timeout=TORCHRUN_TIMEOUT_S, check=False)
+    proc = _bounded_run(cmd, env=_loopback_env(), stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE, text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     one, ranks = _metrics(root / "one"), _metrics(out)
     assert ranks["timing"]["ranks"]["mode"] == "ddp"
