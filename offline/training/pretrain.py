@@ -75,6 +75,8 @@ def pretrain(model: torch.nn.Module, X: np.ndarray, fit_idx: np.ndarray, val_idx
     gen = torch.Generator().manual_seed(seed + 1_000_003 * ddp.rank())  # own masks per rank
     pin = pinned(device, pin_memory)
     sharded = ddp.sharded_batches(fit_idx, batch_size, seed)
+    epoch_batches = sharded if sharded is not None else (
+        lambda: batches(fit_idx, batch_size, rng))
     val_share = ddp.share(val_idx)
 
     def step(net: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -82,7 +84,7 @@ def pretrain(model: torch.nn.Module, X: np.ndarray, fit_idx: np.ndarray, val_idx
 
     def train_epoch() -> dict[str, float]:
         total, n = torch.zeros((), dtype=torch.float64, device=device), 0  # no sync
-        for b in sharded() if sharded is not None else batches(fit_idx, batch_size, rng):
+        for b in epoch_batches():
             if len(b) < 2:
                 continue
             x = load_batch(X, b, device, pin)

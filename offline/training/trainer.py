@@ -193,6 +193,8 @@ def fit(model: torch.nn.Module, X: np.ndarray, labels: Mapping[str, np.ndarray],
     rng = np.random.default_rng(settings.seed)
     pin = pinned(device, settings.pin_memory)
     sharded = ddp.sharded_batches(fit_idx, settings.batch_size, settings.seed)
+    epoch_batches = sharded if sharded is not None else (
+        lambda: batches(fit_idx, settings.batch_size, rng))
     val_share = ddp.share(val_idx)
 
     def step(net: torch.nn.Module, xb: torch.Tensor, b: np.ndarray) -> torch.Tensor:
@@ -203,8 +205,7 @@ def fit(model: torch.nn.Module, X: np.ndarray, labels: Mapping[str, np.ndarray],
 
     def train_epoch() -> dict[str, float]:
         running, seen = torch.zeros((), dtype=torch.float64, device=device), 0  # no sync
-        for b in sharded() if sharded is not None else batches(fit_idx, settings.batch_size,
-                                                                rng):
+        for b in epoch_batches():
             if len(b) < 2 and len(fit_idx) > 1:
                 continue  # a batch of one breaks batch norm
             xb = load_batch(X, b, device, pin)
