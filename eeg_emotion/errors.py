@@ -48,3 +48,7 @@ class CheckpointError(EEGEmotionError):
 
 class StreamError(EEGEmotionError):
     """A live stream (LSL or BrainFlow) could not be found, opened or read."""
+
+
+class DistributedError(EEGEmotionError):
+    """A run over several processes (``torchrun``) could not start, or one of its ranks failed."""

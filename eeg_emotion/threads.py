@@ -179,10 +179,14 @@ class TrainingThreads:
         Threads given by ``--threads`` or ``OMP_NUM_THREADS``; None: automatic.
     why : str
         Where the choice came from, for logs and ``doctor``.
+    cap : int | None
+        Automatic mode: at most this many threads (this process's share of the usable
+        CPUs when several training processes share the machine).
     """
 
     fixed: int | None
     why: str
+    cap: int | None = None
 
     def __post_init__(self) -> None:
         self._meter = CpuLoadMeter() if self.fixed is None else None
@@ -192,7 +196,7 @@ class TrainingThreads:
         """Threads to use now (measures the machine's load in automatic mode)."""
         if self.fixed is not None:
             return self.fixed
-        cpus = usable_cpus()
+        cpus = usable_cpus() if self.cap is None else max(1, min(self.cap, usable_cpus()))
         others = self._meter.others_busy() if self._meter is not None else None
         self._checked = time.monotonic()
         if others is None:
@@ -215,7 +219,7 @@ def _set_torch_threads(n: int) -> int:
     return n
 
 
-def use_training_threads(threads: int | None = None) -> int:
+def use_training_threads(threads: int | None = None, ranks_per_machine: int = 1) -> int:
     """Choose torch's threads for training in this process and apply them.
 
     Parameters
@@ -223,6 +227,11 @@ def use_training_threads(threads: int | None = None) -> int:
     threads : int | None
         ``--threads``; None: ``OMP_NUM_THREADS`` if set, else automatic (see the
         module docstring), re-checked by :func:`adapt_training_threads`.
+    ranks_per_machine : int
+        Training processes on this machine (``torchrun``'s ranks per node). Above 1,
+        without ``threads``, each takes at most its share of the usable CPUs
+        (automatic, re-checked); ``OMP_NUM_THREADS`` is not read then, because
+        torchrun sets it to 1 for every rank unless it was set.
 
     Returns
     -------
@@ -233,6 +242,10 @@ def use_training_threads(threads: int | None = None) -> int:
     check_threads(threads)
     if threads is not None:
         _training = TrainingThreads(threads, "--threads")
+    elif ranks_per_machine > 1:
+        share = max(1, usable_cpus() // ranks_per_machine)
+        _training = TrainingThreads(None, f"auto, at most {share}: the usable CPUs shared by "
+                                          f"{ranks_per_machine} ranks", cap=share)
     elif omp_threads() is not None:
         _training = TrainingThreads(omp_threads(), "OMP_NUM_THREADS")
     else:

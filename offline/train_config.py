@@ -99,6 +99,11 @@ class TrainSection:
     max_seconds: float | None = None
     #: also train a final model on all data (model.pt, what `live` loads)
     final_model: bool = True
+    #: "bf16": bfloat16 autocast in training and validation passes (weights and the
+    #: test-set scoring stay float32); mostly useful on a GPU
+    precision: Literal["fp32", "bf16"] = "fp32"
+    #: CUDA: read batches into pinned host memory and copy them asynchronously
+    pin_memory: bool = True
 
 
 @dataclass
@@ -183,6 +188,22 @@ class BaselineSection:
 
 
 @dataclass
+class DistributedSection:
+    """``[distributed]``: how a run started by ``torchrun`` (or ``train --workers N``) uses
+    its ranks. A run in one process ignores it."""
+
+    #: "folds": each rank trains its share of the splits; "ddp": every rank trains each
+    #: network together (DistributedDataParallel); "auto": ddp when there are fewer
+    #: splits left to run than ranks, else folds
+    mode: Literal["auto", "folds", "ddp"] = "auto"
+    #: "auto": nccl when the ranks train on GPUs, else gloo
+    backend: Literal["auto", "gloo", "nccl"] = "auto"
+    #: seconds a rank waits for the others where they meet (data prepared, shared
+    #: pre-training, all folds finished); a rank that fails ends the run at once
+    timeout_s: float = 7200.0
+
+
+@dataclass
 class TrainingConfig:
     """A whole training config."""
 
@@ -196,6 +217,7 @@ class TrainingConfig:
     protocol: ProtocolSection = field(default_factory=ProtocolSection)
     sweep: SweepSection = field(default_factory=SweepSection)
     baseline: BaselineSection = field(default_factory=BaselineSection)
+    distributed: DistributedSection = field(default_factory=DistributedSection)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form (recorded in runs and checkpoints)."""
@@ -313,6 +335,13 @@ def validate(cfg: TrainingConfig, where: str = "config") -> None:
             cfg.pretrain.use_unlabelled_target) and p.name != "cross_session":
         raise ConfigError(f"{where}: [adapt] and pretrain.use_unlabelled_target only apply to "
                           f"protocol.name = \"cross_session\", not {p.name!r}")
+    if cfg.distributed.timeout_s <= 0:
+        raise ConfigError(f"{where}: distributed.timeout_s = {cfg.distributed.timeout_s} must "
+                          "be positive")
+    if cfg.distributed.mode == "ddp" and cfg.model.name == "random_forest":
+        raise ConfigError(f"{where}: distributed.mode = \"ddp\" trains one network on several "
+                          "ranks; random_forest has none",
+                          'set distributed.mode = "folds" (or "auto")')
     if cfg.sweep.key:
         if not cfg.sweep.values:
             raise ConfigError(f"{where}: sweep.key = {cfg.sweep.key!r} but sweep.values is empty")

@@ -12,12 +12,19 @@ auto-detection).
 Writes per-fold results and checkpoints as they finish (rerun with the same
 ``--out`` to resume), a final ``model.pt`` trained on all data, ``metrics.json``,
 ``folds.csv``, plots and ``report.md``.
+
+Over several processes (``[distributed]`` in the config)::
+
+    torchrun --nproc-per-node 4 -m eeg_emotion train --config ... --data ...
+    eeg-emotion train --workers 4 --config ... --data ...   # the same, torchrun started here
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import shlex
+import sys
 import time
 from pathlib import Path
 
@@ -55,6 +62,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "CPUs that other processes leave free, re-checked each epoch)")
     parser.add_argument("--quiet", action="store_true",
                         help="no progress (a bar on a terminal, one line per epoch in a log)")
+    parser.add_argument("--workers", type=int, default=None, metavar="N",
+                        help="run in N processes on this machine (torchrun ranks, e.g. one "
+                             "per GPU); how they share the work: the config's [distributed]")
 
 
 def parse_channels(text: str | None) -> list[str] | None:
@@ -75,10 +85,17 @@ def run(args: argparse.Namespace) -> int:
     # the command boundary: training (torch), the configs' schema (scipy filters) and
     # the dataset readers load when the command runs
     from eeg_emotion.offline.train_config import apply_override, load_config
+    from eeg_emotion.offline.training import distributed
     from eeg_emotion.offline.training.run_folder import RunOptions
     from eeg_emotion.offline.training.sweep import run_config
 
     check_threads(args.threads)
+    if args.workers is not None:
+        if args.workers < 1:
+            raise ConfigError(f"--workers {args.workers} must be at least 1")
+        if distributed.launched():
+            raise ConfigError("--workers starts torchrun, but this already is a torchrun rank",
+                              "leave --workers out under torchrun")
     config = resolve_config(args.config)
     cfg = load_config(config)
     if args.kind is not None:
@@ -92,11 +109,28 @@ def run(args: argparse.Namespace) -> int:
     if args.device is not None:
         cfg = apply_override(cfg, "train.device", args.device, str(config))
     out = args.out or Path("runs") / config.stem
-    opts = RunOptions(out=out, device=cfg.train.device, channels=parse_channels(args.channels),
-                      progress=not args.quiet, cache_dir=args.cache_dir)
+    channels = parse_channels(args.channels)
+    if args.workers is not None and args.workers > 1:
+        argv = rank_argv(args)
+        print(f"running {args.workers} ranks with torchrun (the same as: torchrun --standalone "
+              f"--nproc-per-node {args.workers} -m eeg_emotion {shlex.join(argv)})",
+              file=sys.stderr, flush=True)
+        return distributed.launch_local(args.workers, argv)
     start = time.perf_counter()
-    use_training_threads(args.threads)
-    result = run_config(cfg, args.data, opts)
+    try:
+        world = distributed.start(cfg.distributed, cfg.train.device)
+        opts = RunOptions(out=out, device=cfg.train.device, channels=channels,
+                          progress=not args.quiet and distributed.is_main(),
+                          cache_dir=args.cache_dir)
+        use_training_threads(args.threads, world.local_size if world is not None else 1)
+        result = run_config(cfg, args.data, opts)
+    except Exception as exc:
+        distributed.record_failure(exc)  # for torchrun's summary and --workers
+        raise
+    finally:
+        distributed.stop()
+    if result is None:  # a torchrun rank other than 0: rank 0 reports
+        return 0
     summaries = result["runs"] if "runs" in result else {"": result["summary"]}
     for label, summary in summaries.items():
         parts = [f"{t} acc {s['accuracy']['mean']:.3f}±{s['accuracy']['std']:.3f} "
@@ -105,6 +139,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"{label + ': ' if label else ''}{'; '.join(parts)}")
     print(f"wrote {out / 'report.md'} in {time.perf_counter() - start:.1f} s")
     return 0
+
+
+def rank_argv(args: argparse.Namespace) -> list[str]:
+    """The ``eeg-emotion`` arguments each of ``--workers`` ranks runs: this command
+    without ``--workers``."""
+    argv = ["-v"] * args.verbose + ["train", "--config", str(args.config), "--data",
+                                    str(args.data)]
+    for option, value in (("--kind", args.kind), ("--out", args.out), ("--device", args.device),
+                          ("--channels", args.channels), ("--epochs", args.epochs),
+                          ("--folds", args.folds), ("--cache-dir", args.cache_dir),
+                          ("--threads", args.threads)):
+        if value is not None:
+            argv += [option, str(value)]
+    return argv + (["--quiet"] if args.quiet else [])
 
 
 COMMAND = Command(

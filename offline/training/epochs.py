@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from eeg_emotion.offline.training import ddp
 from eeg_emotion.progress import progress_over
 from eeg_emotion.threads import adapt_training_threads
 
@@ -102,7 +103,7 @@ def run_epochs(model: torch.nn.Module, epochs: int, train_epoch: TrainEpoch,
     for epoch in bar:
         adapt_training_threads()
         model.train()
-        row: dict[str, float] = {"epoch": epoch + 1, **train_epoch()}
+        row: dict[str, float] = ddp.mean_figures({"epoch": epoch + 1, **train_epoch()})
         watched = True
         if validate is not None:
             score, figures = validate()
@@ -111,6 +112,9 @@ def run_epochs(model: torch.nn.Module, epochs: int, train_epoch: TrainEpoch,
             score = row[fallback_score]
         else:
             score, watched = -float(epoch), False  # no validation: keep the last epoch
+        over_time = max_seconds is not None and time.perf_counter() - start > max_seconds
+        # under DDP: every rank keeps the same best epoch and stops after the same one
+        score, over_time = ddp.agree(score, over_time)
         history.append(row)
         bar.set_postfix({k: f"{v:.3f}" for k, v in row.items() if k != "epoch"})
         if score < best_score:
@@ -120,7 +124,7 @@ def run_epochs(model: torch.nn.Module, epochs: int, train_epoch: TrainEpoch,
             if watched and bad > patience:
                 stopped_early = True
                 break
-        if max_seconds is not None and time.perf_counter() - start > max_seconds:
+        if over_time:
             log.info("%s: stopping after %.1f s (time budget)", desc,
                      time.perf_counter() - start)
             stopped_early = True

@@ -6,7 +6,8 @@
 runs each (:func:`eeg_emotion.offline.training.split_run.run_split`), trains the final
 ``model.pt`` and writes ``metrics.json``, ``folds.csv``, PNG plots and ``report.md``
 (:mod:`eeg_emotion.offline.training.report`). Sweeps over a config value are
-:mod:`.sweep`.
+:mod:`.sweep`. Under torchrun the ranks share the splits or train each together
+(:mod:`.split_ranks`), and rank 0 writes the outputs.
 """
 
 from __future__ import annotations
@@ -17,15 +18,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from eeg_emotion.devices import resolve_device
 from eeg_emotion.errors import ConfigError, EEGEmotionError
 from eeg_emotion.offline.train_config import TrainingConfig
+from eeg_emotion.offline.training import distributed
 from eeg_emotion.offline.training import splits as sp
 from eeg_emotion.offline.training.baselines import band_features
 from eeg_emotion.offline.training.metrics import summarize_folds
 from eeg_emotion.offline.training.report import PAPER_FIGURES, write_run_outputs
 from eeg_emotion.offline.training.run_data import RunData, load_run_data
 from eeg_emotion.offline.training.run_folder import RunOptions, check_resume
+from eeg_emotion.offline.training.split_ranks import naming_failures, plan_ranks
 from eeg_emotion.offline.training.split_run import (
     SPLIT_KIND,
     pretrain_shared,
@@ -64,7 +66,7 @@ def make_splits(cfg: TrainingConfig, data: RunData) -> list[sp.Split]:
 
 
 def run_protocol(cfg: TrainingConfig, data_path: str | Path, opts: RunOptions,
-                 data: RunData | None = None) -> dict:
+                 data: RunData | None = None) -> dict | None:
     """Run one protocol end to end into ``opts.out``; return the run summary.
 
     Parameters
@@ -80,43 +82,70 @@ def run_protocol(cfg: TrainingConfig, data_path: str | Path, opts: RunOptions,
 
     Returns
     -------
-    dict
+    dict | None
         What :func:`~eeg_emotion.offline.training.report.write_run_outputs` wrote to
-        ``metrics.json``.
+        ``metrics.json``; None on a torchrun rank other than 0 (rank 0 writes).
     """
-    device = resolve_device(cfg.train.device if opts.device == "auto" else opts.device) \
+    device = distributed.rank_device(cfg.train.device if opts.device == "auto"
+                                     else opts.device) \
         if cfg.model.name != "random_forest" else torch.device("cpu")
     config = cfg.to_dict()
     config["train"]["device"] = "(any: a run may resume on another device)"
+    # nor do the ranks, pinned memory or (left at fp32) the precision change a result: a
+    # run resumes with other ranks, and folders of runs before these keys still resume
+    config.pop("distributed")
+    config["train"].pop("pin_memory")
+    if config["train"]["precision"] == "fp32":
+        config["train"].pop("precision")
     record = {"config": config, "data": str(Path(data_path).expanduser().resolve()),
               "channels": opts.channels}
     check_resume(opts.out, record, write=False)
     if data is None:
-        data = load_run_data(cfg, data_path, channels=opts.channels, cache_dir=opts.cache_dir,
-                             progress=opts.progress)
+        data = distributed.staged(lambda: load_run_data(
+            cfg, data_path, channels=opts.channels, cache_dir=opts.cache_dir,
+            progress=opts.progress))
     features = None
     if cfg.model.name == "random_forest" or cfg.baseline.compare:
         features = data.X if data.features_only else band_features(
             data.X, data.sfreq, cfg.baseline.features)
     splits = make_splits(cfg, data)
-    check_resume(opts.out, record, write=True)
+    if distributed.is_main():
+        check_resume(opts.out, record, write=True)
+    plan = plan_ranks(cfg, splits, opts)
     folds = []
     shared: dict[tuple, tuple[dict, dict]] = {}
-    for split in progress_over(splits, "splits", unit="split", enabled=opts.progress):
-        try:
-            pretrained = None
-            if cfg.pretrain.enabled and cfg.pretrain.scope == "all_subjects" \
-                    and not (opts.out / "folds" / f"{split.name}.json").is_file():
-                key = session_ordering(split)
-                if key not in shared:
-                    shared[key] = pretrain_shared(cfg, data, split, device, opts.progress)
-                pretrained = shared[key]
-            folds.append(run_split(cfg, data, split, opts, device, features, pretrained))
-        except EEGEmotionError:
-            raise
-        except torch.cuda.OutOfMemoryError as exc:
-            raise ConfigError(f"the GPU ran out of memory in {split.name}: {exc}",
-                              "lower train.batch_size or use --device cpu") from exc
+    if cfg.pretrain.enabled and cfg.pretrain.scope == "all_subjects":
+        shared = plan.shared_pretraining(cfg, data, device, opts.progress)
+    with plan.trainings():
+        for split in progress_over(plan.mine, "splits", unit="split", enabled=opts.progress):
+            with naming_failures(plan, split):
+                try:
+                    pretrained = None
+                    if cfg.pretrain.enabled and cfg.pretrain.scope == "all_subjects" \
+                            and split.name in plan.pending:
+                        key = session_ordering(split)
+                        if key not in shared:
+                            shared[key] = pretrain_shared(cfg, data, split, device,
+                                                          opts.progress)
+                        pretrained = shared[key]
+                    folds.append(run_split(cfg, data, split, plan.opts, device, features,
+                                           pretrained))
+                except EEGEmotionError:
+                    raise
+                except torch.cuda.OutOfMemoryError as exc:
+                    raise ConfigError(f"the GPU ran out of memory in {split.name}: {exc}",
+                                      "lower train.batch_size or use --device cpu") from exc
+    folds = plan.gather(folds)
+    final = cfg.train.final_model and cfg.model.name != "random_forest"
+
+    def train_final_model(summary: dict) -> list[Path]:
+        return train_final(cfg, data, plan.opts, device, summary)
+
+    if folds is None:  # a rank other than 0: rank 0 writes the outputs
+        if final:
+            plan.final_model(train_final_model, None)
+        plan.close()
+        return None
     summary = {t.name: summarize_folds([f["metrics"][t.name] for f in folds])
                for t in data.targets}
     n_test = sum(f["n_test"] for f in folds)
@@ -166,6 +195,8 @@ def run_protocol(cfg: TrainingConfig, data_path: str | Path, opts: RunOptions,
                                                             for f in folds) / max(n_test, 1)},
         "paper": _paper(cfg), "config": cfg.to_dict(),
     }
+    if plan.describe() is not None:
+        run["timing"]["ranks"] = plan.describe()
     if cfg.baseline.compare:
         run["baseline_summary"] = {t.name: summarize_folds([f["baseline"]["metrics"][t.name]
                                                             for f in folds])
@@ -174,9 +205,10 @@ def run_protocol(cfg: TrainingConfig, data_path: str | Path, opts: RunOptions,
         run["shared_pretraining"] = {v[1]["ordering"]: {
             k: v[1][k] for k in ("best_epoch", "seconds", "n_windows")}
             for v in shared.values()}
-    if cfg.train.final_model and cfg.model.name != "random_forest":
-        run["final_models"] = [p.name for p in train_final(cfg, data, opts, device, summary)]
+    if final:
+        run["final_models"] = [p.name for p in plan.final_model(train_final_model, summary)]
     write_run_outputs(opts.out, run)
+    plan.close()
     return run
 
 

@@ -2,13 +2,16 @@
 
 ``run.json`` records the resolved config, data and options of a run. A rerun into
 the same ``--out`` resumes (finished splits are skipped); a run of another config,
-data or options into a folder that holds results is refused.
+data or options into a folder that holds results is refused. ``pretrain/`` holds the
+shared pre-training a run over several ranks computed (one file per session
+ordering); it is reused on resume and deleted with a ``run.json`` that is replaced.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,6 +63,7 @@ def check_resume(out: Path, record: dict, *, write: bool) -> None:
         if diff and write:
             log.info("%s: replacing the run.json of a run that finished nothing (it differed "
                      "in %s)", out, ", ".join(diff[:6]))
+            shutil.rmtree(out / "pretrain", ignore_errors=True)  # pre-trained for that run
             write_json(run_file, record)
     elif write:
         out.mkdir(parents=True, exist_ok=True)

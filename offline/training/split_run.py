@@ -159,7 +159,9 @@ def _train_network(cfg: TrainingConfig, data: RunData, group: list, fit_idx: np.
         info["pretrain"] = pretrain(model, data.X, pre_idx, val_idx, cfg.pretrain,
                                     batch_size=cfg.train.batch_size, seed=cfg.train.seed,
                                     device=device, progress=progress,
-                                    desc=f"{desc} pre-train", features=features)
+                                    desc=f"{desc} pre-train", features=features,
+                                    precision=cfg.train.precision,
+                                    pin_memory=cfg.train.pin_memory)
         info["pretrain_idx"] = pre_idx
     labels = {t.name: data.labels[t.name] for t in group}
     res = fit(model, data.X, labels, fit_idx, val_idx, cfg.train, device=device,
@@ -241,7 +243,8 @@ def pretrain_shared(cfg: TrainingConfig, data: RunData, split: sp.Split,
     info = pretrain(model, data.X, pre_fit, pre_val, cfg.pretrain,
                     batch_size=cfg.train.batch_size, seed=cfg.train.seed, device=device,
                     progress=progress, desc=f"{tag} shared pre-train",
-                    features=data.features_only)
+                    features=data.features_only, precision=cfg.train.precision,
+                    pin_memory=cfg.train.pin_memory)
     info["trials"] = np.unique(data.trial_id[pre_all]).tolist()
     info["ordering"] = tag
     state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}

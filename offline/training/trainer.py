@@ -22,6 +22,8 @@ import torch.nn.functional as F
 from eeg_emotion.errors import ConfigError
 from eeg_emotion.models.adaptation import domain_adversarial_loss
 from eeg_emotion.offline.train_config import TrainSection
+from eeg_emotion.offline.training import ddp
+from eeg_emotion.offline.training.accelerator import autocast, pinned, tune_for_fixed_shapes
 from eeg_emotion.offline.training.epochs import run_epochs
 
 log = logging.getLogger(__name__)
@@ -81,9 +83,16 @@ def batches(idx: np.ndarray, batch_size: int, rng: np.random.Generator | None = 
         yield np.sort(idx[start:start + batch_size])
 
 
-def load_batch(X: np.ndarray, idx: np.ndarray, device: torch.device) -> torch.Tensor:
-    """Read rows ``idx`` of ``X`` (array or memmap) as a float32 tensor on ``device``."""
-    return torch.from_numpy(np.ascontiguousarray(X[idx], dtype=np.float32)).to(device)
+def load_batch(X: np.ndarray, idx: np.ndarray, device: torch.device, pin: bool = False
+               ) -> torch.Tensor:
+    """Read rows ``idx`` of ``X`` (array or memmap) as a float32 tensor on ``device``.
+
+    ``pin`` (CUDA): through page-locked memory, copied without waiting for the copy.
+    """
+    batch = torch.from_numpy(np.ascontiguousarray(X[idx], dtype=np.float32))
+    if pin:
+        return batch.pin_memory().to(device, non_blocking=True)
+    return batch.to(device)
 
 
 def forward(model: torch.nn.Module, x: torch.Tensor, features: bool = False
@@ -166,40 +175,60 @@ def fit(model: torch.nn.Module, X: np.ndarray, labels: Mapping[str, np.ndarray],
     Returns
     -------
     FitResult
+
+    Notes
+    -----
+    Inside :func:`eeg_emotion.offline.training.ddp.trainings` every rank trains the
+    model together (DistributedDataParallel, each rank its share of every epoch).
+    ``settings.precision`` and ``settings.pin_memory``:
+    :mod:`eeg_emotion.offline.training.accelerator`.
     """
     if len(fit_idx) == 0:
         raise ConfigError("no training samples in this split",
                           "use more data or fewer folds / a smaller validation fraction")
     model.to(device)
+    tune_for_fixed_shapes(device)
     opt = torch.optim.Adam(model.parameters(), lr=settings.lr,
                            weight_decay=settings.weight_decay)
     rng = np.random.default_rng(settings.seed)
+    pin = pinned(device, settings.pin_memory)
+    sharded = ddp.sharded_batches(fit_idx, settings.batch_size, settings.seed)
+    epoch_batches = sharded if sharded is not None else (
+        lambda: batches(fit_idx, settings.batch_size, rng))
+    val_share = ddp.share(val_idx)
+
+    def step(net: torch.nn.Module, xb: torch.Tensor, b: np.ndarray) -> torch.Tensor:
+        loss = _loss(forward(net, xb, features), labels, b, device)
+        if adversarial is not None:
+            loss = loss + _adversarial_loss(net, X, b, adversarial, rng, device, features)
+        return loss
 
     def train_epoch() -> dict[str, float]:
-        running, seen = 0.0, 0
-        for b in batches(fit_idx, settings.batch_size, rng):
+        running, seen = torch.zeros((), dtype=torch.float64, device=device), 0  # no sync
+        for b in epoch_batches():
             if len(b) < 2 and len(fit_idx) > 1:
                 continue  # a batch of one breaks batch norm
-            xb = load_batch(X, b, device)
-            loss = _loss(forward(model, xb, features), labels, b, device)
-            if adversarial is not None:
-                loss = loss + _adversarial_loss(model, X, b, adversarial, rng, device,
-                                                features)
+            xb = load_batch(X, b, device, pin)
+            with autocast(device, settings.precision):
+                loss = run_step(step, xb, b)
             opt.zero_grad()
             loss.backward()
             opt.step()
-            running += float(loss.detach()) * len(b)
+            running += loss.detach().double() * len(b)
             seen += len(b)
-        return {"train_loss": running / max(seen, 1)}
+        return {"train_loss": float(running) / max(seen, 1)}
 
     def validate() -> tuple[float, dict[str, float]]:
-        loss, accuracy = evaluate_loss(model, X, labels, val_idx, settings.batch_size, device,
-                                       features)
+        with autocast(device, settings.precision):
+            loss, accuracy = evaluate_loss(model, X, labels, val_share, settings.batch_size,
+                                           device, features)
+        loss, accuracy = ddp.weighted_mean([loss, accuracy], len(val_share))
         return loss, {"val_loss": loss, "val_accuracy": accuracy}
 
-    res = run_epochs(model, settings.epochs if epochs is None else epochs, train_epoch,
-                     validate if len(val_idx) else None, patience=settings.patience,
-                     max_seconds=settings.max_seconds, progress=progress, desc=desc)
+    with ddp.step_runner(model) as run_step:
+        res = run_epochs(model, settings.epochs if epochs is None else epochs, train_epoch,
+                         validate if len(val_idx) else None, patience=settings.patience,
+                         max_seconds=settings.max_seconds, progress=progress, desc=desc)
     log.info("%s: best epoch %d of %d in %.1f s", desc, res.best_epoch, len(res.history),
              res.seconds)
     return FitResult(res.history, res.best_epoch, res.seconds, res.stopped_early, len(fit_idx),

@@ -75,6 +75,8 @@ class WindowClassifier:
         self._mask = (None if channel_mask is None else
                       torch.as_tensor(channel_mask, dtype=torch.bool, device=self.device)[None])
         self.level_labels: tuple[str, ...] = tuple(model.level_labels())
+        if self.device.type == "cuda":  # one window shape: cuDNN's choice is made in warm_up
+            torch.backends.cudnn.benchmark = True
 
     @property
     def adaptation(self) -> tuple[int, int] | None:
