@@ -3,7 +3,7 @@ pre-training at SEED-IV size. On a machine without CUDA it prints the CPU's and 
 
 Random data of the real shapes, through the loops ``eeg-emotion train`` and ``live`` use:
 
-* live inference: :class:`~eeg_emotion.realtime.inference.WindowClassifier` (per-window
+* live inference: :class:`~eeg_emotion.realtime.engine.inference.WindowClassifier` (per-window
   standardisation, ScalingNet with its level map in one pass, probabilities back on
   the host) on one 32 ch x 4 s window at a time, after its warm-up: p50 / p99 ms on
   ``cuda`` and on the CPU (one thread, the live default);
@@ -40,7 +40,7 @@ from eeg_emotion.models import build_model
 from eeg_emotion.offline.train_config import PretrainSection, TrainSection
 from eeg_emotion.offline.training.pretrain import pretrain
 from eeg_emotion.offline.training.trainer import fit
-from eeg_emotion.realtime.inference import WindowClassifier
+from eeg_emotion.realtime.engine.inference import WindowClassifier
 from eeg_emotion.targets import deap_targets, seed_iv_target
 
 DEAP_WINDOWS = 32 * 40 * 29  # 4-s windows hopping 2 s in 60-s trials

@@ -90,7 +90,7 @@ cat "$OUT/env.txt"
 NGPU=$("$PY" -c "import torch; print(torch.cuda.device_count())" 2>/dev/null || echo 0)
 
 # ---- eeg-emotion importable ---------------------------------------------------------
-IMPORTS="import eeg_emotion.models, eeg_emotion.offline.training.split_ranks, eeg_emotion.realtime.inference"
+IMPORTS="import eeg_emotion.models, eeg_emotion.offline.training.split_ranks, eeg_emotion.realtime.engine.inference"
 step "install eeg-emotion" 120 "$OUT/install.log" \
     "$PY" -m pip install -q --no-deps --no-build-isolation --no-index -e .
 LINKS=()

@@ -16,7 +16,7 @@ from eeg_emotion.models import build_model
 from eeg_emotion.offline.train_config import PretrainSection, TrainSection
 from eeg_emotion.offline.training.pretrain import pretrain
 from eeg_emotion.offline.training.trainer import fit, load_batch, predict
-from eeg_emotion.realtime.inference import WindowClassifier
+from eeg_emotion.realtime.engine.inference import WindowClassifier
 from eeg_emotion.targets import deap_targets, seed_iv_target
 
 pytestmark = [pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"),
