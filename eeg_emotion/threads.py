@@ -33,7 +33,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from eeg_emotion.errors import ConfigError
+from eeg_emotion.checks import check_count
 
 log = logging.getLogger(__name__)
 
@@ -99,9 +99,7 @@ def check_threads(threads: int | None, option: str = "--threads") -> int | None:
     """
     if threads is None:
         return None
-    if threads < 1:
-        raise ConfigError(f"{option} {threads} must be at least 1",
-                          f"use e.g. {option} 1, or leave it out for the automatic choice")
+    check_count(option, threads, "1, or leave it out for the automatic choice")
     if threads > usable_cpus():
         log.warning("%s %d is more than the %d CPUs this process may use; torch slows "
                     "down when its threads outnumber the cores", option, threads, usable_cpus())

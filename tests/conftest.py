@@ -39,6 +39,31 @@ def _no_thread_policy_leaks():
         torch.set_num_threads(before)
 
 
+@pytest.fixture
+def unwritable(tmp_path):
+    """An existing folder this process cannot write into.
+
+    A folder made read-only for a normal user; as root (whom permissions do not stop)
+    ``/sys``, which the kernel keeps read-only. Skips where neither holds.
+    """
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        folder = Path("/sys")
+    else:
+        folder = tmp_path / "read-only"
+        folder.mkdir()
+        folder.chmod(0o555)
+    try:
+        (folder / ".probe").write_text("x")
+    except OSError:
+        yield folder
+    else:
+        (folder / ".probe").unlink()
+        pytest.skip(f"{folder} is writable here")
+    finally:
+        if folder != Path("/sys"):
+            folder.chmod(0o755)
+
+
 @pytest.fixture(scope="module")
 def one_torch_thread():
     """Torch on one intra-op thread for a module's tests, restored after.

@@ -12,8 +12,8 @@ import argparse
 import logging
 from pathlib import Path
 
+from eeg_emotion.checks import check_count
 from eeg_emotion.commands.command import Command
-from eeg_emotion.errors import DataFormatError
 from eeg_emotion.offline.datasets.registry import KINDS, normalise_kind
 
 log = logging.getLogger(__name__)
@@ -36,8 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``eeg-emotion evaluate``."""
-    if args.batch_size < 1:
-        raise DataFormatError(f"--batch-size {args.batch_size} must be at least 1")
+    check_count("--batch-size", args.batch_size, 64)
     from eeg_emotion.offline.evaluate import evaluate_checkpoint  # command boundary: torch
 
     out = args.out or args.checkpoint.with_name(f"{args.checkpoint.stem}_eval")

@@ -21,6 +21,7 @@ import logging
 import time
 from pathlib import Path
 
+from eeg_emotion.checks import check_count
 from eeg_emotion.commands.command import Command
 from eeg_emotion.config import resolve_config
 from eeg_emotion.errors import ConfigError
@@ -84,10 +85,11 @@ def run(args: argparse.Namespace) -> int:
     if args.kind is not None:
         cfg = apply_override(cfg, "data.kind", args.kind.replace("-", "_"), str(config))
     if args.epochs is not None:
-        if args.epochs < 1:
-            raise ConfigError(f"--epochs {args.epochs} must be at least 1")
-        cfg = apply_override(cfg, "train.epochs", args.epochs, str(config))
+        cfg = apply_override(cfg, "train.epochs", check_count("--epochs", args.epochs, 20),
+                             str(config))
     if args.folds is not None:
+        check_count("--folds", args.folds, 5, minimum=2,
+                    why="each fold is tested on what the others train on")
         cfg = apply_override(cfg, "protocol.folds", args.folds, str(config))
     if args.device is not None:
         cfg = apply_override(cfg, "train.device", args.device, str(config))

@@ -25,6 +25,7 @@ import time
 
 import numpy as np
 
+from eeg_emotion.checks import check_range, check_seconds
 from eeg_emotion.errors import ConfigError, EEGEmotionError, StreamError
 from eeg_emotion.filters import FilterDesign
 from eeg_emotion.models.checkpoint import LoadedModel
@@ -112,16 +113,11 @@ class Engine:
                  notch: float | None = None, markers: str | None = "auto",
                  history_s: float = 60.0, open_timeout: float = 10.0,
                  record: str | None = None, notes: tuple[str, ...] = ()) -> None:
-        if not 0.0 <= smoothing < 1.0:
-            raise ConfigError(f"smoothing {smoothing} is outside [0, 1)",
-                              "use e.g. --smoothing 0.8 (0 turns it off)")
+        check_range("--smoothing", smoothing, 0.7, low=0.0, high=1.0, high_open=True)
         if notch not in (None, 50, 60, 50.0, 60.0):
             raise ConfigError(f"notch {notch} Hz is not a mains frequency", "use 50 or 60")
-        for name, value in (("hop", hop_s), ("window", window_s)):
-            if value is not None and not value > 0:
-                raise ConfigError(f"--{name} {value} s must be > 0",
-                                  f"use e.g. --{name} {0.5 if name == 'hop' else 4}, or "
-                                  "leave it out for the default")
+        check_seconds("--hop", hop_s, 0.5, leave_out="for the default")
+        check_seconds("--window", window_s, 4, leave_out="for the model's window")
         self.source = source
         self.loaded = loaded
         self.contract = loaded.meta.signal
