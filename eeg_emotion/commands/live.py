@@ -10,7 +10,8 @@ taken, or, when none fits, training-free band-power indices
 (:mod:`eeg_emotion.realtime.model_choice`); the terminal says which and why. Without
 ``--stream`` or ``--board`` it refuses, naming the streams visible now: a user who
 forgot the flag wants their headset, not the built-in synthetic demo
-(``eeg-emotion demo``), whose estimates would look like theirs. Ctrl-C and SIGTERM stop cleanly. The run itself (engine, outputs, stopping) is
+(``eeg-emotion demo``), whose estimates would look like theirs. Ctrl-C and SIGTERM
+stop cleanly. The run itself (engine, outputs, stopping) is
 :mod:`eeg_emotion.realtime.live_run`.
 """
 
