@@ -208,18 +208,18 @@ def check_range(name: str, value: float | None, example: object, *, low: float,
 
 
 def check_writable(path: str | Path, what: str, fix: str) -> Path:
-    """Refuse a folder this process cannot create or write into, before work starts.
+    """Refuse a folder this process cannot write into, before any work starts.
 
-    The folder is created if missing (as the command would); a test file is
-    written and removed. Nothing that exists is changed.
+    Nothing is created or changed: a test file is written (and removed) in the folder,
+    or, when it does not exist yet, in the nearest folder above it that does (where
+    the command would create it).
 
     Parameters
     ----------
     path : str | pathlib.Path
         The folder.
     what : str
-        What it is, naming the option: ``"--out folder"``, ``"the cache folder
-        ($EEG_EMOTION_CACHE)"``.
+        What it is, naming the option: ``"the --out folder"``, ``"the cache folder"``.
     fix : str
         What to do instead, e.g. ``"pass --out a folder you may write to"``.
 
@@ -234,23 +234,41 @@ def check_writable(path: str | Path, what: str, fix: str) -> Path:
         Naming the folder, why it cannot be written, and ``fix``.
     """
     folder = Path(path).expanduser()
+    base = folder.absolute()
+    while not base.exists() and base != base.parent:
+        base = base.parent
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".eeg-emotion-write-test-", dir=folder)
+        if not base.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(base))
+        fd, probe = tempfile.mkstemp(prefix=".eeg-emotion-write-test-", dir=base)
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        raise ConfigError(f"cannot write to {what} {folder}: {describe_os_error(exc)}",
-                          fix) from exc
+        where = f" ({base} is the nearest existing folder)" if base != folder.absolute() \
+            else ""
+        raise ConfigError(f"cannot write to {what} {folder}{where}: "
+                          f"{describe_os_error(exc, with_file=False)}", fix) from exc
     return folder
 
 
-def describe_os_error(exc: OSError) -> str:
+def describe_os_error(exc: OSError, with_file: bool = True) -> str:
     """A short reason for an ``OSError``: ``"permission denied"``, ``"read-only file
-    system"``, ``"no space left"``..., naming the file when it is not the one at hand."""
+    system"``, ``"no space left on device"``..., with the file it concerns.
+
+    Parameters
+    ----------
+    exc : OSError
+        The error.
+    with_file : bool
+        Add the file the error names, in brackets.
+
+    Returns
+    -------
+    str
+    """
     reasons = {errno.EACCES: "permission denied", errno.EPERM: "permission denied",
                errno.EROFS: "read-only file system", errno.ENOSPC: "no space left on device",
                errno.ENOTDIR: "a part of the path is a file, not a folder",
                errno.EEXIST: "a file of that name is in the way"}
     reason = reasons.get(exc.errno or -1, (exc.strerror or str(exc)).lower())
-    return f"{reason} ({exc.filename})" if exc.filename else reason
+    return f"{reason} ({exc.filename})" if with_file and exc.filename else reason

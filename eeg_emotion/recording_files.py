@@ -2,7 +2,8 @@
 
 A recording is a folder::
 
-    meta.json          written first: channels, rate, units, source, start time
+    meta.json          written first: channels, rate, units, source, start time,
+                       whether the stream was synthetic data
     samples.f32        raw float32, sample-major (n_samples x n_channels), appended
     timestamps.f64     raw float64 LSL-clock time of each sample, appended
     markers.jsonl      {"time": t, "text": "..."} per line

@@ -15,10 +15,18 @@ from eeg_emotion.realtime.engine.state import EngineView
 logger = logging.getLogger(__name__)
 
 
-def check_display() -> None:
+def check_display(what: str = "the dashboard", fix: str | None = None) -> None:
     """Raise a clear error instead of Qt aborting when there is no screen.
 
     Callers may run it before starting an engine, to fail early.
+
+    Parameters
+    ----------
+    what : str
+        The window that needs the screen.
+    fix : str | None
+        What the command that shows it can do instead (default: the dashboard's
+        ``--headless`` / ``--duration`` / ``--screenshot``).
 
     Raises
     ------
@@ -29,8 +37,8 @@ def check_display() -> None:
         return
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         raise ConfigError(
-            "No screen found for the dashboard (neither DISPLAY nor WAYLAND_DISPLAY is set).",
-            "Run with --headless, or set QT_QPA_PLATFORM=offscreen together with "
+            f"No screen found for {what} (neither DISPLAY nor WAYLAND_DISPLAY is set).",
+            fix or "Run with --headless, or set QT_QPA_PLATFORM=offscreen together with "
             "--duration and --screenshot to save a picture of the dashboard.")
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from eeg_emotion.checks import check_count, check_positive, check_seconds
 from eeg_emotion.errors import ConfigError, DataFormatError
 from eeg_emotion.realtime.replay.player import ReplayPlayer
+from eeg_emotion.synthetic_data import is_synthetic
 
 log = logging.getLogger(__name__)
 
@@ -144,4 +145,5 @@ def build_player(opts: ReplayOptions, tf: TrialsOnDisk) -> ReplayPlayer:
         chunk_size=opts.chunk_size, speed=opts.speed, loop=opts.loop,
         baseline_s=float(tf.baseline_s), units=tf.units or "microvolts",
         dataset=str(tf.kind), source_file=str(path.resolve()),
+        synthetic=is_synthetic(path),
     )

@@ -168,6 +168,10 @@ class ReplayPlayer:
         Inside a trial, repeat its labels in an ``in_trial`` marker every this many
         seconds of recording, so a program that subscribes mid-trial learns the
         ground truth soon (LSL does not resend earlier markers). 0 sends none.
+    synthetic : bool
+        The data are synthetic (``eeg-emotion synth`` files): the description says so
+        (``<acquisition><synthetic>true``), and whatever is trained on a recording of
+        the stream is marked synthetic.
 
     Raises
     ------
@@ -184,7 +188,7 @@ class ReplayPlayer:
                  baseline_s: float = 0.0, units: str = "microvolts", dataset: str = "",
                  source_file: str = "", source_id: str | None = None,
                  channel_types: Sequence[str] | None = None,
-                 label_every_s: float = 5.0) -> None:
+                 label_every_s: float = 5.0, synthetic: bool = False) -> None:
         if not np.isfinite(sfreq) or sfreq <= 0:
             raise ConfigError(f"sampling rate {sfreq!r} Hz is not positive",
                               "give the data's sampling rate in Hz, e.g. 128")
@@ -226,6 +230,7 @@ class ReplayPlayer:
         self.units = units
         self.dataset = dataset
         self.source_file = source_file
+        self.synthetic = bool(synthetic)
         self.source_id = source_id or replay_source_id(name, source_file)
         self._pylsl: ModuleType | None = None
         self._outlet = None
@@ -251,6 +256,8 @@ class ReplayPlayer:
         acq.append_child_value("dataset", self.dataset)
         acq.append_child_value("file", self.source_file)
         acq.append_child_value("speed", repr(self.speed))
+        if self.synthetic:
+            acq.append_child_value("synthetic", "true")
         return info
 
     def open(self) -> None:
