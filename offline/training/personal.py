@@ -387,7 +387,7 @@ def train_personal(data: str | Path, models_dir: Path, *, device: str = "auto",
             for t in targets:
                 truth[t.name].append(trainer.labels[t.name][test_idx])
                 held[t.name].append(preds[t.name])
-            bar.set_postfix({"so_far": f"{time.monotonic() - start:.0f} s"})
+            bar.set_postfix({"total": f"{time.monotonic() - start:.0f} s"})
         bar.close()
         scores[cand.name] = _summary(targets, truth, held, n_blocks)
         trainers[cand.name] = trainer
@@ -407,7 +407,7 @@ def train_personal(data: str | Path, models_dir: Path, *, device: str = "auto",
     meta = CheckpointMeta(
         model=model.name, hparams=model.hparams(), signal=trainer.cand.contract,
         targets=list(model.targets),
-        training={"calibration": str(index.root), "blocks": n_blocks,
+        training={"calibration": str(Path(index.root).resolve()), "blocks": n_blocks,
                   "sessions": sorted({t.session for t in index.trials}),
                   "validation": how, "chosen": chosen, "candidates": scores,
                   "notes": notes},
@@ -423,9 +423,9 @@ def train_personal(data: str | Path, models_dir: Path, *, device: str = "auto",
     save_checkpoint(path, model, meta)
     notes.append(f"validation: {how}, {n_blocks} blocks")
     if synthetic:
-        notes.append("the calibration recorded synthetic data (a replay of `eeg-emotion "
-                     "synth` files or BrainFlow's synthetic board): the model is marked "
-                     "synthetic_model, a demonstration, not a model of you")
+        notes.append("the calibration recorded synthetic data (a replay of files written "
+                     "by eeg-emotion synth, or BrainFlow's synthetic board): the model is "
+                     "marked synthetic_model, a demonstration, not a model of you")
     say(f"trained in {time.monotonic() - start:.0f} s")
     return PersonalResult(path, chosen, held_out, beats, scores, notes,
                           more_data_command(index.root), synthetic)
