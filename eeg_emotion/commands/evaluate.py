@@ -12,7 +12,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from eeg_emotion.checks import check_count
+from eeg_emotion.checks import check_count, check_writable
 from eeg_emotion.commands.command import Command
 from eeg_emotion.offline.datasets.registry import KINDS, normalise_kind
 
@@ -40,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
     from eeg_emotion.offline.evaluate import evaluate_checkpoint  # command boundary: torch
 
     out = args.out or args.checkpoint.with_name(f"{args.checkpoint.stem}_eval")
+    check_writable(out, "the --out folder", "pass --out a folder you may write to"
+                   + ("" if args.out else f" (the default is {out}, beside the checkpoint)"))
     result = evaluate_checkpoint(args.checkpoint, args.data, out, device=args.device,
                                  batch_size=args.batch_size, cache_dir=args.cache_dir,
                                  progress=not args.quiet,

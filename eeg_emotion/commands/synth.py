@@ -16,6 +16,7 @@ import argparse
 import logging
 from pathlib import Path
 
+from eeg_emotion.checks import check_writable
 from eeg_emotion.commands.command import Command
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
 
     sizes = {k: getattr(args, k) if getattr(args, k) is not None else v
              for k, v in DEFAULTS[args.kind].items()}
+    check_writable(args.out, "the --out folder", "pass --out a folder you may write to")
     if args.kind == "deap":
         paths = write_synthetic_deap(args.out, subjects=sizes["subjects"],
                                      trials=sizes["trials"], seconds=sizes["seconds"],

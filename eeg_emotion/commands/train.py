@@ -18,14 +18,18 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shlex
+import signal
+import sys
 import time
 from pathlib import Path
 
-from eeg_emotion.checks import check_count
+from eeg_emotion.checks import check_count, check_writable
 from eeg_emotion.commands.command import Command
 from eeg_emotion.config import resolve_config
 from eeg_emotion.errors import ConfigError
 from eeg_emotion.offline.datasets.registry import KINDS, normalise_kind
+from eeg_emotion.stop_signals import stop_on_signals
 from eeg_emotion.threads import check_threads, use_training_threads
 
 log = logging.getLogger(__name__)
@@ -71,6 +75,20 @@ def parse_channels(text: str | None) -> list[str] | None:
     return names
 
 
+def same_command(args: argparse.Namespace, out: Path) -> str:
+    """The ``eeg-emotion train`` command of ``args``, with its ``--out`` spelt out, so
+    that it resumes the same run folder from wherever it is typed again."""
+    argv = ["eeg-emotion", "train", "--config", str(args.config), "--data", str(args.data),
+            "--out", str(out)]
+    for flag, value in (("--kind", args.kind), ("--device", args.device),
+                        ("--channels", args.channels), ("--epochs", args.epochs),
+                        ("--folds", args.folds), ("--cache-dir", args.cache_dir),
+                        ("--threads", args.threads)):
+        if value is not None:
+            argv += [flag, str(value)]
+    return shlex.join(argv + (["--quiet"] if args.quiet else []))
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``eeg-emotion train``."""
     # the command boundary: training (torch), the configs' schema (scipy filters) and
@@ -94,11 +112,20 @@ def run(args: argparse.Namespace) -> int:
     if args.device is not None:
         cfg = apply_override(cfg, "train.device", args.device, str(config))
     out = args.out or Path("runs") / config.stem
+    check_writable(out, "the --out folder", "pass --out a folder you may write to"
+                   + ("" if args.out else f" (the default is {out} here)"))
     opts = RunOptions(out=out, device=cfg.train.device, channels=parse_channels(args.channels),
                       progress=not args.quiet, cache_dir=args.cache_dir)
     start = time.perf_counter()
     use_training_threads(args.threads)
-    result = run_config(cfg, args.data, opts)
+    try:  # SIGTERM (a cluster's time limit) interrupts as Ctrl-C does
+        with stop_on_signals(lambda _signum: None, (signal.SIGTERM,), interrupt=True):
+            result = run_config(cfg, args.data, opts)
+    except KeyboardInterrupt:
+        print(f"interrupted: the finished folds are kept in {out}; rerunning the same "
+              f"command resumes after them: {same_command(args, out)}", file=sys.stderr,
+              flush=True)
+        raise
     summaries = result["runs"] if "runs" in result else {"": result["summary"]}
     for label, summary in summaries.items():
         parts = [f"{t} acc {s['accuracy']['mean']:.3f}±{s['accuracy']['std']:.3f} "

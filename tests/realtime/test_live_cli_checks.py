@@ -53,7 +53,8 @@ def test_demo_without_screen_runs_headless(monkeypatch, tmp_path):
         def __exit__(self, *exc):
             return None
 
-    monkeypatch.setattr(demo, "ensure_demo_recording", lambda cache: tmp_path / "s01.dat")
+    monkeypatch.setattr(demo, "ensure_demo_recording",
+                        lambda cache, option=None: tmp_path / "s01.dat")
     monkeypatch.setattr(demo, "ensure_demo_model", lambda *a, **k: tmp_path / "m.pt")
     monkeypatch.setattr(demo, "load_model", lambda path: "model")
     monkeypatch.setattr(demo, "ReplayProcess", lambda path: NoReplay())

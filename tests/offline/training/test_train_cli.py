@@ -122,7 +122,8 @@ def test_channels_restrict_the_model(deap_dir, tmp_path):
     (["--channels", "Fp1,Xx9"], "Xx9"),
     (["--channels", " , "], "names no channel"),
     (["--epochs", "0"], "--epochs"),
-    (["--folds", "7"], "only 3 groups"),
+    (["--folds", "7"], "7 folds for 3 subjects"),
+    (["--folds", "1"], "--folds 1 must be at least 2"),
 ])
 def test_bad_options_fail_cleanly(deap_dir, tmp_path, capsys, extra, needle):
     rc = main(["train", "--config", DEMO, "--data", str(deap_dir), "--out",
