@@ -38,6 +38,7 @@ from eeg_emotion.realtime.engine.ring_buffer import RingBuffer
 from eeg_emotion.realtime.engine.stages import Chain, build_stages
 from eeg_emotion.realtime.engine.state import (
     LIVE_HOP_S,
+    MAX_REPAIRED,
     EngineStatus,
     Estimate,
     GapEvent,
@@ -161,6 +162,7 @@ class Engine:
         self._classifier: Classifier | None = None
         self._marker_thread: MarkerListener | None = None
         self._bad_logged_at = -float("inf")
+        self._unusable_logged_at = -float("inf")
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> Engine:
@@ -196,14 +198,14 @@ class Engine:
         self._acquisition = AcquisitionLoop(
             self.source, self._chain.stages, self.ring, on_raw=self._on_raw,
             on_message=self.messages.add, on_gap=self._on_gap, alive=self._alive,
-            on_failure=self._fail)
+            on_failure=self._fail, repair=self._chain.repair)
         self._inference = InferenceLoop(
             self.ring, self._classifier, self.targets, window=self.window, hop=self.hop,
             n_discard=c.n_discard, segment=lambda: self._acquisition.segment,
             arrival_of=self._acquisition.arrival_of, timeline=self.timeline,
             log=self.estimates, accuracy=self.accuracy, smoothing=self.smoothing,
             on_estimate=self.recorder.write_estimate, alive=self._alive,
-            on_failure=self._fail_inference)
+            on_failure=self._fail_inference, on_unusable=self._on_unusable)
         if self.record:
             self.start_recording(str(self.record))
         self._running.set()
@@ -288,6 +290,16 @@ class Engine:
             self.messages.add(f"samples with NaN/Inf repaired (held last good value); "
                               f"{self.bad_samples} so far")
 
+    def _on_unusable(self, share: float) -> None:
+        now = time.monotonic()
+        if now - self._unusable_logged_at > BAD_SAMPLE_MESSAGE_S:
+            self._unusable_logged_at = now
+            self.messages.add(
+                f"no estimate: {share:.0%} of the window's samples were repaired (NaN/Inf "
+                f"from the stream, held at the last good value), more than "
+                f"{MAX_REPAIRED:.0%}; {self.windows_unusable} window(s) so far. Check the "
+                "electrodes and the device; estimates resume when the signal does")
+
     def _on_gap(self, gap: GapEvent) -> None:
         # windows restart after the gap (the acquisition loop began a new segment); the
         # ground truth of the trial before it is unknown until the next marker
@@ -334,6 +346,11 @@ class Engine:
         return self.estimates.count
 
     @property
+    def windows_unusable(self) -> int:
+        """Windows that gave no estimate: mostly repaired samples."""
+        return self._inference.unusable if self._inference is not None else 0
+
+    @property
     def windows_skipped(self) -> int:
         """Windows skipped because inference was busy (latency never grows)."""
         return self._inference.skipped if self._inference is not None else 0
@@ -363,7 +380,7 @@ class Engine:
             running_accuracy=self.accuracy.current(), messages=self.messages.snapshot(),
             notes=self.notes + (self._chain.notes if self._chain else ()),
             adaptation=self._classifier.adaptation if self._classifier else None,
-            mode=self.mode)
+            mode=self.mode, windows_unusable=self.windows_unusable)
 
     def latest_signal(self, seconds: float) -> tuple[np.ndarray, np.ndarray]:
         """Filtered signal of the last ``seconds``: ``(times, data (channels, n))``."""
