@@ -9,6 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
+from eeg_emotion.checks import check_seconds
 from eeg_emotion.errors import ConfigError
 from eeg_emotion.realtime.engine.state import EngineView
 
@@ -76,9 +77,7 @@ def run_dashboard(engine: EngineView, duration: float | None = None,
         If ``duration`` is not positive, the screenshot folder does not exist, or
         there is no screen to show the window on.
     """
-    if duration is not None and not duration > 0:
-        raise ConfigError(f"Dashboard duration {duration!r} is not a positive number of "
-                          "seconds.", "Pass --duration above 0, or leave it out.")
+    check_seconds("--duration", duration, 60, leave_out="to run until the window is closed")
     if screenshot is not None and not Path(screenshot).resolve().parent.is_dir():
         raise ConfigError(f"Cannot save the screenshot {screenshot}: its folder does not "
                           "exist.", "Create the folder or choose another path.")

@@ -35,6 +35,7 @@ from types import ModuleType
 
 import numpy as np
 
+from eeg_emotion.checks import check_count, check_positive, check_seconds
 from eeg_emotion.errors import ConfigError, StreamError
 from eeg_emotion.lsl import import_pylsl
 
@@ -192,12 +193,8 @@ class ReplayPlayer:
         if not np.isfinite(sfreq) or sfreq <= 0:
             raise ConfigError(f"sampling rate {sfreq!r} Hz is not positive",
                               "give the data's sampling rate in Hz, e.g. 128")
-        if not np.isfinite(speed) or speed <= 0:
-            raise ConfigError(f"replay speed {speed!r} must be > 0",
-                              "use --speed 1 for real time, 2 for twice as fast")
-        if chunk_size is not None and chunk_size < 1:
-            raise ConfigError(f"chunk size {chunk_size!r} must be at least 1 sample",
-                              "use e.g. --chunk-size 8, or leave it out")
+        check_positive("--speed", speed, "1 (real time) or 2 (twice as fast)")
+        check_count("--chunk-size", chunk_size, 8)
         if not name:
             raise ConfigError("the replay stream needs a name", "pass --name, e.g. --name replay")
         self.channels = tuple(str(c) for c in channels)
@@ -380,9 +377,7 @@ class ReplayPlayer:
         -------
         ReplayStats
         """
-        if duration is not None and duration <= 0:
-            raise ConfigError(f"replay duration {duration!r} s must be > 0",
-                              "use e.g. --duration 10, or leave it out to play everything")
+        check_seconds("--duration", duration, 10, leave_out="to play everything")
         self.open()
         pylsl = self._pylsl
         rate = self.sfreq * self.speed
