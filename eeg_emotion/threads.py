@@ -5,7 +5,8 @@ The policy
 * **Usable CPUs** are those this process may run on: ``os.sched_getaffinity``
   (``taskset``, a container's cpuset, a cluster job's allocation), capped by a
   cgroup v2 CPU quota (``cpu.max``) when one is set.
-* **Training** (``train``, the demo's first-run model): ``--threads N``, else
+* **Training** (``train``, ``calibrate``'s personal model, the demo's first-run
+  model): ``--threads N``, else
   ``OMP_NUM_THREADS`` when set, else *auto*: the usable CPUs minus the CPUs that
   other processes keep busy (measured from ``/proc/stat``), at least one,
   re-checked at every epoch. Intra-op threads that outnumber the free cores wait
@@ -302,5 +303,6 @@ def describe_policy() -> str:
     train = (f"{omp} (OMP_NUM_THREADS)" if omp is not None else
              "auto: the usable CPUs not kept busy by other processes, re-checked each epoch")
     return (f"{cpus} usable CPU(s) ({where}); training threads {train}; live inference "
-            f"{LIVE_THREADS} thread; `--threads N` on train, live and demo overrides"
+            f"{LIVE_THREADS} thread; `--threads N` on train, calibrate, live and demo "
+            "overrides"
             + ("" if sys.platform.startswith("linux") else "; load not measured off Linux"))
