@@ -209,3 +209,15 @@ def test_a_failure_mid_session_prints_the_resume_command(tmp_path, capsys, monke
     assert "the finished blocks are kept. Continue with: eeg-emotion calibrate --resume " \
            f"--out {tmp_path / 'cal'} --stream fake" in err
     assert "error: the stream now sends 4 channels" in err
+
+
+def test_no_screen_names_what_calibrate_can_do(tmp_path, capsys, monkeypatch):
+    for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    rc = main(["calibrate", "--stream", "never-waited-for", "--out", str(tmp_path / "cal"),
+               "--timeout", "30"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "No screen found for the calibration window" in err
+    assert "add --headless" in err and "--screenshot" not in err and "--duration" not in err
+    assert not (tmp_path / "cal").exists()
