@@ -1,15 +1,20 @@
 """What ``eeg-emotion calibrate`` does, step by step (the command: ``commands/calibrate.py``).
 
-1. Check everything that can be checked without a stream: the options, the
-   stimulus folder (every file), the ratings file (every block to be run), the
-   screen (for the window), the calibration folder (never overwritten).
+1. Check everything that can be checked without a stream: the options (every
+   number), the stimulus folder (every file), the ratings file (every block to be
+   run, every value), the screen (for the window), the calibration folder (never
+   overwritten) and the models folder (writable). ``--resume`` / ``--add`` take the
+   options not given again from the folder's plan.
 2. Open the source as ``live`` does (same options; an unlabelled OpenBCI stream
    gets its documented default montage, and the terminal says so).
 3. Run the session's blocks (:func:`~.session.run_session`)
-   in the window or on the terminal; Ctrl-C, SIGTERM or closing the window end it
-   with the finished blocks kept, and the terminal prints the ``--resume`` command.
+   in the window or on the terminal; Ctrl-C, SIGTERM, closing the window or a
+   failure end it with the finished blocks kept, and the terminal prints the
+   ``--resume`` command, which runs as printed.
 4. Train and save the personal model (:func:`eeg_emotion.offline.training.personal.train_personal`)
-   and print its held-out-block accuracy beside the majority rate.
+   with the training thread policy of ``train`` (``--threads``), showing the
+   candidate, the fold and the time so far, and print its held-out-block accuracy
+   beside the majority rate.
 """
 
 from __future__ import annotations
