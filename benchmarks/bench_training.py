@@ -14,9 +14,19 @@ thread policy of ``eeg-emotion train`` (:mod:`eeg_emotion.threads`), and prints 
 ratio (goal: at most 1.5x); ``--contrast`` adds the old default (as many threads as
 cores, whatever else runs) beside the same process.
 
+``--calibrate`` times ``eeg-emotion calibrate --train DIR`` as a user runs it (a fresh
+process) on a synthetic calibration folder of a Cyton (8 channels at 250 Hz,
+``--blocks`` rated blocks of ``--stimulus-seconds``), quiet and beside the same
+2-thread torch process, with calibrate's thread policy (that of ``train``), and prints
+the ratio (goal: at most 1.5x); ``--contrast`` adds 2 fixed threads beside the load
+(what calibrate did before it applied the policy: torch's default of one thread per
+core).
+
     python benchmarks/bench_training.py [--device auto|cpu|cuda] [--windows 256]
                                         [--beside torch|shell] [--threads N]
     python benchmarks/bench_training.py --demo-config [--contrast] [--threads N]
+    python benchmarks/bench_training.py --calibrate [--blocks 10] [--stimulus-seconds 30]
+                                        [--contrast] [--threads N]
 """
 
 from __future__ import annotations
@@ -127,6 +137,51 @@ def demo_config(args: argparse.Namespace) -> None:
             stop_load(load)
 
 
+def _calibrate_cli(folder: Path, work: Path, label: str, threads_arg: int | None
+                   ) -> float:
+    """``eeg-emotion calibrate --train FOLDER`` in a fresh process; its wall seconds."""
+    models = Path(tempfile.mkdtemp(prefix=f"models-{label}-", dir=work))
+    cmd = [sys.executable, "-m", "eeg_emotion.cli", "calibrate", "--train", str(folder),
+           "--models-dir", str(models), "--device", "cpu"]
+    if threads_arg is not None:
+        cmd += ["--threads", str(threads_arg)]
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   env=env)
+    return time.perf_counter() - t0
+
+
+def calibrate(args: argparse.Namespace) -> None:
+    """``calibrate --train`` quiet and beside a competing torch process; print the ratio."""
+    from eeg_emotion.realtime.calibration.synthetic_folder import write_calibration_folder
+
+    logging.basicConfig(level=logging.WARNING)
+    with tempfile.TemporaryDirectory(prefix="bench-calibrate-") as tmp:
+        work = Path(tmp)
+        folder = work / "calibration"
+        write_calibration_folder(folder, n_blocks=args.blocks,
+                                 stimulus_s=args.stimulus_seconds)
+        print(f"calibrate --train: {args.blocks} blocks x {args.stimulus_seconds:g} s, Cyton "
+              f"8 ch @ 250 Hz, {threads.usable_cpus()} usable CPUs; policy: "
+              f"{threads.describe_policy()}", flush=True)
+        _calibrate_cli(folder, work, "warm", args.threads)  # disk cache, imports
+        quiet = _calibrate_cli(folder, work, "quiet", args.threads)
+        print(f"quiet                           : {quiet:6.1f} s", flush=True)
+        load = start_load("torch")
+        try:
+            time.sleep(1.0)
+            busy = _calibrate_cli(folder, work, "busy", args.threads)
+            print(f"beside a 2-thread torch process : {busy:6.1f} s = {busy / quiet:.2f}x "
+                  "quiet (goal <= 1.5x)", flush=True)
+            if args.contrast:
+                old = _calibrate_cli(folder, work, "old", os.cpu_count() or 1)
+                print(f"  same, {os.cpu_count()} fixed threads (before the policy): "
+                      f"{old:6.1f} s = {old / quiet:.2f}x quiet", flush=True)
+        finally:
+            stop_load(load)
+
+
 def main() -> None:
     """Run the benchmark and print windows per second."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -142,10 +197,19 @@ def main() -> None:
     parser.add_argument("--demo-config", action="store_true",
                         help="time the demo config quiet and beside a torch process instead")
     parser.add_argument("--contrast", action="store_true",
-                        help="--demo-config: also the old default threads beside the load")
+                        help="--demo-config, --calibrate: also the old default threads "
+                             "beside the load")
+    parser.add_argument("--calibrate", action="store_true",
+                        help="time `calibrate --train` quiet and beside a torch process")
+    parser.add_argument("--blocks", type=int, default=10, help="--calibrate: rated blocks")
+    parser.add_argument("--stimulus-seconds", type=float, default=30.0,
+                        help="--calibrate: seconds of each block's stimulus")
     args = parser.parse_args()
     if args.demo_config:
         demo_config(args)
+        return
+    if args.calibrate:
+        calibrate(args)
         return
     load = start_load(args.beside)
     try:

@@ -31,7 +31,7 @@ from typing import Any, Protocol
 import eeg_emotion
 from eeg_emotion.atomic import atomic_write_text
 from eeg_emotion.errors import ConfigError, DataFormatError
-from eeg_emotion.recording_files import is_recording, marker_event, read_recording
+from eeg_emotion.recording_files import META, is_recording, marker_event, read_recording
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ class StreamFacts(Protocol):
     sfreq: float
     units: str
     montage: str | None
+    synthetic: bool
 
 
 class PlannedBlock(Protocol):
@@ -111,6 +112,26 @@ def _read_plan_quietly(root: Path) -> dict[str, Any]:
     return plan if isinstance(plan, dict) else {}
 
 
+def recorded_synthetic(root: str | Path) -> bool:
+    """Whether a calibration folder (or one rated recording) holds synthetic data.
+
+    The plan says so for a calibration folder; a recording's ``meta.json`` for a
+    rated ``live --record`` of a synthetic replay.
+    """
+    root = Path(root)
+    plan = _read_plan_quietly(root)
+    if plan:
+        return plan.get("synthetic") is True
+    for _, part in recording_parts(root):
+        try:
+            meta = json.loads((part / META).read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(meta, dict) and meta.get("synthetic") is True:
+            return True
+    return False
+
+
 def recording_parts(root: str | Path) -> list[tuple[int, Path]]:
     """(session, recording folder) of every part of a calibration folder, in order.
 
@@ -168,7 +189,8 @@ class CalibrationFolder:
         root : str | pathlib.Path
             The folder; created.
         stream : StreamFacts
-            The headset's stream (name, kind, channels, rate, units, montage).
+            The headset's stream (name, kind, channels, rate, units, montage, whether
+            it carries synthetic data).
         blocks : sequence of PlannedBlock
             Session 1's blocks.
         settings : mapping
@@ -204,7 +226,7 @@ class CalibrationFolder:
                 "stream": stream.name, "stream_kind": stream.kind,
                 "channels": list(stream.channels), "sfreq": stream.sfreq,
                 "units": stream.units, "montage": stream.montage or "",
-                "settings": dict(settings),
+                "synthetic": bool(stream.synthetic), "settings": dict(settings),
                 "sessions": [{"session": 1, "created": _now(),
                               "blocks": [b.to_dict() for b in blocks]}]}
         folder = cls(root, plan)
@@ -245,6 +267,18 @@ class CalibrationFolder:
     def settings(self) -> dict[str, Any]:
         """The settings the folder was started with."""
         return self.plan.get("settings") or {}
+
+    def update_settings(self, values: Mapping[str, Any]) -> None:
+        """Replace some settings and save the plan (``--resume`` / ``--add`` keep what
+        they were given, so the next printed command repeats it)."""
+        self.plan["settings"] = {**self.settings, **dict(values)}
+        self.save()
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether the stream was synthetic data (a replay of ``eeg-emotion synth``
+        files, BrainFlow's synthetic board), as recorded in the plan."""
+        return self.plan.get("synthetic") is True
 
     @property
     def sessions(self) -> list[int]:

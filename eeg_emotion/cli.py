@@ -17,6 +17,7 @@ import sys
 from collections.abc import Sequence
 
 from eeg_emotion import __version__
+from eeg_emotion.checks import describe_os_error
 from eeg_emotion.commands import COMMANDS, get_command
 from eeg_emotion.errors import EEGEmotionError
 
@@ -56,8 +57,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        Exit status: 0 on success, 2 on a user-fixable error, 1 when a command's
-        code cannot be imported, 130 on Ctrl-C.
+        Exit status: 0 on success, 2 on a user-fixable error (also a file that could not
+        be read or written: the error names it), 1 when a command's code cannot be
+        imported, 130 on Ctrl-C.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
@@ -78,6 +80,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # a place the checks before the work did not foresee
+        log.debug("%s failed", command.name, exc_info=exc)
+        print(f"error: {command.name} could not read or write a file: "
+              f"{describe_os_error(exc)}", file=sys.stderr)
+        print("  fix: check that the place exists, that you may write there and that the "
+              "disk has room; -vv shows where it happened", file=sys.stderr)
+        return 2
     except ImportError as exc:  # the command's implementation (its run's imports)
         print(f"error: the '{command.name}' command could not be loaded: {exc}",
               file=sys.stderr)

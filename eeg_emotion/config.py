@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
+from eeg_emotion.checks import check_finite
 from eeg_emotion.errors import ConfigError
 
 T = TypeVar("T")
@@ -116,29 +117,39 @@ def from_dict(cls: type[T], data: dict[str, Any], where: str = "config") -> T:
                           f"allowed keys: {', '.join(fields)}")
     kwargs = {}
     for name, value in data.items():
-        kwargs[name] = _coerce(value, hints[name], f"{where}.{name}")
+        default = fields[name].default
+        example = default if isinstance(default, int | float) and not isinstance(
+            default, bool) else None
+        kwargs[name] = _coerce(value, hints[name], _key(where, name), example)
     try:
         return cls(**kwargs)
     except TypeError as exc:
         raise ConfigError(f"{where}: {exc}") from exc
 
 
-def _coerce(value: Any, tp: Any, where: str) -> Any:
+def _key(where: str, name: str) -> str:
+    """``FILE: table.key``: the file once, then the dotted key inside it."""
+    return f"{where}.{name}" if ": " in where else f"{where}: {name}"
+
+
+def _coerce(value: Any, tp: Any, where: str, example: float | None = None) -> Any:
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if tp is Any:
         return value
     if origin in (typing.Union, types.UnionType):
-        errors = []
+        errors: list[ConfigError] = []
         for arg in args:
             if arg is type(None):
                 if value is None:
                     return None
                 continue
             try:
-                return _coerce(value, arg, where)
+                return _coerce(value, arg, where, example)
             except ConfigError as exc:
-                errors.append(str(exc))
+                errors.append(exc)
+        if len(errors) == 1:  # ``float | None``: the float's own message says more
+            raise errors[0]
         raise ConfigError(f"{where}: {value!r} does not fit {tp}")
     if origin is typing.Literal:
         if value not in args:
@@ -160,7 +171,8 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"{where}: expected a number, got {value!r}")
-        return float(value)
+        return check_finite(where, value, f"{example:g} (its default)" if example is not None
+                            else "a finite number, or leave the key out")
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ConfigError(f"{where}: expected an integer, got {value!r}")

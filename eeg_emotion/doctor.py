@@ -80,7 +80,8 @@ def check_qt() -> Check:
         where = "a screen is available"
     else:  # headless use is supported: a note, not a failure
         found = f"Qt {QT_VERSION_STR}, pyqtgraph {pyqtgraph.__version__}; no screen"
-        note = ("the dashboard needs a screen; without one, `eeg-emotion live --headless` "
+        note = ("the dashboard needs a screen; without one, `eeg-emotion live --stream NAME "
+                "--headless` "
                 "(and `eeg-emotion demo`) print JSON lines; or run under xvfb-run, or set "
                 "QT_QPA_PLATFORM=offscreen")
         return True, found, note

@@ -2,7 +2,8 @@
 
 A recording is a folder::
 
-    meta.json          written first: channels, rate, units, source, start time
+    meta.json          written first: channels, rate, units, source, start time,
+                       whether the stream was synthetic data
     samples.f32        raw float32, sample-major (n_samples x n_channels), appended
     timestamps.f64     raw float64 LSL-clock time of each sample, appended
     markers.jsonl      {"time": t, "text": "..."} per line
@@ -142,7 +143,8 @@ def read_recording(path: str | Path) -> Recording:
     meta_path = root / META
     if not root.is_dir() or not meta_path.is_file():
         raise DataFormatError(f"{root} is not a recording folder (no {META})",
-                              "pass the folder written by `eeg-emotion live --record PATH`")
+                              "pass the folder written by "
+                              "`eeg-emotion live --stream NAME --record PATH`")
     try:
         meta = json.loads(meta_path.read_text())
         channels = [str(c) for c in meta["channels"]]
@@ -153,7 +155,8 @@ def read_recording(path: str | Path) -> Recording:
     if meta.get("format") != FORMAT:
         raise DataFormatError(f"{meta_path} is not an eeg-emotion recording "
                               f"(format {meta.get('format')!r})",
-                              "pass a folder written by `eeg-emotion live --record PATH`")
+                              "pass a folder written by "
+                              "`eeg-emotion live --stream NAME --record PATH`")
     n_ch = len(channels)
     samples = np.fromfile(root / SAMPLES, dtype="<f4") if (root / SAMPLES).is_file() else \
         np.empty(0, "<f4")

@@ -5,7 +5,8 @@ The policy
 * **Usable CPUs** are those this process may run on: ``os.sched_getaffinity``
   (``taskset``, a container's cpuset, a cluster job's allocation), capped by a
   cgroup v2 CPU quota (``cpu.max``) when one is set.
-* **Training** (``train``, the demo's first-run model): ``--threads N``, else
+* **Training** (``train``, ``calibrate``'s personal model, the demo's first-run
+  model): ``--threads N``, else
   ``OMP_NUM_THREADS`` when set, else *auto*: the usable CPUs minus the CPUs that
   other processes keep busy (measured from ``/proc/stat``), at least one,
   re-checked at every epoch. Intra-op threads that outnumber the free cores wait
@@ -33,7 +34,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from eeg_emotion.errors import ConfigError
+from eeg_emotion.checks import check_count
 
 log = logging.getLogger(__name__)
 
@@ -99,9 +100,7 @@ def check_threads(threads: int | None, option: str = "--threads") -> int | None:
     """
     if threads is None:
         return None
-    if threads < 1:
-        raise ConfigError(f"{option} {threads} must be at least 1",
-                          f"use e.g. {option} 1, or leave it out for the automatic choice")
+    check_count(option, threads, "1, or leave it out for the automatic choice")
     if threads > usable_cpus():
         log.warning("%s %d is more than the %d CPUs this process may use; torch slows "
                     "down when its threads outnumber the cores", option, threads, usable_cpus())
@@ -317,5 +316,6 @@ def describe_policy() -> str:
     train = (f"{omp} (OMP_NUM_THREADS)" if omp is not None else
              "auto: the usable CPUs not kept busy by other processes, re-checked each epoch")
     return (f"{cpus} usable CPU(s) ({where}); training threads {train}; live inference "
-            f"{LIVE_THREADS} thread; `--threads N` on train, live and demo overrides"
+            f"{LIVE_THREADS} thread; `--threads N` on train, calibrate, live and demo "
+            "overrides"
             + ("" if sys.platform.startswith("linux") else "; load not measured off Linux"))

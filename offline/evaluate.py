@@ -20,8 +20,8 @@ from eeg_emotion.offline.datasets.readers import open_dataset
 from eeg_emotion.offline.preprocess import prepare_windows
 from eeg_emotion.offline.training.metrics import classification_metrics, summarize_folds
 from eeg_emotion.offline.training.report import write_run_outputs
-from eeg_emotion.offline.training.run_data import is_synthetic
 from eeg_emotion.offline.training.trainer import predict
+from eeg_emotion.synthetic_data import is_synthetic
 
 log = logging.getLogger(__name__)
 

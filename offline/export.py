@@ -2,11 +2,14 @@
 
 The raw samples become an :class:`mne.io.RawArray` (EEG channels, in volts, at
 the source's nominal rate); markers become annotations (a replay's JSON marker
-is shortened to ``"trial_start trial 3"``) placed at the sample they mark, and
+is shortened to ``"trial_start trial 3 valence=7.1 arousal=3"``, with the trial's
+labels) placed at the sample they mark, and
 gaps in the timestamps (a lost connection) become ``"gap <seconds> s"``
 annotations at the first sample after the gap (the exported data run on without
 the missing time). EDF goes through
-:func:`mne.export.export_raw` (needs ``edfio``).
+:func:`mne.export.export_raw` (needs ``edfio``). A FIF name that MNE would not take
+for a raw file (``session.fif`` rather than ``session_raw.fif``) is written as given,
+with a warning naming the conventional one.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from eeg_emotion.checks import check_writable
 from eeg_emotion.errors import ConfigError, DataFormatError
 from eeg_emotion.recording_files import Recording, read_recording
 
@@ -30,27 +34,47 @@ TO_VOLTS = {"microvolts": 1e-6, "uv": 1e-6, "µv": 1e-6, "millivolts": 1e-3, "mv
             "volts": 1.0, "v": 1.0}
 
 
+#: Endings MNE expects of a raw FIF file's name (``mne.io.read_raw_fif`` warns otherwise).
+MNE_RAW_ENDINGS = tuple(e + gz for e in ("raw.fif", "raw_sss.fif", "raw_tsss.fif", "_meg.fif",
+                                         "_eeg.fif", "_ieeg.fif") for gz in ("", ".gz"))
+
+
+def _value(v: object) -> str:
+    return format(v, "g") if isinstance(v, float) else str(v)
+
+
 def marker_description(text: str) -> str:
-    """Short annotation text for a marker.
+    """Short annotation text for a marker, with the trial's labels.
 
     Parameters
     ----------
     text : str
-        The marker as recorded; a replay's JSON marker or any string.
+        The marker as recorded; a replay's or a calibration's JSON marker, or any string.
 
     Returns
     -------
     str
-        ``"<event> trial <n>"`` for replay markers, else ``text`` itself.
+        ``"<event> trial <n> valence=7 arousal=3"`` for a replay's markers (the
+        labels the marker carries, as MNE users expect them in annotations),
+        ``"rating block <n> valence=7 ..."`` for a calibration's; the number is the
+        recorded one (0-based). Any other text is kept as it is.
     """
     try:
         obj = json.loads(text)
     except (json.JSONDecodeError, TypeError):
         return text
-    if isinstance(obj, dict) and "event" in obj:
-        trial = obj.get("trial")
-        return f"{obj['event']} trial {trial}" if trial is not None else str(obj["event"])
-    return text
+    if not (isinstance(obj, dict) and "event" in obj):
+        return text
+    parts = [str(obj["event"])]
+    for key in ("trial", "block"):
+        if obj.get(key) is not None:
+            parts.append(f"{key} {obj[key]}")
+    labels = obj.get("labels")
+    if isinstance(labels, dict):
+        parts += [f"{k}={_value(v)}" for k, v in labels.items()]
+    if obj.get("category"):
+        parts.append(f"category={obj['category']}")
+    return " ".join(parts)
 
 
 def recording_to_raw(rec: Recording):
@@ -164,6 +188,13 @@ def export_recording(path: str | Path, out: str | Path, fmt: str | None = None,
                           f"name the output e.g. {out.stem}{example}")
     if out.exists() and not overwrite:
         raise ConfigError(f"{out} already exists", "pass --overwrite or choose another name")
+    if fmt == "fif" and not name.endswith(MNE_RAW_ENDINGS):
+        stem = out.name[:-len(suffix)]
+        log.warning("%s does not follow MNE's naming of raw files (a name ending in "
+                    "_raw.fif); mne.io.read_raw_fif will warn when it reads it: name it "
+                    "e.g. %s", out.name, f"{stem}_raw{suffix}")
+    check_writable(out.parent, "the folder of --to", "pass --to a file in a folder you may "
+                   "write to")
     rec = read_recording(path)
     raw = recording_to_raw(rec)
     out.parent.mkdir(parents=True, exist_ok=True)

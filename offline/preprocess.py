@@ -51,10 +51,12 @@ from pathlib import Path
 import numpy as np
 
 from eeg_emotion.cache_folder import cache_dir as default_cache_dir
+from eeg_emotion.cache_folder import check_cache_writable
 from eeg_emotion.contract import ContractView, SignalContract
 from eeg_emotion.errors import ConfigError, DataFormatError, MontageError
 from eeg_emotion.filters import FilterDesign, StreamingFilter, filter_offline
 from eeg_emotion.montages import locate_channels, match_channels
+from eeg_emotion.offline.datasets.readers import kind_fix
 from eeg_emotion.offline.datasets.registry import DatasetIndex
 from eeg_emotion.offline.train_config import PreprocessSection
 from eeg_emotion.progress import progress_over
@@ -151,9 +153,12 @@ def contract_for(index: DatasetIndex, section: PreprocessSection,
     else:
         names = tuple(index.channels)
     if section.baseline == "subtract_mean" and index.baseline_s <= 0:
+        fix = "set preprocess.baseline = \"none\" in the config for this dataset"
+        if index.kind == "calibration":
+            fix = kind_fix(Path(index.root), "calibration")
         raise ConfigError(
             f"baseline='subtract_mean' needs a pre-trial baseline, but {index.kind} "
-            "trials have none", "use baseline = 'none' for this dataset")
+            "trials have none", fix)
     sfreq = float(index.sfreq)
     if section.window_s is None:
         lengths = _trial_lengths(index, round(index.baseline_s * sfreq)
@@ -399,6 +404,7 @@ def prepare_windows(index: DatasetIndex, contract: SignalContract,
                 problem = str(exc)
             log.warning("cache entry %s is damaged (%s); rebuilding it", entry, problem)
             shutil.rmtree(entry, ignore_errors=True)
+        check_cache_writable(root, "--cache-dir" if cache_dir is not None else None)
         root.mkdir(parents=True, exist_ok=True)
         _sweep_stale(root)
     total = int(plan.n_windows.sum())

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from eeg_emotion.checks import check_count, check_positive, check_range, check_seconds
 from eeg_emotion.config import from_dict, load_toml
 from eeg_emotion.errors import ConfigError
 from eeg_emotion.filters import FilterSpec
@@ -283,27 +284,41 @@ def load_config(path: str | Path) -> TrainingConfig:
 def validate(cfg: TrainingConfig, where: str = "config") -> None:
     """Check values the type system cannot (ranges, combinations)."""
     t, p, pre = cfg.train, cfg.protocol, cfg.preprocess
-    positive = {"train.epochs": t.epochs, "train.batch_size": t.batch_size,
-                "protocol.folds": p.folds, "pretrain.epochs": cfg.pretrain.epochs,
-                "baseline.n_estimators": cfg.baseline.n_estimators}
-    for key, value in positive.items():
-        if value < 1:
-            raise ConfigError(f"{where}: {key} = {value} must be at least 1")
-    if t.patience < 0 or t.lr <= 0 or t.weight_decay < 0:
-        raise ConfigError(f"{where}: train.patience must be >= 0, train.lr > 0 and "
-                          f"train.weight_decay >= 0 (got {t.patience}, {t.lr}, {t.weight_decay})")
-    if not 0.0 < t.val_fraction < 1.0:
-        raise ConfigError(f"{where}: train.val_fraction = {t.val_fraction} must be in (0, 1)")
-    if pre.window_s is not None and pre.window_s <= 0:
-        raise ConfigError(f"{where}: preprocess.window_s = {pre.window_s} must be positive",
-                          "leave window_s out to use whole trials")
-    if pre.hop_s is not None and pre.hop_s <= 0:
-        raise ConfigError(f"{where}: preprocess.hop_s = {pre.hop_s} must be positive")
+
+    def key(name: str) -> str:
+        return f"{where}: {name}"
+
+    for name, value, example in (("train.epochs", t.epochs, 100),
+                                 ("train.batch_size", t.batch_size, 32),
+                                 ("protocol.folds", p.folds, 5),
+                                 ("pretrain.epochs", cfg.pretrain.epochs, 30),
+                                 ("pretrain.patience", cfg.pretrain.patience, 5),
+                                 ("train.patience", t.patience, 10),
+                                 ("adapt.fewshot_steps", cfg.adapt.fewshot_steps, 10),
+                                 ("baseline.n_estimators", cfg.baseline.n_estimators, 200)):
+        check_count(key(name), value, example, minimum=0 if "patience" in name else 1)
+    check_count(key("adapt.fewshot_trials"), cfg.adapt.fewshot_trials, 4, minimum=0)
+    check_count(key("protocol.max_splits"), p.max_splits, 1)
+    check_count(key("baseline.max_depth"), cfg.baseline.max_depth, 8)
+    check_positive(key("train.lr"), t.lr, 0.001)
+    check_positive(key("pretrain.lr"), cfg.pretrain.lr, 0.001)
+    check_range(key("train.weight_decay"), t.weight_decay, 0.0, low=0.0, high=float("inf"))
+    check_range(key("train.val_fraction"), t.val_fraction, 0.2, low=0.0, high=1.0,
+                low_open=True, high_open=True)
+    check_range(key("adapt.adversarial_weight"), cfg.adapt.adversarial_weight, 0.1, low=0.0,
+                high=float("inf"))
+    check_seconds(key("train.max_seconds"), t.max_seconds, 600, leave_out="for no limit")
+    check_seconds(key("preprocess.window_s"), pre.window_s, 4.0, leave_out="for whole trials")
+    check_seconds(key("preprocess.hop_s"), pre.hop_s, 2.0)
+    check_seconds(key("preprocess.discard_s"), pre.discard_s, 0.0, allow_zero=True)
+    check_seconds(key("baseline.feature_window_s"), cfg.baseline.feature_window_s, 4.0)
+    f = pre.filter
+    check_positive(key("preprocess.filter.l_freq"), f.l_freq, 4.0)
+    check_positive(key("preprocess.filter.h_freq"), f.h_freq, 45.0)
+    check_count(key("preprocess.filter.numtaps"), f.numtaps, 213, minimum=3)
     if pre.hop_s is not None and pre.window_s is None:
         raise ConfigError(f"{where}: preprocess.hop_s is set but window_s is not (whole-trial "
                           "windows have no hop)", "set preprocess.window_s too, or drop hop_s")
-    if pre.discard_s < 0:
-        raise ConfigError(f"{where}: preprocess.discard_s = {pre.discard_s} must be >= 0")
     if not p.targets:
         raise ConfigError(f"{where}: protocol.targets is empty",
                           'name at least one target, e.g. ["valence"]')
@@ -329,8 +344,6 @@ def validate(cfg: TrainingConfig, where: str = "config") -> None:
                           "drop baseline.compare, or set model.name to a network")
     if cfg.pretrain.enabled and cfg.model.name != "msmae-cnn":
         raise ConfigError(f"{where}: pretrain.enabled needs model.name = \"msmae-cnn\"")
-    if cfg.adapt.fewshot_trials < 0:
-        raise ConfigError(f"{where}: adapt.fewshot_trials must be >= 0")
     if (cfg.adapt.fewshot_trials or cfg.adapt.adversarial or
             cfg.pretrain.use_unlabelled_target) and p.name != "cross_session":
         raise ConfigError(f"{where}: [adapt] and pretrain.use_unlabelled_target only apply to "

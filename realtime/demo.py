@@ -23,7 +23,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from eeg_emotion.cache_folder import cache_dir
+from eeg_emotion.cache_folder import cache_dir, check_cache_writable
 from eeg_emotion.errors import ConfigError, StreamError
 from eeg_emotion.offline.synth.deap import write_demo_recording
 from eeg_emotion.offline.training.quick_model import train_quick_model
@@ -45,14 +45,17 @@ DEMO_VERSION = 3
 DEMO_TRAIN_TRIALS = 40
 
 
-def ensure_demo_recording(cache: Path) -> Path:
+def ensure_demo_recording(cache: Path, option: str | None = None) -> Path:
     """Write the synthetic demo data once; return the file to replay (a DEAP ``.dat``).
 
     Beside it, ``train/s01.dat`` holds other trials of the same synthetic subject,
-    which the demo model trains on (:func:`ensure_demo_model`).
+    which the demo model trains on (:func:`ensure_demo_model`). ``option``: how the
+    cache was named (``"--cache"``; None: the default cache), for the error when it
+    cannot be written.
     """
     path = Path(cache) / "demo" / f"data-v{DEMO_VERSION}" / "s01.dat"
     if not (path.is_file() and (path.parent / "train" / "s01.dat").is_file()):
+        check_cache_writable(path.parent, option)
         log.info("writing the synthetic demo recording to %s", path)
         # the demo's own cache folder: a half-written earlier attempt is replaced
         write_demo_recording(path, train_trials=DEMO_TRAIN_TRIALS, overwrite=True)
@@ -60,13 +63,14 @@ def ensure_demo_recording(cache: Path) -> Path:
 
 
 def ensure_demo_model(cache: Path, data: Path, progress: bool = True,
-                      threads: int | None = None) -> Path:
+                      threads: int | None = None, option: str | None = None) -> Path:
     """Train the small demo model once (half a minute to a minute); return its path.
 
     It trains on ``train/`` beside the replayed file ``data`` (other trials of the
     same subject; :func:`ensure_demo_recording` writes both) and is checked on
     ``data`` itself before it is cached. ``threads``: ``--threads`` (None: the
-    automatic training policy of :mod:`eeg_emotion.threads`).
+    automatic training policy of :mod:`eeg_emotion.threads`). ``option``: as for
+    :func:`ensure_demo_recording`.
 
     Raises
     ------
@@ -76,6 +80,7 @@ def ensure_demo_model(cache: Path, data: Path, progress: bool = True,
     path = Path(cache) / "demo" / f"demo-model-v{DEMO_VERSION}.pt"
     if path.is_file():
         return path
+    check_cache_writable(path.parent, option)
     print("eeg-emotion demo: training the demo model on synthetic data (first run only, "
           "up to about a minute on 2 cores)", file=sys.stderr, flush=True)
     use_training_threads(threads)
@@ -130,8 +135,9 @@ def run_demo(opts: DemoOptions) -> int:
                         "stdout); set DISPLAY, or pass --headless to silence this")
             run = replace(run, headless=True)
     cache = Path(opts.cache) if opts.cache else cache_dir()
-    data = ensure_demo_recording(cache)
-    loaded = load_model(ensure_demo_model(cache, data, threads=run.threads))
+    option = "--cache" if opts.cache else None
+    data = ensure_demo_recording(cache, option)
+    loaded = load_model(ensure_demo_model(cache, data, threads=run.threads, option=option))
     with ReplayProcess(data) as replay:
         source = open_replayed(replay)
         return run_engine(run, source, loaded, markers="auto")

@@ -67,6 +67,9 @@ def summary_text(status: EngineStatus, seconds: float) -> str:
     parts = [f"{status.windows_done} estimates in {seconds:.0f} s"]
     if status.windows_skipped:
         parts.append(f"{status.windows_skipped} windows skipped")
+    if status.windows_unusable:
+        parts.append(f"{status.windows_unusable} windows without an estimate (mostly "
+                     "repaired NaN/Inf samples)")
     if s.gaps:
         parts.append(f"{s.gaps} gap(s), {s.gap_seconds:.1f} s lost")
     if status.running_accuracy:

@@ -126,7 +126,7 @@ def held_out_text(meta: CheckpointMeta) -> str:
 
 
 def rank_models(channels: Sequence[str], sfreq: float, models_dir: Path, *,
-                min_coverage: float = MIN_COVERAGE, calibrate: str = "eeg-emotion calibrate"
+                min_coverage: float = MIN_COVERAGE, source_flags: Sequence[str] = ()
                 ) -> tuple[list[ModelChoice], list[str]]:
     """Rank the checkpoints of ``models_dir`` for a stream, best first.
 
@@ -140,8 +140,8 @@ def rank_models(channels: Sequence[str], sfreq: float, models_dir: Path, *,
         Searched recursively for ``*.pt``.
     min_coverage : float
         Least share of a missing-channel model's channels the stream must have.
-    calibrate : str
-        The ``eeg-emotion calibrate ...`` command for this source (in advice).
+    source_flags : sequence of str
+        The source's command-line options, for the ``calibrate`` command in advice.
 
     Returns
     -------
@@ -162,7 +162,7 @@ def rank_models(channels: Sequence[str], sfreq: float, models_dir: Path, *,
         except (EEGEmotionError, OSError) as exc:
             rejected.append(f"{path.name}: unreadable ({getattr(exc, 'problem', exc)})")
             continue
-        choice, why = _assess(path, meta, channels, stream, sfreq, min_coverage, calibrate)
+        choice, why = _assess(path, meta, channels, stream, sfreq, min_coverage, source_flags)
         if choice is None:
             rejected.append(f"{path.name}: {why}")
             log.debug("model %s does not fit: %s", path, why)
@@ -175,7 +175,7 @@ def rank_models(channels: Sequence[str], sfreq: float, models_dir: Path, *,
 
 
 def _assess(path: Path, meta: CheckpointMeta, channels: Sequence[str], stream: set[str],
-            sfreq: float, min_coverage: float, calibrate: str
+            sfreq: float, min_coverage: float, source_flags: Sequence[str]
             ) -> tuple[ModelChoice | None, str]:
     model_channels = meta.channels
     h_freq = meta.signal.filter.h_freq
@@ -185,12 +185,18 @@ def _assess(path: Path, meta: CheckpointMeta, channels: Sequence[str], stream: s
     masked = tuple(c for c in model_channels if normalize_name(c) not in stream)
     coverage = 1.0 - len(masked) / len(model_channels)
     name = f"{path.name} ({meta.model}, {len(model_channels)} ch)"
+    # a personal model (of another montage, here) that did not beat the majority rate
+    # says so whatever rank it takes
+    warning = majority_warning(path, meta, source_flags)
     if not masked:
         if personal_for(meta, channels):
-            return _personal(path, meta, name, calibrate), ""
+            return _personal(path, meta, name, source_flags), ""
         extra = "; trained on synthetic data only" if meta.synthetic else ""
+        if meta.tags.get("personal") is True:
+            extra += f"; a personal model of montage {meta.tags.get('montage') or '?'}"
         return ModelChoice(path, meta, FULL, 1.0, (), (
-            f"model {name} chosen: the stream has all its channels, none masked{extra}",)), ""
+            f"model {name} chosen: the stream has all its channels, none masked{extra}",
+            *warning)), ""
     cls = MODELS.get(meta.model)
     if cls is None or not cls.supports_missing_channels:
         return None, f"lacks {len(masked)} of its {len(model_channels)} channels"
@@ -204,29 +210,35 @@ def _assess(path: Path, meta: CheckpointMeta, channels: Sequence[str], stream: s
     if coverage < 0.5:
         notes.append(f"most of {path.name}'s channels are missing: it was trained with "
                      "all of them, so treat its estimates with caution")
-    return ModelChoice(path, meta, MASKED, coverage, masked, tuple(notes)), ""
+    return ModelChoice(path, meta, MASKED, coverage, masked, (*notes, *warning)), ""
 
 
-def _personal(path: Path, meta: CheckpointMeta, name: str, calibrate: str) -> ModelChoice:
+def _personal(path: Path, meta: CheckpointMeta, name: str, source_flags: Sequence[str]
+              ) -> ModelChoice:
     held = held_out_text(meta)
     notes = [f"model {name} chosen: your personal model for this headset (montage "
              f"{meta.tags['montage']}), none of its channels masked"
              + (f"; held-out blocks: {held}" if held else ""), *majority_warning(
-                 path, meta, calibrate)]
+                 path, meta, source_flags)]
     return ModelChoice(path, meta, PERSONAL, 1.0, (), tuple(notes))
 
 
-def majority_warning(path: Path, meta: CheckpointMeta, calibrate: str) -> tuple[str, ...]:
+def majority_warning(path: Path, meta: CheckpointMeta, source_flags: Sequence[str] = ()
+                     ) -> tuple[str, ...]:
     """A note when a personal model did not beat the majority rate on held-out blocks.
+
+    Shown every time the model runs, whichever way it was chosen (``--model``, or
+    ranked for this headset or for another stream that has its channels).
 
     Parameters
     ----------
     path : pathlib.Path
         The checkpoint (for its name).
     meta : CheckpointMeta
-        Its metadata (``tags.beats_majority``, ``tags.held_out``).
-    calibrate : str
-        The ``eeg-emotion calibrate ...`` command for this source.
+        Its metadata (``tags.beats_majority``, ``tags.held_out``, and
+        ``training.calibration``: the calibration folder it was trained on).
+    source_flags : sequence of str
+        The source's command-line options, for the ``calibrate --add`` command.
 
     Returns
     -------
@@ -236,14 +248,20 @@ def majority_warning(path: Path, meta: CheckpointMeta, calibrate: str) -> tuple[
     if meta.tags.get("beats_majority") is not False:
         return ()
     held = held_out_text(meta)
+    folder = meta.training.get("calibration") if isinstance(meta.training, dict) else None
+    command = calibrate_command(folder if isinstance(folder, str) and folder else "FOLDER",
+                                "--add", source=list(source_flags) or None)
+    where = "" if isinstance(folder, str) and folder else (
+        " (FOLDER: the calibration folder the model was trained on)")
     return (f"{Path(path).name} did not beat the majority rate on held-out blocks"
             + (f" ({held})" if held else "")
             + ": its estimates are no better than always answering the most common "
-              f"rating; record another session: `{calibrate} --add`",)
+              f"rating; record another session into its calibration folder: "
+              f"`{command}`{where}",)
 
 
 def choose_model(channels: Sequence[str], sfreq: float, models_dir: Path, *,
-                 min_coverage: float = MIN_COVERAGE, calibrate: str = "eeg-emotion calibrate"
+                 min_coverage: float = MIN_COVERAGE, source_flags: Sequence[str] = ()
                  ) -> tuple[ModelChoice | None, list[str]]:
     """The best checkpoint for a stream (:func:`rank_models`, same parameters), or None.
 
@@ -254,7 +272,7 @@ def choose_model(channels: Sequence[str], sfreq: float, models_dir: Path, *,
         Why the other checkpoints do not fit.
     """
     choices, rejected = rank_models(channels, sfreq, models_dir, min_coverage=min_coverage,
-                                    calibrate=calibrate)
+                                    source_flags=source_flags)
     if choices:
         log.info("%s", choices[0].notes[0])
     return (choices[0] if choices else None), rejected
@@ -329,7 +347,7 @@ def default_model(info: SourceInfo, *, models_dir: Path | None = None,
     calibrate = calibrate_command(None, source=list(source_flags))
     coverage = MIN_COVERAGE if min_coverage is None else min_coverage
     choice, rejected = choose_model(info.channels, info.sfreq, folder, min_coverage=coverage,
-                                    calibrate=calibrate)
+                                    source_flags=source_flags)
     if choice is not None:
         return load_model(choice.path), choice.notes
     loaded = index_model(info.channels, info.sfreq, f"stream {info.name!r}")
@@ -360,5 +378,4 @@ def given_model_notes(path: Path, loaded: LoadedModel, source_flags: Sequence[st
     -------
     tuple of str
     """
-    return majority_warning(Path(path), loaded.meta,
-                            calibrate_command(None, source=list(source_flags)))
+    return majority_warning(Path(path), loaded.meta, source_flags)

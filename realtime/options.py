@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from eeg_emotion.checks import check_range, check_seconds
 from eeg_emotion.errors import ConfigError
 from eeg_emotion.threads import check_threads
 
@@ -83,8 +84,11 @@ class SourceOptions:
         Raises
         ------
         ConfigError
-            ``--master-board`` without ``--board playback``.
+            ``--master-board`` without ``--board playback``; a ``--timeout`` that is
+            not a positive number of seconds.
         """
+        check_seconds("--timeout", self.timeout, f"{DEFAULT_TIMEOUT_S:g}",
+                      leave_out=f"for {DEFAULT_TIMEOUT_S:g} s")
         if self.board != "playback" and self.master_board:
             raise ConfigError("--master-board is only for --board playback",
                               "drop --master-board, or add --board playback --file FILE")
@@ -149,7 +153,8 @@ class RunOptions:
             ``--output`` without ``--headless``; an existing ``--output`` file without
             ``--append`` or ``--overwrite`` (or a folder); ``--append``/``--overwrite``
             without ``--output``; a ``--hop``, ``--window`` or ``--duration`` that is
-            not positive; ``--threads`` below 1.
+            not a positive number of seconds; ``--smoothing`` outside [0, 1);
+            ``--threads`` below 1.
         """
         if self.output and not self.headless:
             raise ConfigError("--output needs --headless", "add --headless, or drop --output")
@@ -166,14 +171,10 @@ class RunOptions:
                 raise ConfigError(f"--output {out} already exists; it is not overwritten",
                                   "add --append to add this run's lines after its lines, "
                                   "--overwrite to replace it, or choose another file")
-        for name in ("hop", "window", "duration"):
-            value = getattr(self, name)
-            if value is not None and not value > 0:
-                example = {"hop": 0.5, "window": 4, "duration": 60}[name]
-                raise ConfigError(f"--{name} {value:g} must be a positive number of seconds",
-                                  f"use e.g. --{name} {example}, or leave it out"
-                                  + (" for the default" if name != "duration" else
-                                     " to run until Ctrl-C"))
+        check_seconds("--hop", self.hop, 0.5, leave_out="for the default")
+        check_seconds("--window", self.window, 4, leave_out="for the model's window")
+        check_seconds("--duration", self.duration, 60, leave_out="to run until Ctrl-C")
+        check_range("--smoothing", self.smoothing, 0.7, low=0.0, high=1.0, high_open=True)
         check_threads(self.threads)
 
 
@@ -198,6 +199,18 @@ class LiveOptions:
     model: Path | None = None
     models_dir: Path | None = None
     min_coverage: float | None = None
+
+    def check(self) -> None:
+        """Check the options of ``live`` itself (its source and run options are
+        checked by their own ``check``).
+
+        Raises
+        ------
+        ConfigError
+            A ``--min-coverage`` outside (0, 1].
+        """
+        check_range("--min-coverage", self.min_coverage, 0.25, low=0.0, high=1.0,
+                    low_open=True)
 
 
 @dataclass(frozen=True)

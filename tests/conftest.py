@@ -39,6 +39,31 @@ def _no_thread_policy_leaks():
         torch.set_num_threads(before)
 
 
+@pytest.fixture
+def unwritable(tmp_path):
+    """An existing folder this process cannot write into.
+
+    A folder made read-only for a normal user; as root (whom permissions do not stop)
+    ``/sys``, which the kernel keeps read-only. Skips where neither holds.
+    """
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        folder = Path("/sys")
+    else:
+        folder = tmp_path / "read-only"
+        folder.mkdir()
+        folder.chmod(0o555)
+    try:
+        (folder / ".probe").write_text("x")
+    except OSError:
+        yield folder
+    else:
+        (folder / ".probe").unlink()
+        pytest.skip(f"{folder} is writable here")
+    finally:
+        if folder != Path("/sys"):
+            folder.chmod(0o755)
+
+
 @pytest.fixture(scope="module")
 def one_torch_thread():
     """Torch on one intra-op thread for a module's tests, restored after.
@@ -54,63 +79,11 @@ def one_torch_thread():
     torch.set_num_threads(n)
 
 
-def _write_calibration(root, n_blocks: int = 10, stimulus_s: float = 8.0, rest_s: float = 2.0,
-                       sessions: int = 1, seed: int = 3, sfreq: float = 250.0) -> dict:
-    """A calibration folder as `eeg-emotion calibrate` writes it, without a stream.
-
-    Each block's stimulus period is a trial of a synthetic DEAP subject (its Cyton
-    channels, resampled to 250 Hz, with Cyton-like DC offsets), rated with that
-    trial's own ratings; the rest before it is the trial's neutral baseline.
-    """
-    import json
-
-    from scipy.signal import resample_poly
-
-    from eeg_emotion.calibration_files import CalibrationFolder
-    from eeg_emotion.montages import CYTON, DEAP
-    from eeg_emotion.offline.synth.deap import synth_deap_subject
-    from eeg_emotion.realtime.calibration.protocol import built_in_plan
-    from eeg_emotion.realtime.outputs.recording import Recorder
-    from eeg_emotion.realtime.sources.source import Chunk, SourceInfo
-
-    gen = np.random.default_rng(seed)
-    data, ratings = synth_deap_subject(gen, n_blocks * sessions, stimulus_s, baseline_s=3.0)
-    rows = [DEAP.index(c) for c in CYTON]
-    eeg = resample_poly(data[:, rows], int(sfreq), 128, axis=-1)  # (trials, 8, n)
-    info = SourceInfo("obci_eeg1", "lsl", CYTON, sfreq, "openbcigui", montage="cyton")
-    blocks = built_in_plan(n_blocks, stimulus_s, rest_s, seed)
-    folder = CalibrationFolder.create(root, info, blocks, {"blocks": n_blocks,
-                                                           "stimulus_s": stimulus_s,
-                                                           "rest_s": rest_s, "stimuli": "",
-                                                           "seed": seed})
-    offsets = gen.uniform(1e4, 5e4, (len(CYTON), 1))
-    n_rest, n_stim, base = round(rest_s * sfreq), round(stimulus_s * sfreq), round(3 * sfreq)
-    for session in range(1, sessions + 1):
-        if session > 1:
-            folder.add_session(built_in_plan(n_blocks, stimulus_s, rest_s, seed + session))
-        rec = Recorder(folder.new_part(session), info)
-        t = 1000.0 * session
-        for b in range(n_blocks):
-            k = (session - 1) * n_blocks + b
-            trial = eeg[k]
-            parts = (("rest_start", trial[:, base - n_rest:base]),
-                     ("stimulus_start", trial[:, base:base + n_stim]))
-            for event, x in parts:
-                rec.write_marker(t, json.dumps({"event": event, "block": b}))
-                stamps = t + np.arange(x.shape[1]) / sfreq
-                rec.write_samples(Chunk((x + offsets).astype(np.float32), stamps))
-                t = float(stamps[-1]) + 1 / sfreq
-            rec.write_marker(t, json.dumps({"event": "stimulus_end", "block": b}))
-            labels = dict(zip(("valence", "arousal", "dominance"),
-                              map(float, ratings[k, :3]), strict=True))
-            rec.write_marker(t + 0.1, json.dumps({"event": "rating", "block": b,
-                                                  "labels": labels}))
-        rec.close()
-    return {"ratings": ratings, "folder": folder}
-
-
 @pytest.fixture
 def calibration_factory():
     """``calibration_factory(root, n_blocks=10, stimulus_s=8, sessions=1)``: write a
-    synthetic calibration folder (Cyton channels at 250 Hz, rated blocks)."""
-    return _write_calibration
+    synthetic calibration folder (Cyton channels at 250 Hz, rated blocks; see
+    :func:`eeg_emotion.realtime.calibration.synthetic_folder.write_calibration_folder`)."""
+    from eeg_emotion.realtime.calibration.synthetic_folder import write_calibration_folder
+
+    return write_calibration_folder

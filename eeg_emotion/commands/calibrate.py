@@ -46,8 +46,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                            "sessions)")
     mode.add_argument("--train", type=Path, default=None, metavar="DIR",
                       help="only train the personal model from the calibration folder DIR")
-    parser.add_argument("--headless", action="store_true",
-                        help="prompts on the terminal, ratings typed or from --ratings")
+    parser.add_argument("--headless", action="store_true", default=None,
+                        help="prompts on the terminal, ratings typed or from --ratings "
+                             "(--resume/--add: as the folder was recorded)")
     parser.add_argument("--ratings", type=Path, default=None, metavar="FILE",
                         help="headless: CSV of block,valence,arousal,dominance (1-9)")
     parser.add_argument("--stimuli", type=Path, default=None, metavar="DIR",
@@ -64,25 +65,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              f"{DEFAULT_REST_S:g})")
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of the block order (default: from the time)")
-    parser.add_argument("--no-train", action="store_true",
+    parser.add_argument("--no-train", action="store_true", default=None,
                         help="record only; train later with --train DIR")
     parser.add_argument("--models-dir", type=Path, default=None, metavar="DIR",
                         help="where the personal model goes (default: the cache's models/)")
-    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
-                        help="where the personal model trains")
+    parser.add_argument("--device", default=None, choices=("auto", "cpu", "cuda"),
+                        help="where the personal model trains (default auto)")
+    parser.add_argument("--threads", type=int, default=None, metavar="N",
+                        help="torch CPU threads for training (default: OMP_NUM_THREADS, else "
+                             "the usable CPUs that other processes leave free, re-checked "
+                             "each epoch)")
     parser.add_argument("--overwrite", action="store_true",
                         help="start over in an --out folder that holds a plan but no "
                              "recording (recordings are never deleted)")
 
 
 def calibrate_options(args: argparse.Namespace) -> CalibrateOptions:
-    """``calibrate``'s parsed options, typed and checked."""
-    return CalibrateOptions(
+    """``calibrate``'s parsed options, typed and checked (:meth:`CalibrateOptions.check`).
+
+    Options not given are None where ``--resume`` / ``--add`` take them from the
+    folder's plan (``--headless``, ``--ratings``, ``--models-dir``, ``--device``,
+    ``--threads``, ``--no-train``).
+    """
+    opts = CalibrateOptions(
         source=source_options(args), out=args.out, resume=args.resume, add=args.add,
         train=args.train, headless=args.headless, ratings=args.ratings, stimuli=args.stimuli,
         blocks=args.blocks, stimulus_s=args.stimulus_seconds, rest_s=args.rest_seconds,
         seed=args.seed, no_train=args.no_train, models_dir=args.models_dir,
-        device=args.device, overwrite=args.overwrite)
+        device=args.device, threads=args.threads, overwrite=args.overwrite)
+    opts.check()
+    return opts
 
 
 def run(args: argparse.Namespace) -> int:

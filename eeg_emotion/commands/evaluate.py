@@ -12,8 +12,8 @@ import argparse
 import logging
 from pathlib import Path
 
+from eeg_emotion.checks import check_count, check_writable
 from eeg_emotion.commands.command import Command
-from eeg_emotion.errors import DataFormatError
 from eeg_emotion.offline.datasets.registry import KINDS, normalise_kind
 
 log = logging.getLogger(__name__)
@@ -36,11 +36,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``eeg-emotion evaluate``."""
-    if args.batch_size < 1:
-        raise DataFormatError(f"--batch-size {args.batch_size} must be at least 1")
+    check_count("--batch-size", args.batch_size, 64)
     from eeg_emotion.offline.evaluate import evaluate_checkpoint  # command boundary: torch
 
     out = args.out or args.checkpoint.with_name(f"{args.checkpoint.stem}_eval")
+    check_writable(out, "the --out folder", "pass --out a folder you may write to"
+                   + ("" if args.out else f" (the default is {out}, beside the checkpoint)"))
     result = evaluate_checkpoint(args.checkpoint, args.data, out, device=args.device,
                                  batch_size=args.batch_size, cache_dir=args.cache_dir,
                                  progress=not args.quiet,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 
+from eeg_emotion.checks import check_seconds
 from eeg_emotion.commands.command import Command
 
 
@@ -20,12 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the visible streams as a table; exit 0 (also when there are none)."""
     # the command boundary: liblsl loads here
-    from eeg_emotion.errors import ConfigError
     from eeg_emotion.lsl_streams import format_table, visible_streams
 
-    if not args.wait > 0:
-        raise ConfigError(f"--wait {args.wait:g} must be a positive number of seconds",
-                          "use e.g. --wait 2")
+    check_seconds("--wait", args.wait, 2)
     streams = visible_streams(args.wait)
     if not streams:
         print(f"no LSL streams visible within {args.wait:g} s")

@@ -16,8 +16,8 @@ import argparse
 import logging
 from pathlib import Path
 
+from eeg_emotion.checks import check_writable
 from eeg_emotion.commands.command import Command
-from eeg_emotion.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +65,7 @@ def run(args: argparse.Namespace) -> int:
 
     sizes = {k: getattr(args, k) if getattr(args, k) is not None else v
              for k, v in DEFAULTS[args.kind].items()}
-    for name, value in sizes.items():
-        if value <= 0:
-            raise ConfigError(f"--{name} {value} must be positive", f"pass --{name} 1 or more")
+    check_writable(args.out, "the --out folder", "pass --out a folder you may write to")
     if args.kind == "deap":
         paths = write_synthetic_deap(args.out, subjects=sizes["subjects"],
                                      trials=sizes["trials"], seconds=sizes["seconds"],

@@ -24,14 +24,17 @@ from __future__ import annotations
 import argparse
 import logging
 import shlex
+import signal
 import sys
 import time
 from pathlib import Path
 
+from eeg_emotion.checks import check_count, check_writable
 from eeg_emotion.commands.command import Command
 from eeg_emotion.config import resolve_config
 from eeg_emotion.errors import ConfigError
 from eeg_emotion.offline.datasets.registry import KINDS, normalise_kind
+from eeg_emotion.stop_signals import stop_on_signals
 from eeg_emotion.threads import check_threads, use_training_threads
 
 log = logging.getLogger(__name__)
@@ -80,6 +83,25 @@ def parse_channels(text: str | None) -> list[str] | None:
     return names
 
 
+def train_argv(args: argparse.Namespace, out: Path | None) -> list[str]:
+    """``train`` and its options as given (without ``--workers``), ``--out`` as ``out``."""
+    argv = ["train", "--config", str(args.config), "--data", str(args.data)]
+    for flag, value in (("--kind", args.kind), ("--out", out), ("--device", args.device),
+                        ("--channels", args.channels), ("--epochs", args.epochs),
+                        ("--folds", args.folds), ("--cache-dir", args.cache_dir),
+                        ("--threads", args.threads)):
+        if value is not None:
+            argv += [flag, str(value)]
+    return argv + (["--quiet"] if args.quiet else [])
+
+
+def same_command(args: argparse.Namespace, out: Path) -> str:
+    """The ``eeg-emotion train`` command of ``args``, with its ``--out`` spelt out, so
+    that it resumes the same run folder from wherever it is typed again."""
+    workers = ["--workers", str(args.workers)] if args.workers else []
+    return shlex.join(["eeg-emotion", *train_argv(args, out), *workers])
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``eeg-emotion train``."""
     # the command boundary: training (torch), the configs' schema (scipy filters) and
@@ -101,15 +123,18 @@ def run(args: argparse.Namespace) -> int:
     if args.kind is not None:
         cfg = apply_override(cfg, "data.kind", args.kind.replace("-", "_"), str(config))
     if args.epochs is not None:
-        if args.epochs < 1:
-            raise ConfigError(f"--epochs {args.epochs} must be at least 1")
-        cfg = apply_override(cfg, "train.epochs", args.epochs, str(config))
+        cfg = apply_override(cfg, "train.epochs", check_count("--epochs", args.epochs, 20),
+                             str(config))
     if args.folds is not None:
+        check_count("--folds", args.folds, 5, minimum=2,
+                    why="each fold is tested on what the others train on")
         cfg = apply_override(cfg, "protocol.folds", args.folds, str(config))
     if args.device is not None:
         cfg = apply_override(cfg, "train.device", args.device, str(config))
     out = args.out or Path("runs") / config.stem
     channels = parse_channels(args.channels)
+    check_writable(out, "the --out folder", "pass --out a folder you may write to"
+                   + ("" if args.out else f" (the default is {out} here)"))
     if args.workers is not None and args.workers > 1:
         argv = rank_argv(args)
         print(f"running {args.workers} ranks with torchrun (the same as: torchrun --standalone "
@@ -123,7 +148,14 @@ def run(args: argparse.Namespace) -> int:
                           progress=not args.quiet and distributed.is_main(),
                           cache_dir=args.cache_dir)
         use_training_threads(args.threads, world.local_size if world is not None else 1)
-        result = run_config(cfg, args.data, opts)
+        # SIGTERM (a cluster's time limit) interrupts as Ctrl-C does
+        with stop_on_signals(lambda _signum: None, (signal.SIGTERM,), interrupt=True):
+            result = run_config(cfg, args.data, opts)
+    except KeyboardInterrupt:
+        print(f"interrupted: the finished folds are kept in {out}; rerunning the same "
+              f"command resumes after them: {same_command(args, out)}", file=sys.stderr,
+              flush=True)
+        raise
     except Exception as exc:
         distributed.record_failure(exc)  # for torchrun's summary and --workers
         raise
@@ -144,15 +176,7 @@ def run(args: argparse.Namespace) -> int:
 def rank_argv(args: argparse.Namespace) -> list[str]:
     """The ``eeg-emotion`` arguments each of ``--workers`` ranks runs: this command
     without ``--workers``."""
-    argv = ["-v"] * args.verbose + ["train", "--config", str(args.config), "--data",
-                                    str(args.data)]
-    for option, value in (("--kind", args.kind), ("--out", args.out), ("--device", args.device),
-                          ("--channels", args.channels), ("--epochs", args.epochs),
-                          ("--folds", args.folds), ("--cache-dir", args.cache_dir),
-                          ("--threads", args.threads)):
-        if value is not None:
-            argv += [option, str(value)]
-    return argv + (["--quiet"] if args.quiet else [])
+    return ["-v"] * args.verbose + train_argv(args, args.out)
 
 
 COMMAND = Command(

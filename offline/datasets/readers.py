@@ -20,6 +20,7 @@ or rated recording, an MNE folder with ``labels.csv``.
 from __future__ import annotations
 
 import logging
+import shlex
 from pathlib import Path
 
 from eeg_emotion.errors import DataFormatError
@@ -155,9 +156,41 @@ def open_dataset(path: str | Path, kind: str | None = None) -> DatasetIndex:
     """
     root = Path(path).expanduser()
     reader = detect_reader(root) if kind is None else reader_for_kind(root, kind)
-    index = reader.index(root)
+    try:
+        index = reader.index(root)
+    except DataFormatError as exc:
+        other = None if kind is None else next(
+            (r for r in registered_readers() if r.kind != reader.kind and r.detect(root)), None)
+        if other is None:
+            raise
+        raise DataFormatError(f"{exc.problem}: {root} holds a {other.kind} dataset, not "
+                              f"{reader.kind}", kind_fix(root, other.kind)) from exc
     log.info("opened %s", index.describe())
     return index
+
+
+def kind_fix(root: Path, kind: str) -> str:
+    """How to train on a folder of dataset ``kind`` that was read as another kind.
+
+    Parameters
+    ----------
+    root : pathlib.Path
+        The folder.
+    kind : str
+        The kind it holds.
+
+    Returns
+    -------
+    str
+        For a calibration folder, the ``train`` command with the shipped calibration
+        config; else the ``--kind`` to pass.
+    """
+    if kind == "calibration":
+        command = shlex.join(["eeg-emotion", "train", "--config", "calibration_scalingnet",
+                              "--data", str(root)])
+        return (f"train on it with `{command}` (a config of your own needs data.kind = "
+                "\"calibration\" and preprocess.baseline = \"none\")")
+    return f"pass --kind {kind}, or set data.kind = \"auto\" in the config"
 
 
 def load_trial_file(path: str | Path) -> TrialFile:

@@ -12,15 +12,26 @@ import scipy.fft
 import scipy.io
 
 from eeg_emotion.atomic import atomic_write_bytes, atomic_writer
+from eeg_emotion.checks import check_count, check_seconds
 from eeg_emotion.errors import ConfigError, DataFormatError
 
 log = logging.getLogger(__name__)
 
+
 def check_sizes(**sizes: float) -> None:
+    """Check ``subjects``, ``trials``, ``sessions`` (whole numbers >= 1) and ``seconds``
+    (a positive, finite length) before anything is written, naming ``synth``'s options.
+
+    Raises
+    ------
+    ConfigError
+        Naming the option and a value that works.
+    """
     for name, value in sizes.items():
-        if value <= 0:
-            raise ConfigError(f"synth: {name}={value} must be positive",
-                              f"pass --{name} with a value above 0")
+        if name == "seconds":
+            check_seconds("--seconds", value, 20)
+        else:
+            check_count(f"--{name}", value, 1)
 
 
 #: Written next to every synthetic dataset so reports can say the data are synthetic.

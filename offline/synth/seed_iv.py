@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from eeg_emotion.checks import check_count
 from eeg_emotion.errors import ConfigError
 from eeg_emotion.montages import SEED_IV
 from eeg_emotion.offline.datasets.seed_iv import FEATURE_FILTER, FEATURE_WINDOW_S, SEED_IV_LABELS
@@ -167,10 +168,8 @@ def write_synthetic_seed_iv(out: str | Path, subjects: int = 4, trials: int = 24
     if full_size:
         subjects, trials, seconds, sessions = 15, 24, 180.0, 3
     check_sizes(subjects=subjects, trials=trials, seconds=seconds, sessions=sessions)
-    if trials > 24 or sessions > 3:
-        raise ConfigError(f"synth: SEED-IV has at most 24 trials and 3 sessions "
-                          f"(got trials={trials}, sessions={sessions})",
-                          "use --trials 24 or fewer")
+    check_count("--trials", trials, 24, maximum=24, why="SEED-IV has 24 trials a session")
+    check_count("--sessions", sessions, 3, maximum=3, why="SEED-IV has 3 sessions")
     if seconds < 4.0:
         raise ConfigError(f"synth: trials of {seconds} s are shorter than SEED-IV's 4-s "
                           "feature windows", "use --seconds 4 or more")

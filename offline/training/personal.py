@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -44,7 +45,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from eeg_emotion.calibration_files import more_data_command
+from eeg_emotion.calibration_files import more_data_command, recorded_synthetic
 from eeg_emotion.contract import SignalContract
 from eeg_emotion.devices import resolve_device
 from eeg_emotion.errors import ConfigError, EEGEmotionError
@@ -61,6 +62,7 @@ from eeg_emotion.offline.training import splits as sp
 from eeg_emotion.offline.training.baselines import band_features, make_random_forest
 from eeg_emotion.offline.training.metrics import classification_metrics
 from eeg_emotion.offline.training.trainer import fit, predict, seed_everything
+from eeg_emotion.progress import progress_over
 from eeg_emotion.targets import Target, deap_targets
 
 log = logging.getLogger(__name__)
@@ -124,6 +126,8 @@ class PersonalResult:
         What the user should know (targets left out, validation used).
     more_data : str
         The command that records more rated blocks (told when the model is weak).
+    synthetic : bool
+        The calibration recorded synthetic data; the model is marked so.
     """
 
     path: Path
@@ -133,6 +137,7 @@ class PersonalResult:
     scores: dict[str, dict[str, dict[str, float]]]
     notes: list[str] = field(default_factory=list)
     more_data: str = "eeg-emotion calibrate --stream OpenBCI"
+    synthetic: bool = False
 
     def lines(self) -> list[str]:
         """The summary shown to the user, one line per target, then the verdict."""
@@ -286,8 +291,8 @@ class _Trainer:
         self.features = band_features(ws.X, ws.sfreq).reshape(len(ws), -1) \
             if cand.forest else None
 
-    def fit(self, idx: np.ndarray) -> Any:
-        """A fitted model (forests per target, or a network)."""
+    def fit(self, idx: np.ndarray, progress: bool = False) -> Any:
+        """A fitted model (forests per target, or a network; ``progress``: its epochs)."""
         if self.cand.forest:
             return {t.name: make_random_forest(100, None, seed=self.seed).fit(
                 self.features[idx], self.labels[t.name][idx]) for t in self.targets}
@@ -297,7 +302,7 @@ class _Trainer:
         fit_idx, val_idx = sp.inner_validation_split(idx, self.ws.trial_id, TRAIN.val_fraction,
                                                      self.seed, trial_id=self.ws.trial_id)
         fit(wrapped, self.ws.X, self.labels, fit_idx, val_idx, TRAIN, device=self.device,
-            progress=False, desc=self.cand.name)
+            progress=progress, desc=f"{self.cand.name}, all blocks")
         return net
 
     def predict(self, fitted: Any, idx: np.ndarray) -> dict[str, np.ndarray]:
@@ -349,13 +354,17 @@ def train_personal(data: str | Path, models_dir: Path, *, device: str = "auto",
     pretrained_dir : Path | None
         Where to look for networks to fine-tune (default ``models_dir``).
     progress : callable | None
-        Told what happens, one line at a time (the CLI prints them).
+        Told what happens, one line at a time (the CLI prints them); when given,
+        progress over each candidate's folds (the time so far) and the final model's
+        epochs also goes to stderr (:func:`eeg_emotion.progress.progress_over`: a bar
+        on a terminal, plain lines in a log). None: silent.
 
     Returns
     -------
     PersonalResult
     """
     say = progress or (lambda text: log.info("%s", text))
+    start = time.monotonic()
     index = open_dataset(data, "calibration")
     targets, notes = personal_targets(index)
     dev = resolve_device(device)
@@ -363,17 +372,23 @@ def train_personal(data: str | Path, models_dir: Path, *, device: str = "auto",
     scores: dict[str, dict[str, dict[str, float]]] = {}
     trainers: dict[str, _Trainer] = {}
     how = ""
-    for cand in candidates(index, pretrained_dir or models_dir):
+    cands = candidates(index, pretrained_dir or models_dir)
+    for number, cand in enumerate(cands, start=1):
+        label = f"{cand.name} (candidate {number}/{len(cands)})"
+        say(f"{label}: cutting windows ({time.monotonic() - start:.0f} s so far)")
         ws = _windows(index, cand)
         trainer = _Trainer(cand, ws, targets, dev, seed)
         folds, how = _folds(ws, seed)
         truth: dict[str, list[np.ndarray]] = {t.name: [] for t in targets}
         held: dict[str, list[np.ndarray]] = {t.name: [] for t in targets}
-        for train_idx, test_idx in folds:
+        bar = progress_over(folds, label, unit="fold", enabled=progress is not None)
+        for train_idx, test_idx in bar:
             preds = trainer.predict(trainer.fit(train_idx), test_idx)
             for t in targets:
                 truth[t.name].append(trainer.labels[t.name][test_idx])
                 held[t.name].append(preds[t.name])
+            bar.set_postfix({"total": f"{time.monotonic() - start:.0f} s"})
+        bar.close()
         scores[cand.name] = _summary(targets, truth, held, n_blocks)
         trainers[cand.name] = trainer
         say(f"{cand.name}: " + ", ".join(f"{t} {s['accuracy']:.2f} ± {s['std']:.2f}"
@@ -384,16 +399,19 @@ def train_personal(data: str | Path, models_dir: Path, *, device: str = "auto",
     held_out = scores[chosen]
     beats = all(h["accuracy"] > h["majority"] for h in held_out.values())
     trainer = trainers[chosen]
-    say(f"training {chosen} on all {n_blocks} blocks")
-    model = trainer.to_model(trainer.fit(np.arange(len(trainer.ws))))
+    say(f"training {chosen} on all {n_blocks} blocks ({time.monotonic() - start:.0f} s so far)")
+    model = trainer.to_model(trainer.fit(np.arange(len(trainer.ws)),
+                                         progress=progress is not None))
+    synthetic = recorded_synthetic(index.root)
     montage = montage_label(index.channels)
     meta = CheckpointMeta(
         model=model.name, hparams=model.hparams(), signal=trainer.cand.contract,
         targets=list(model.targets),
-        training={"calibration": str(index.root), "blocks": n_blocks,
+        training={"calibration": str(Path(index.root).resolve()), "blocks": n_blocks,
                   "sessions": sorted({t.session for t in index.trials}),
                   "validation": how, "chosen": chosen, "candidates": scores,
                   "notes": notes},
+        synthetic=synthetic,
         tags={"personal": True, "montage": montage, "beats_majority": beats,
               "held_out": held_out, "candidate": chosen})
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -404,5 +422,10 @@ def train_personal(data: str | Path, models_dir: Path, *, device: str = "auto",
         path = path.with_name(f"personal-{montage.replace(',', '-')[:40]}-{stamp}-{n}.pt")
     save_checkpoint(path, model, meta)
     notes.append(f"validation: {how}, {n_blocks} blocks")
+    if synthetic:
+        notes.append("the calibration recorded synthetic data (a replay of files written "
+                     "by eeg-emotion synth, or BrainFlow's synthetic board): the model is "
+                     "marked synthetic_model, a demonstration, not a model of you")
+    say(f"trained in {time.monotonic() - start:.0f} s")
     return PersonalResult(path, chosen, held_out, beats, scores, notes,
-                          more_data_command(index.root))
+                          more_data_command(index.root), synthetic)

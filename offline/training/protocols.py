@@ -13,6 +13,7 @@ runs each (:func:`eeg_emotion.offline.training.split_run.run_split`), trains the
 from __future__ import annotations
 
 import logging
+import shlex
 from pathlib import Path
 
 import numpy as np
@@ -42,8 +43,33 @@ log = logging.getLogger(__name__)
 
 
 
+#: the shipped config that splits within a subject, by dataset kind
+WITHIN_SUBJECT_CONFIG = {"deap": "deap_scalingnet_subject_dependent",
+                         "calibration": "calibration_scalingnet"}
+
+
 def make_splits(cfg: TrainingConfig, data: RunData) -> list[sp.Split]:
-    """The outer splits of the config's protocol (each checked for leakage)."""
+    """The outer splits of the config's protocol (each checked for leakage).
+
+    Raises
+    ------
+    ConfigError
+        If the data cannot be split so; data of one subject for a protocol across
+        subjects get the command that trains within that subject.
+    """
+    try:
+        return _splits(cfg, data)
+    except sp.TooFewGroups as exc:
+        config = WITHIN_SUBJECT_CONFIG.get(data.kind)
+        if exc.group != "subject" or config is None:
+            raise
+        command = shlex.join(["eeg-emotion", "train", "--config", config, "--data",
+                              str(data.path)])
+        raise ConfigError(exc.problem, f"to split the trials of this one subject instead, "
+                                       f"train with `{command}`") from exc
+
+
+def _splits(cfg: TrainingConfig, data: RunData) -> list[sp.Split]:
     p, seed = cfg.protocol, cfg.train.seed
     if p.name == "cross_subject":
         splits = sp.cross_subject_kfold(data.subject, data.trial_id, p.folds, seed)

@@ -20,12 +20,10 @@ from eeg_emotion.offline.datasets.seed_iv import feature_contract, load_seed_iv_
 from eeg_emotion.offline.preprocess import WindowSet, contract_for, prepare_windows
 from eeg_emotion.offline.train_config import TrainingConfig
 from eeg_emotion.session_norm import normalize_sessions
+from eeg_emotion.synthetic_data import is_synthetic
 from eeg_emotion.targets import Target, deap_targets, seed_iv_target
 
 log = logging.getLogger(__name__)
-
-#: files whose presence in a data folder (or its parent) marks synthetic data
-SYNTHETIC_MARKERS = ("SYNTHETIC", ".synthetic", "synthetic.json", "SYNTHETIC.txt")
 
 
 @dataclass(kw_only=True)
@@ -79,15 +77,6 @@ class RunData(WindowSet):
         _, first = np.unique(self.trial_id, return_index=True)
         return {t.name: {c: int(np.sum(self.labels[t.name][first] == i))
                          for i, c in enumerate(t.classes)} for t in self.targets}
-
-
-def is_synthetic(path: Path) -> bool:
-    """Whether ``path`` holds data written by ``eeg-emotion synth``.
-
-    Looks for a marker file (:data:`SYNTHETIC_MARKERS`) in the folder or its parent.
-    """
-    path = Path(path)
-    return any((d / m).exists() for d in (path, path.parent) for m in SYNTHETIC_MARKERS)
 
 
 def build_targets(cfg: TrainingConfig, kind: str) -> list[Target]:

@@ -111,13 +111,29 @@ def assert_no_leakage(train_idx: np.ndarray, test_idx: np.ndarray, trial_id: np.
                 "(use the functions of eeg_emotion.offline.training.splits)")
 
 
-def _check_folds(n_folds: int, n_groups: int, what: str) -> None:
-    if n_folds < 2:
-        raise ConfigError(f"{what}: folds must be at least 2, got {n_folds}",
-                          "set protocol.folds (or --folds) to 2 or more")
-    if n_folds > n_groups:
-        raise ConfigError(f"{what}: {n_folds} folds but only {n_groups} groups to split",
-                          f"set protocol.folds (or --folds) to at most {n_groups}")
+class TooFewGroups(ConfigError):
+    """The data have fewer than two of the groups a protocol splits by: no number of
+    folds helps (the caller knows which protocol would).
+
+    Attributes
+    ----------
+    group : str
+        ``"subject"`` or ``"trial"``.
+    """
+
+    def __init__(self, problem: str, fix: str, group: str) -> None:
+        super().__init__(problem, fix)
+        self.group = group
+
+
+def _check_folds(n_folds: int, n_groups: int, what: str, group: str = "subject") -> None:
+    if n_groups < 2:
+        raise TooFewGroups(f"{what}: the data have {n_groups} {group}, and a split by "
+                           f"{group} needs at least 2", f"add data of more {group}s, or use "
+                           f"a protocol that does not split by {group}", group)
+    if n_folds < 2 or n_folds > n_groups:
+        raise ConfigError(f"{what}: {n_folds} folds for {n_groups} {group}s to split",
+                          f"set protocol.folds (or --folds) to a number from 2 to {n_groups}")
 
 
 def _group_folds(groups: np.ndarray, n_folds: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -133,7 +149,8 @@ def _kfold(groups: np.ndarray, trial_id: np.ndarray, n_folds: int, seed: int, ki
            describe: Callable[[int, np.ndarray], str],
            subject: np.ndarray | None = None) -> list[Split]:
     """k folds of whole ``groups`` (subjects, or trials), each tested once, leakage-checked."""
-    _check_folds(n_folds, len(np.unique(groups)), f"{kind} k-fold")
+    _check_folds(n_folds, len(np.unique(groups)), f"{kind} k-fold",
+                 "subject" if subject is not None else "trial")
     folds = _group_folds(groups, n_folds, np.random.default_rng(seed))
     all_idx = np.arange(len(groups))
     splits = []
@@ -221,7 +238,7 @@ def subject_dependent_kfold(subject: np.ndarray, trial_id: np.ndarray, n_folds: 
     for s in np.unique(subject):
         rows = np.flatnonzero(subject == s)
         _check_folds(n_folds, len(np.unique(trial_id[rows])), f"subject-dependent k-fold, "
-                     f"subject {s}")
+                     f"subject {s}", "trial")
         for k, idx in enumerate(_group_folds(trial_id[rows], n_folds, rng)):
             fold[rows[idx]] = k
     splits = []

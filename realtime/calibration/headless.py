@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Protocol, TextIO
 
 from eeg_emotion.errors import DataFormatError
-from eeg_emotion.realtime.calibration.protocol import SCALES, Block
+from eeg_emotion.realtime.calibration.protocol import SCALES, Block, check_rating
 from eeg_emotion.realtime.calibration.session import CalibrationStopped, ChannelQuality
 
 #: seconds between two warnings about the same bad channel
@@ -88,9 +88,9 @@ class FileRatings:
                                   "write one row per block: block,valence,arousal,dominance")
         self.ratings: dict[int, dict[str, float]] = {}
         for n, row in enumerate(rows, start=2):
-            if row.get("session") and int(row["session"]) != session:
-                continue
             try:
+                if row.get("session") and int(row["session"]) != session:
+                    continue
                 block = int(row["block"])
                 self.ratings[block - 1] = {s: float(row[s]) for s in SCALES}
             except (TypeError, ValueError) as exc:
@@ -98,12 +98,23 @@ class FileRatings:
                                       "use numbers: block 1.., ratings 1-9") from exc
 
     def check(self, blocks: list[Block]) -> None:
-        """Refuse, before anything is recorded, a file that lacks a block to be run."""
+        """Refuse, before anything is recorded, a file that lacks a block to be run or
+        rates one outside 1-9 (every such block is named)."""
         missing = [b.index + 1 for b in blocks if b.index not in self.ratings]
         if missing:
             raise DataFormatError(
                 f"{self.path} has no ratings for block(s) {', '.join(map(str, missing))}",
                 "add a row per block (block,valence,arousal,dominance), numbered from 1")
+        problems = []
+        for b in blocks:
+            try:
+                check_rating(b.index, self.ratings[b.index])
+            except DataFormatError as exc:
+                problems.append(exc.problem)
+        if problems:
+            raise DataFormatError(f"{self.path}: " + "; ".join(problems),
+                                  "rate every block on DEAP's scales, 1 (low) to 9 (high), "
+                                  "then start again (nothing was recorded)")
 
     def __call__(self, block: Block) -> dict[str, float]:
         """The file's ratings of ``block``."""

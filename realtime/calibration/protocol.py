@@ -24,11 +24,13 @@ take about 15 minutes.
 from __future__ import annotations
 
 import csv
+import math
 import random
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from eeg_emotion.checks import check_count, check_seconds
 from eeg_emotion.errors import ConfigError, DataFormatError
 
 DEFAULT_BLOCKS = 10
@@ -131,13 +133,6 @@ class Block:
         return cls(int(data["index"]), float(data["rest_s"]), Stimulus(**data["stimulus"]))
 
 
-def _positive(value: float, name: str) -> float:
-    if not value > 0:
-        raise ConfigError(f"--{name} {value} must be more than 0 seconds",
-                          f"pass e.g. --{name} {int(DEFAULT_STIMULUS_S)}")
-    return float(value)
-
-
 def _rounds(items: list, n_blocks: int, rng: random.Random) -> list:
     """``n_blocks`` items in shuffled rounds, each round holding every item once."""
     out: list = []
@@ -165,10 +160,10 @@ def built_in_plan(n_blocks: int = DEFAULT_BLOCKS, stimulus_s: float = DEFAULT_ST
     -------
     list of Block
     """
-    if not isinstance(n_blocks, int) or n_blocks < 2:
-        raise ConfigError(f"--blocks {n_blocks} is too few: a model needs blocks of "
-                          "different states", f"use --blocks {DEFAULT_BLOCKS}")
-    stimulus_s, rest_s = _positive(stimulus_s, "stimulus"), _positive(rest_s, "rest")
+    check_count("--blocks", n_blocks, DEFAULT_BLOCKS, minimum=2,
+                why="a model needs blocks of different states")
+    stimulus_s = check_seconds("--stimulus-seconds", stimulus_s, f"{DEFAULT_STIMULUS_S:g}")
+    rest_s = check_seconds("--rest-seconds", rest_s, f"{DEFAULT_REST_S:g}")
     rng = random.Random(seed)
     plan = []
     for i, category in enumerate(_rounds(list(CATEGORIES), n_blocks, rng)):
@@ -236,8 +231,8 @@ def read_stimulus_folder(folder: str | Path, default_s: float = DEFAULT_STIMULUS
                             f"({', '.join(IMAGE_SUFFIXES + AUDIO_SUFFIXES + VIDEO_SUFFIXES)})")
         elif not path.is_file():
             problems.append(f"line {n}: {name} does not exist")
-        elif seconds <= 0:
-            problems.append(f"line {n}: seconds {seconds:g} must be more than 0")
+        elif not math.isfinite(seconds) or seconds <= 0:
+            problems.append(f"line {n}: seconds {seconds:g} must be a finite number above 0")
         else:
             try:
                 with path.open("rb") as fh:
@@ -272,7 +267,7 @@ def folder_plan(stimuli: list[Stimulus], n_blocks: int | None, rest_s: float,
     """
     if not stimuli:
         raise ConfigError("the stimulus folder lists no stimuli", "add rows to stimuli.csv")
-    rest_s = _positive(rest_s, "rest")
+    rest_s = check_seconds("--rest-seconds", rest_s, f"{DEFAULT_REST_S:g}")
     n = len(stimuli) if n_blocks is None else int(n_blocks)
     rng = random.Random(seed)
     by_category: dict[str, list[Stimulus]] = {}

@@ -9,16 +9,25 @@ import sys
 import threading
 from pathlib import Path
 
+from eeg_emotion.checks import check_seconds
 from eeg_emotion.errors import ConfigError
 from eeg_emotion.realtime.engine.state import EngineView
 
 logger = logging.getLogger(__name__)
 
 
-def check_display() -> None:
+def check_display(what: str = "the dashboard", fix: str | None = None) -> None:
     """Raise a clear error instead of Qt aborting when there is no screen.
 
     Callers may run it before starting an engine, to fail early.
+
+    Parameters
+    ----------
+    what : str
+        The window that needs the screen.
+    fix : str | None
+        What the command that shows it can do instead (default: the dashboard's
+        ``--headless`` / ``--duration`` / ``--screenshot``).
 
     Raises
     ------
@@ -29,8 +38,8 @@ def check_display() -> None:
         return
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         raise ConfigError(
-            "No screen found for the dashboard (neither DISPLAY nor WAYLAND_DISPLAY is set).",
-            "Run with --headless, or set QT_QPA_PLATFORM=offscreen together with "
+            f"No screen found for {what} (neither DISPLAY nor WAYLAND_DISPLAY is set).",
+            fix or "Run with --headless, or set QT_QPA_PLATFORM=offscreen together with "
             "--duration and --screenshot to save a picture of the dashboard.")
 
 
@@ -68,9 +77,7 @@ def run_dashboard(engine: EngineView, duration: float | None = None,
         If ``duration`` is not positive, the screenshot folder does not exist, or
         there is no screen to show the window on.
     """
-    if duration is not None and not duration > 0:
-        raise ConfigError(f"Dashboard duration {duration!r} is not a positive number of "
-                          "seconds.", "Pass --duration above 0, or leave it out.")
+    check_seconds("--duration", duration, 60, leave_out="to run until the window is closed")
     if screenshot is not None and not Path(screenshot).resolve().parent.is_dir():
         raise ConfigError(f"Cannot save the screenshot {screenshot}: its folder does not "
                           "exist.", "Create the folder or choose another path.")

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PyQt6.QtCore import QObject, Qt, QUrl, pyqtSignal
+from PyQt6.QtCore import QObject, Qt, QTimer, QUrl, pyqtSignal
 from PyQt6.QtGui import QDesktopServices, QPixmap
 from PyQt6.QtWidgets import (
     QApplication,
@@ -272,7 +272,12 @@ class QtFrontEnd:
         self.window.bridge.message.emit(text)
 
 
-def run_calibration_window(run: Callable[[QtFrontEnd], Any]) -> Any:
+#: milliseconds between two looks at the stop request (Ctrl-C, SIGTERM)
+STOP_POLL_MS = 100
+
+
+def run_calibration_window(run: Callable[[QtFrontEnd], Any],
+                           stop: threading.Event | None = None) -> Any:
     """Show the window and run ``run(frontend)`` in a worker thread until it returns.
 
     Parameters
@@ -280,6 +285,11 @@ def run_calibration_window(run: Callable[[QtFrontEnd], Any]) -> Any:
     run : callable
         The session (e.g. :func:`~eeg_emotion.realtime.calibration.session.run_session`
         with its other arguments bound); it gets the window's :class:`QtFrontEnd`.
+    stop : threading.Event | None
+        Set it (a Ctrl-C or SIGTERM handler) to close the window as the user would:
+        a timer looks at it every :data:`STOP_POLL_MS` ms, which also lets Python run
+        its signal handlers while Qt's loop holds the main thread. The session then
+        ends after recording what is done, also while it waits for a rating.
 
     Returns
     -------
@@ -299,12 +309,26 @@ def run_calibration_window(run: Callable[[QtFrontEnd], Any]) -> Any:
         finally:
             window.bridge.finished.emit("calibration finished")
 
+    def look() -> None:
+        if stop is not None and stop.is_set() and window.isVisible():
+            log.info("stop requested: closing the calibration window")
+            window.close()  # closeEvent: the session ends, a waiting rating too
+
+    poll = QTimer()
+    poll.timeout.connect(look)
+    poll.start(STOP_POLL_MS)
     thread = threading.Thread(target=worker, name="calibration-session", daemon=True)
     thread.start()
-    app.exec()
-    window.closed.set()
-    window.answered.set()
+    app.setQuitOnLastWindowClosed(True)
+    try:
+        app.exec()
+    finally:
+        poll.stop()
+        window.closed.set()
+        window.answered.set()
     thread.join(timeout=10.0)
+    if thread.is_alive():
+        log.warning("the calibration session did not end within 10 s of the window closing")
     if "error" in outcome:
         raise outcome["error"]
     return outcome.get("value")

@@ -33,6 +33,11 @@ def history_series(targets: dict[str, tuple[str, ...]]) -> list[tuple[str, str]]
     return out
 
 
+def quality_text(est: Estimate) -> str:
+    """``"poor signal: 34% repaired"`` for an estimate of poor quality, else ``""``."""
+    return f"poor signal: {est.repaired:.0%} repaired" if est.quality == "poor" else ""
+
+
 def top_class(probabilities: dict[str, float]) -> tuple[str, float]:
     """The most probable class and its probability."""
     name = max(probabilities, key=probabilities.__getitem__)
@@ -61,12 +66,13 @@ class EstimatesPanel(pg.GraphicsLayoutWidget):
         self.history: pg.PlotItem | None = None
         self.last: Estimate | None = None
         self._titles: dict[str, tuple[str, str]] = {}
+        self._greyed: dict[str, bool] = {}
         self._waiting = self.addLabel("Waiting for the first estimate…", color=theme.MUTED)
 
     def _build(self, targets: dict[str, tuple[str, ...]]) -> None:
         self.clear()
         self.targets = targets
-        self.bars, self.bar_plots, self._titles = {}, {}, {}
+        self.bars, self.bar_plots, self._titles, self._greyed = {}, {}, {}, {}
         per_row = min(len(targets), 3)
         for i, (target, classes) in enumerate(targets.items()):
             if i and i % per_row == 0:
@@ -127,24 +133,35 @@ class EstimatesPanel(pg.GraphicsLayoutWidget):
             self.values.popleft()
 
     def draw(self, accuracy: dict[str, float]) -> None:
-        """Redraw bars and history from the newest estimate; ``accuracy`` per target."""
+        """Redraw bars and history from the newest estimate; ``accuracy`` per target.
+
+        An estimate of poor quality (much of its window was repaired NaN/Inf samples)
+        is drawn greyed out, and its title says so.
+        """
         est = self.last
         if est is None:
             return
-        for target, bar in self.bars.items():
+        poor = quality_text(est)
+        for i, (target, bar) in enumerate(self.bars.items()):
             probs = est.probabilities[target]
             classes = self.targets[target]
             truth = (est.ground_truth or {}).get(target)
             pens = [pg.mkPen("w", width=2) if c == truth else pg.mkPen(None) for c in classes]
-            bar.setOpts(height=np.array([probs[c] for c in classes]), pens=pens)
+            opts = {"height": np.array([probs[c] for c in classes]), "pens": pens}
+            if bool(poor) != self._greyed.get(target, False):  # only when quality changes
+                self._greyed[target] = bool(poor)
+                color = theme.MUTED if poor else theme.series_color(i)
+                opts["brushes"] = [pg.mkBrush(color) for _ in classes]
+            bar.setOpts(**opts)
             name, p = top_class(probs)
-            extra = []
+            extra = [poor] if poor else []
             if truth is not None:
                 extra.append(f"truth {truth} {'✓' if truth == name else '✗'}")
             if target in accuracy:
                 extra.append(f"accuracy {100 * accuracy[target]:.0f}%")
             # short title: a LabelItem's text sets the plot's minimum width
-            title = f"<b>{target}</b>: {name} {100 * p:.0f}%"
+            title = f"<b>{target}</b>: {name} {100 * p:.0f}%" if not poor else \
+                f"<span style='color:{theme.MUTED}'>{target}: {name} {100 * p:.0f}%</span>"
             footer = " · ".join(extra)
             if (title, footer) != self._titles.get(target):
                 self._titles[target] = (title, footer)

@@ -13,6 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from eeg_emotion.realtime.dashboard import theme
+from eeg_emotion.realtime.dashboard.estimates import quality_text
 from eeg_emotion.realtime.engine.state import INDEX_NOTE, Estimate
 
 #: The indices shown, with what each is made of.
@@ -53,6 +54,7 @@ class IndexPanel(pg.GraphicsLayoutWidget):
         self.values: deque[np.ndarray] = deque()
         self.last: Estimate | None = None
         self._titles: dict[str, tuple[str, str]] = {}
+        self._greyed: dict[str, bool] = {}
         self.header = self.addLabel(f"Band-power indices: {INDEX_NOTE}", color=theme.WARN,
                                     colspan=2, size="10pt")
         self.nextRow()
@@ -108,16 +110,22 @@ class IndexPanel(pg.GraphicsLayoutWidget):
             self.values.popleft()
 
     def draw(self, accuracy: dict[str, float] | None = None) -> None:
-        """Redraw bars and history from the newest reading (``accuracy`` is not used)."""
+        """Redraw bars and history from the newest reading (``accuracy`` is not used); a
+        reading of poor quality (much of its window repaired) is greyed out."""
         est = self.last
         if est is None or est.indices is None:
             return
         reading = est.indices
-        for name, what in INDICES:
+        poor = quality_text(est)
+        for i, (name, what) in enumerate(INDICES):
             z = float(reading.values[name])
-            self.bars[name].setOpts(height=[float(np.clip(z, -Z_RANGE, Z_RANGE))])
+            opts: dict = {"height": [float(np.clip(z, -Z_RANGE, Z_RANGE))]}
+            if bool(poor) != self._greyed.get(name, False):  # greyed out: poor signal
+                self._greyed[name] = bool(poor)
+                opts["brush"] = pg.mkBrush(theme.MUTED if poor else theme.series_color(i))
+            self.bars[name].setOpts(**opts)
             title = index_title(name, z)
-            footer = what.format(pair=reading.pair)
+            footer = what.format(pair=reading.pair) + (f" · {poor}" if poor else "")
             if (title, footer) != self._titles.get(name):
                 self._titles[name] = (title, footer)
                 plot = self.bar_plots[name]

@@ -5,7 +5,8 @@ mne-lsl's ``_acquire`` does): read a whole chunk from the
 :class:`~eeg_emotion.realtime.sources.source.Source`; hand the raw chunk to the raw
 listeners (the recorder); check its timestamps for a gap; run the stages
 (:mod:`eeg_emotion.realtime.engine.stages`: repair -> pick -> units -> resample ->
-filter); write the result to the :class:`~eeg_emotion.realtime.engine.ring_buffer.RingBuffer`.
+filter); write the result to the :class:`~eeg_emotion.realtime.engine.ring_buffer.RingBuffer`,
+with which of its samples were repaired (NaN/Inf held at the last good value).
 
 When the source is lost it calls ``reopen`` with backoff until the stream is
 back. A reconnect, or a jump in the timestamps of a stream that kept sending,
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 
 from eeg_emotion.errors import StreamError
 from eeg_emotion.realtime.engine.ring_buffer import RingBuffer
-from eeg_emotion.realtime.engine.stages import Stage
+from eeg_emotion.realtime.engine.stages import RepairNonFinite, Stage, repaired_at
 from eeg_emotion.realtime.engine.state import GapEvent
 from eeg_emotion.realtime.sources.source import Chunk, Source, SourceInfo, SourceLost
 
@@ -74,6 +75,9 @@ class AcquisitionLoop:
         The loop runs while ``alive()`` is True (the engine's run flag).
     on_failure : callable
         Called once with the exception that ends the loop for good.
+    repair : RepairNonFinite | None
+        The stage that repairs NaN/Inf (one of ``stages``): which samples it repaired
+        goes into the ring beside the data, so a window knows its share of them.
     """
 
     def __init__(self, source: Source, stages: Sequence[Stage], ring: RingBuffer, *,
@@ -81,10 +85,12 @@ class AcquisitionLoop:
                  on_message: Callable[[str, int], None],
                  on_gap: Callable[[GapEvent], None],
                  alive: Callable[[], bool],
-                 on_failure: Callable[[Exception], None]) -> None:
+                 on_failure: Callable[[Exception], None],
+                 repair: RepairNonFinite | None = None) -> None:
         self.source = source
         self.info: SourceInfo = source.info
         self.stages = list(stages)
+        self.repair = repair
         self.ring = ring
         self.on_raw = on_raw
         self.on_message = on_message
@@ -170,7 +176,9 @@ class AcquisitionLoop:
         data, ts = chunk.data, chunk.timestamps
         for stage in self.stages:
             data, ts = stage.process(data, ts)
-        end = self.ring.write(data, ts) if data.shape[1] else None
+        repaired = None if self.repair is None else repaired_at(
+            chunk.timestamps, self.repair.repaired, ts)
+        end = self.ring.write(data, ts, repaired) if data.shape[1] else None
         with self._lock:
             self.raw_samples += chunk.n_samples
             if end is not None:

@@ -25,6 +25,7 @@ import time
 
 import numpy as np
 
+from eeg_emotion.checks import check_range, check_seconds
 from eeg_emotion.errors import ConfigError, EEGEmotionError, StreamError
 from eeg_emotion.filters import FilterDesign
 from eeg_emotion.models.checkpoint import LoadedModel
@@ -37,6 +38,7 @@ from eeg_emotion.realtime.engine.ring_buffer import RingBuffer
 from eeg_emotion.realtime.engine.stages import Chain, build_stages
 from eeg_emotion.realtime.engine.state import (
     LIVE_HOP_S,
+    MAX_REPAIRED,
     EngineStatus,
     Estimate,
     GapEvent,
@@ -112,16 +114,11 @@ class Engine:
                  notch: float | None = None, markers: str | None = "auto",
                  history_s: float = 60.0, open_timeout: float = 10.0,
                  record: str | None = None, notes: tuple[str, ...] = ()) -> None:
-        if not 0.0 <= smoothing < 1.0:
-            raise ConfigError(f"smoothing {smoothing} is outside [0, 1)",
-                              "use e.g. --smoothing 0.8 (0 turns it off)")
+        check_range("--smoothing", smoothing, 0.7, low=0.0, high=1.0, high_open=True)
         if notch not in (None, 50, 60, 50.0, 60.0):
             raise ConfigError(f"notch {notch} Hz is not a mains frequency", "use 50 or 60")
-        for name, value in (("hop", hop_s), ("window", window_s)):
-            if value is not None and not value > 0:
-                raise ConfigError(f"--{name} {value} s must be > 0",
-                                  f"use e.g. --{name} {0.5 if name == 'hop' else 4}, or "
-                                  "leave it out for the default")
+        check_seconds("--hop", hop_s, 0.5, leave_out="for the default")
+        check_seconds("--window", window_s, 4, leave_out="for the model's window")
         self.source = source
         self.loaded = loaded
         self.contract = loaded.meta.signal
@@ -165,6 +162,7 @@ class Engine:
         self._classifier: Classifier | None = None
         self._marker_thread: MarkerListener | None = None
         self._bad_logged_at = -float("inf")
+        self._unusable_logged_at = -float("inf")
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> Engine:
@@ -200,14 +198,14 @@ class Engine:
         self._acquisition = AcquisitionLoop(
             self.source, self._chain.stages, self.ring, on_raw=self._on_raw,
             on_message=self.messages.add, on_gap=self._on_gap, alive=self._alive,
-            on_failure=self._fail)
+            on_failure=self._fail, repair=self._chain.repair)
         self._inference = InferenceLoop(
             self.ring, self._classifier, self.targets, window=self.window, hop=self.hop,
             n_discard=c.n_discard, segment=lambda: self._acquisition.segment,
             arrival_of=self._acquisition.arrival_of, timeline=self.timeline,
             log=self.estimates, accuracy=self.accuracy, smoothing=self.smoothing,
             on_estimate=self.recorder.write_estimate, alive=self._alive,
-            on_failure=self._fail_inference)
+            on_failure=self._fail_inference, on_unusable=self._on_unusable)
         if self.record:
             self.start_recording(str(self.record))
         self._running.set()
@@ -292,6 +290,16 @@ class Engine:
             self.messages.add(f"samples with NaN/Inf repaired (held last good value); "
                               f"{self.bad_samples} so far")
 
+    def _on_unusable(self, share: float) -> None:
+        now = time.monotonic()
+        if now - self._unusable_logged_at > BAD_SAMPLE_MESSAGE_S:
+            self._unusable_logged_at = now
+            self.messages.add(
+                f"no estimate: {share:.0%} of the window's samples were repaired (NaN/Inf "
+                f"from the stream, held at the last good value), more than "
+                f"{MAX_REPAIRED:.0%}; {self.windows_unusable} window(s) so far. Check the "
+                "electrodes and the device; estimates resume when the signal does")
+
     def _on_gap(self, gap: GapEvent) -> None:
         # windows restart after the gap (the acquisition loop began a new segment); the
         # ground truth of the trial before it is unknown until the next marker
@@ -338,6 +346,11 @@ class Engine:
         return self.estimates.count
 
     @property
+    def windows_unusable(self) -> int:
+        """Windows that gave no estimate: mostly repaired samples."""
+        return self._inference.unusable if self._inference is not None else 0
+
+    @property
     def windows_skipped(self) -> int:
         """Windows skipped because inference was busy (latency never grows)."""
         return self._inference.skipped if self._inference is not None else 0
@@ -367,7 +380,7 @@ class Engine:
             running_accuracy=self.accuracy.current(), messages=self.messages.snapshot(),
             notes=self.notes + (self._chain.notes if self._chain else ()),
             adaptation=self._classifier.adaptation if self._classifier else None,
-            mode=self.mode)
+            mode=self.mode, windows_unusable=self.windows_unusable)
 
     def latest_signal(self, seconds: float) -> tuple[np.ndarray, np.ndarray]:
         """Filtered signal of the last ``seconds``: ``(times, data (channels, n))``."""

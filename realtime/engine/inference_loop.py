@@ -6,6 +6,11 @@ window ``k`` ends at sample ``start + discard + window + k * hop``. The loop
 waits for the next boundary, takes the *latest* finished window and skips
 (counting them) any it had no time for, so latency never grows. After a gap the
 count restarts from the new segment: no window holds data from both sides.
+
+A window whose samples are mostly repaired (NaN/Inf in the stream, held at the last
+good value; more than :data:`~eeg_emotion.realtime.engine.state.MAX_REPAIRED`) gives
+no estimate: it is counted and reported, since the model would mostly see held
+values. Any other estimate carries its share of repaired samples (its ``quality``).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from eeg_emotion.realtime.engine.acquisition import Segment
 from eeg_emotion.realtime.engine.estimate_log import EstimateLog, RunningAccuracy
 from eeg_emotion.realtime.engine.inference import Classifier, smooth
 from eeg_emotion.realtime.engine.ring_buffer import RingBuffer
-from eeg_emotion.realtime.engine.state import Estimate, WindowOutput
+from eeg_emotion.realtime.engine.state import MAX_REPAIRED, Estimate, WindowOutput
 from eeg_emotion.realtime.sources.markers import TrialTimeline
 from eeg_emotion.targets import Target
 
@@ -56,6 +61,8 @@ class InferenceLoop:
         The loop runs while ``alive()`` is True.
     on_failure : callable
         Called once with the exception that ends the loop.
+    on_unusable : callable
+        Called with the share of repaired samples of a window that gave no estimate.
     """
 
     def __init__(self, ring: RingBuffer, classifier: Classifier,
@@ -63,7 +70,8 @@ class InferenceLoop:
                  segment: Callable[[], Segment], arrival_of: Callable[[int], float],
                  timeline: TrialTimeline, log: EstimateLog, accuracy: RunningAccuracy,
                  smoothing: float, on_estimate: Callable[[Estimate], None],
-                 alive: Callable[[], bool], on_failure: Callable[[Exception], None]) -> None:
+                 alive: Callable[[], bool], on_failure: Callable[[Exception], None],
+                 on_unusable: Callable[[float], None] = lambda share: None) -> None:
         self.ring = ring
         self.classifier = classifier
         self.targets = tuple(targets)
@@ -77,7 +85,9 @@ class InferenceLoop:
         self.on_estimate = on_estimate
         self.alive = alive
         self.on_failure = on_failure
+        self.on_unusable = on_unusable
         self.skipped = 0
+        self.unusable = 0
 
     def run(self) -> None:
         """Produce estimates until ``alive()`` turns False or the model fails (blocking)."""
@@ -103,16 +113,20 @@ class InferenceLoop:
             if got.lost or got.data.shape[1] < self.window:
                 self.skipped += skipped + 1
                 continue
+            self.skipped += skipped
+            if got.repaired > MAX_REPAIRED:
+                self.unusable += 1
+                self.on_unusable(got.repaired)
+                continue
             try:
                 out = self.classifier(got.data)
             except Exception as exc:
                 self.on_failure(exc)
                 return
-            previous = self._publish(got.timestamps[-1], end, out, previous)
-            self.skipped += skipped
+            previous = self._publish(got.timestamps[-1], end, out, previous, got.repaired)
 
-    def _publish(self, t_end: float, end: int, out: WindowOutput, previous: dict | None
-                 ) -> dict | None:
+    def _publish(self, t_end: float, end: int, out: WindowOutput, previous: dict | None,
+                 repaired: float) -> dict | None:
         """Build, log and hand on one estimate; return the smoothed probabilities."""
         latency = (time.monotonic() - self.arrival_of(end)) * 1000.0
         probs = out.probabilities
@@ -123,7 +137,8 @@ class InferenceLoop:
         est = Estimate(index=self.log.count, time=float(t_end), latency_ms=latency,
                        probabilities=probs, smoothed=smoothed, level_map=out.level_map,
                        level_labels=self.classifier.level_labels, ground_truth=truth,
-                       running_accuracy=acc if truth and acc else None, indices=out.indices)
+                       running_accuracy=acc if truth and acc else None, indices=out.indices,
+                       repaired=repaired)
         self.log.append(est)
         self.on_estimate(est)
         return smoothed

@@ -6,6 +6,11 @@ an absolute index, counted from the first sample ever written, so a reader knows
 exactly which samples it has, and how many it asked for that were already
 overwritten (``lost``).
 
+Beside the data the ring keeps, per sample, how many of the samples before it were
+*repaired* (NaN/Inf in the stream, held at the last good value): a cumulative count,
+so the share of repaired samples in any window is two look-ups and a subtraction
+(``ReadResult.repaired``), whatever its length, with no scan of the window.
+
 All copies are vectorised: a write or read that crosses the end of the
 storage is two slice assignments, never a per-sample loop.
 """
@@ -36,6 +41,8 @@ class ReadResult:
         Absolute index after the last sample returned (pass it to the next call).
     lost : int
         Samples the reader missed because they were overwritten before it read them.
+    repaired : float
+        Share of the returned samples that were repaired (0 to 1).
     """
 
     data: np.ndarray
@@ -43,6 +50,7 @@ class ReadResult:
     start: int
     cursor: int
     lost: int
+    repaired: float = 0.0
 
 
 class RingBuffer:
@@ -70,6 +78,9 @@ class RingBuffer:
         self.capacity = int(capacity)
         self._data = np.zeros((self.n_channels, self.capacity), dtype=np.float32)
         self._times = np.zeros(self.capacity, dtype=np.float64)
+        # repaired samples before each held sample (cumulative), and in all
+        self._repaired_before = np.zeros(self.capacity, dtype=np.int64)
+        self._repaired = 0
         self._written = 0  # absolute index of the next sample
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
@@ -81,7 +92,8 @@ class RingBuffer:
             return self._written
 
 
-    def write(self, data: np.ndarray, timestamps: np.ndarray) -> int:
+    def write(self, data: np.ndarray, timestamps: np.ndarray,
+              repaired: np.ndarray | None = None) -> int:
         """Append a chunk.
 
         Parameters
@@ -90,6 +102,9 @@ class RingBuffer:
             New samples (cast to float32).
         timestamps : numpy.ndarray, shape (n,)
             Their timestamps.
+        repaired : numpy.ndarray of bool, shape (n,) | None
+            Which samples were repaired (NaN/Inf held at the last good value); None:
+            none was.
 
         Returns
         -------
@@ -108,18 +123,37 @@ class RingBuffer:
             if n > self.capacity:  # only the newest `capacity` samples can be kept
                 skip = n - self.capacity
                 data, times = data[:, skip:], times[skip:]
+                if repaired is not None:
+                    self._repaired += int(np.count_nonzero(repaired[:skip]))
+                    repaired = repaired[skip:]
                 self._written += skip
                 n = self.capacity
+            if repaired is None or not repaired.any():
+                before: np.ndarray | int = self._repaired
+            else:  # repaired samples before each sample of the chunk
+                counts = np.cumsum(repaired, dtype=np.int64)
+                before = self._repaired + counts - repaired
+                self._repaired += int(counts[-1])
             pos = self._written % self.capacity
             first = min(n, self.capacity - pos)
             self._data[:, pos:pos + first] = data[:, :first]
             self._times[pos:pos + first] = times[:first]
+            self._repaired_before[pos:pos + first] = before if np.ndim(before) == 0 \
+                else before[:first]
             if first < n:
                 self._data[:, :n - first] = data[:, first:]
                 self._times[:n - first] = times[first:]
+                self._repaired_before[:n - first] = before if np.ndim(before) == 0 \
+                    else before[first:]
             self._written += n
             self._cond.notify_all()
             return self._written
+
+    def _repaired_before_index(self, index: int) -> int:
+        """Repaired samples before absolute ``index`` (held, or the next to write)."""
+        if index >= self._written:
+            return self._repaired
+        return int(self._repaired_before[index % self.capacity])
 
     def _copy(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
         """Copy absolute samples ``[start, stop)`` (caller holds the lock, range is kept)."""
@@ -148,7 +182,8 @@ class RingBuffer:
         Returns
         -------
         ReadResult
-            ``lost`` counts wanted samples already overwritten.
+            ``lost`` counts wanted samples already overwritten; ``repaired`` is the
+            share of the returned samples that were repaired.
         """
         with self._lock:
             stop = self._written if end is None else min(int(end), self._written)
@@ -158,7 +193,9 @@ class RingBuffer:
             start = max(start, oldest)
             stop = max(stop, start)
             data, times = self._copy(start, stop)
-        return ReadResult(data, times, start, stop, lost)
+            repaired = (self._repaired_before_index(stop) - self._repaired_before_index(start)
+                        ) / (stop - start) if stop > start else 0.0
+        return ReadResult(data, times, start, stop, lost, repaired)
 
 
     def wait_for(self, index: int, timeout: float) -> bool:

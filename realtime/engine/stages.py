@@ -84,20 +84,37 @@ class RepairNonFinite:
         Channels of the raw stream.
     on_bad : callable
         Called with the number of repaired samples of a chunk (when > 0).
+    rows : numpy.ndarray of int | None
+        The stream rows the model uses; only their repairs mark a sample as repaired
+        in :attr:`repaired` (a broken channel the model does not use costs nothing).
+        None: every row.
+
+    Attributes
+    ----------
+    repaired : numpy.ndarray of bool | None
+        Which samples of the last chunk were repaired in a used row; None when none
+        was (the usual case costs no array).
     """
 
     name = "repair"
 
-    def __init__(self, n_channels: int, on_bad: Callable[[int], None]) -> None:
+    def __init__(self, n_channels: int, on_bad: Callable[[int], None],
+                 rows: np.ndarray | None = None) -> None:
         self.last_good = np.zeros(int(n_channels))
         self.on_bad = on_bad
+        self.rows = None if rows is None else np.asarray(rows, dtype=np.intp)
+        self.repaired: np.ndarray | None = None
 
     def process(self, data: np.ndarray, timestamps: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray]:
         """Repair one chunk (see :func:`repair_non_finite`)."""
         out, bad = repair_non_finite(data, self.last_good)
+        self.repaired = None
         if bad:
             self.on_bad(bad)
+            used = data if self.rows is None else data[self.rows]
+            flags = ~np.isfinite(used).all(axis=0)
+            self.repaired = flags if flags.any() else None
         return out, timestamps
 
     def reset(self) -> None:
@@ -189,6 +206,32 @@ class Filter:
         self.filter.reset()
 
 
+def repaired_at(raw_times: np.ndarray, repaired: np.ndarray | None, times: np.ndarray
+                ) -> np.ndarray | None:
+    """The repaired flags of a raw chunk carried to the samples the stages made of it.
+
+    Parameters
+    ----------
+    raw_times : numpy.ndarray, shape (n_raw,)
+        Timestamps of the raw chunk.
+    repaired : numpy.ndarray of bool, shape (n_raw,) | None
+        Its repaired samples (:attr:`RepairNonFinite.repaired`); None when none was.
+    times : numpy.ndarray, shape (n,)
+        Timestamps of the processed samples (resampled: another count).
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (n,) | None
+        Each processed sample takes the flag of the raw sample nearest in time
+        (vectorised); None when nothing was repaired.
+    """
+    if repaired is None or not len(times):
+        return None
+    if len(times) == len(raw_times):
+        return repaired
+    return np.interp(times, raw_times, repaired.astype(np.float64)) >= 0.5
+
+
 @dataclass(frozen=True)
 class Chain:
     """The standard stages for one stream and model, and what they found out.
@@ -197,6 +240,8 @@ class Chain:
     ----------
     stages : list of Stage
         In processing order.
+    repair : RepairNonFinite
+        The first stage; it says which samples of each chunk were repaired.
     channel_mask : numpy.ndarray of bool | None
         Present model channels, None when the stream has all of them.
     resample_delay_s : float
@@ -206,6 +251,7 @@ class Chain:
     """
 
     stages: list[Stage]
+    repair: RepairNonFinite
     channel_mask: np.ndarray | None
     resample_delay_s: float
     notes: tuple[str, ...]
@@ -243,7 +289,9 @@ def build_stages(stream_channels: Sequence[str], stream_rate: float, stream_unit
         If the stream's units are unknown.
     """
     notes: list[str] = []
-    stages: list[Stage] = [RepairNonFinite(len(stream_channels), on_bad), PickChannels(index)]
+    index = np.asarray(index)
+    repair = RepairNonFinite(len(stream_channels), on_bad, rows=index[index >= 0])
+    stages: list[Stage] = [repair, PickChannels(index)]
     factor = contract.unit_factor(stream_units or "microvolts")
     if factor is None:
         raise StreamError(f"the stream declares its unit as {stream_units!r}, which is not a "
@@ -265,5 +313,5 @@ def build_stages(stream_channels: Sequence[str], stream_rate: float, stream_unit
         notes.append(f"{len(absent)} of the model's {len(contract.channels)} channels are "
                      f"missing from the stream and masked ({', '.join(absent[:8])}"
                      f"{', …' if len(absent) > 8 else ''})")
-    return Chain(stages=stages, channel_mask=mask, resample_delay_s=resampler.delay_s,
-                 notes=tuple(notes))
+    return Chain(stages=stages, repair=repair, channel_mask=mask,
+                 resample_delay_s=resampler.delay_s, notes=tuple(notes))

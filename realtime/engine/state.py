@@ -17,6 +17,17 @@ LIVE_HOP_S = 0.5
 #: How index mode's estimates are marked everywhere (dashboard, JSON, outlet, OSC).
 INDEX_NOTE = "uncalibrated index, not a trained model"
 
+#: An estimate whose window holds at least this share of repaired samples (NaN/Inf
+#: in the stream, held at the last good value) is flagged ``quality: "poor"``...
+POOR_REPAIRED = 0.1
+#: ... and above this share no estimate is made: the model would mostly see held values.
+MAX_REPAIRED = 0.5
+
+
+def quality_of(repaired: float) -> str:
+    """``"ok"`` or ``"poor"`` for a window with this share of repaired samples."""
+    return "poor" if repaired >= POOR_REPAIRED else "ok"
+
 
 @dataclass(frozen=True)
 class IndexReading:
@@ -92,6 +103,11 @@ class Estimate:
     running_accuracy : dict | None
         ``{target: accuracy}`` over every estimate with ground truth so far,
         including this one (None when none had ground truth).
+    indices : IndexReading | None
+        Index mode's reading (then there are no probabilities).
+    repaired : float
+        Share of the window's samples that were repaired (NaN/Inf in the stream);
+        at :data:`POOR_REPAIRED` or more :attr:`quality` is ``"poor"``.
     """
 
     index: int
@@ -104,6 +120,12 @@ class Estimate:
     ground_truth: dict[str, str] | None = None
     running_accuracy: dict[str, float] | None = None
     indices: IndexReading | None = None
+    repaired: float = 0.0
+
+    @property
+    def quality(self) -> str:
+        """``"ok"``, or ``"poor"`` when much of the window was repaired samples."""
+        return quality_of(self.repaired)
 
     def to_json_dict(self) -> dict:
         """The JSON-lines form of headless mode (no arrays).
@@ -111,18 +133,20 @@ class Estimate:
         An estimate of index mode is an ``index`` line (``"type": "index"``, its
         z-scored ``indices``, ``raw`` values, frontal ``pair``, baseline counts and
         ``"note": "uncalibrated index, not a trained model"``); a model's
-        estimate has ``probabilities`` (and no ``type``).
+        estimate has ``probabilities`` (and no ``type``). Both carry ``quality``
+        (``"ok"`` / ``"poor"``) and ``repaired_share``.
         """
+        quality = {"quality": self.quality, "repaired_share": round(self.repaired, 3)}
         if self.indices is not None:
             out = {"type": "index", "index": self.index, "time": self.time,
                    "latency_ms": round(self.latency_ms, 3), **self.indices.to_json_dict(),
-                   "uncalibrated": True, "note": INDEX_NOTE}
+                   "uncalibrated": True, "note": INDEX_NOTE, **quality}
             if self.ground_truth is not None:
                 out["ground_truth"] = self.ground_truth
             return out
         out = {"index": self.index, "time": self.time,
                "latency_ms": round(self.latency_ms, 3),
-               "probabilities": self.probabilities}
+               "probabilities": self.probabilities, **quality}
         if self.smoothed is not None:
             out["smoothed"] = self.smoothed
         if self.ground_truth is not None:
@@ -200,6 +224,7 @@ class EngineStatus:
     notes: tuple[str, ...] = ()  # lasting facts: montage assumed, units rescaled, masking
     adaptation: tuple[int, int] | None = None  # session norm: (windows seen, warm-up)
     mode: str = "model"  # "model" | "index" (training-free band-power indices)
+    windows_unusable: int = 0  # windows mostly repaired samples: no estimate made
 
 
 class EngineView(Protocol):

@@ -4,8 +4,11 @@ The first line describes the run (``"type": "info"``: stream, model, channels,
 and whether the model is a synthetic-data demonstration); then one line per
 estimate (:meth:`eeg_emotion.realtime.engine.state.Estimate.to_json_dict`: ``index``, ``time``,
 ``latency_ms``, ``probabilities`` ``{target: {class: p}}``, ``smoothed``,
-``ground_truth`` and, with it, ``running_accuracy``; plus ``synthetic_model: true``
-for a demonstration model); a ``"type": "gap"`` line wherever the stream was
+``ground_truth`` and, with it, ``running_accuracy``; ``quality`` (``"ok"``, or
+``"poor"`` when a tenth or more of the window was repaired NaN/Inf samples) and
+``repaired_share``; plus ``synthetic_model: true`` for a demonstration model; a
+window mostly of repaired samples gives no line, and ``windows_unusable`` in the
+summary counts them); a ``"type": "gap"`` line wherever the stream was
 interrupted (:meth:`eeg_emotion.realtime.engine.state.GapEvent.to_json_dict`: ``start``,
 ``end``, ``seconds``, ``samples_lost``; no window spans it), written before the
 first estimate after it; the last line (``"type": "summary"``) holds the engine's
@@ -53,7 +56,9 @@ def summary_line(status: EngineStatus) -> dict:
     """The last JSON line: counters of the run."""
     s = status.source
     return {"type": "summary", "windows_done": status.windows_done,
-            "windows_skipped": status.windows_skipped, "samples_received": s.samples_received,
+            "windows_skipped": status.windows_skipped,
+            "windows_unusable": status.windows_unusable,
+            "samples_received": s.samples_received,
             "gaps": s.gaps, "gap_seconds": round(s.gap_seconds, 3),
             "bad_samples": s.bad_samples, "latency_ms_p50": round(status.latency_ms_p50, 3),
             "latency_ms_p95": round(status.latency_ms_p95, 3),

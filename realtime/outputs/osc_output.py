@@ -4,6 +4,8 @@
 message per value, in this address scheme (``/eeg-emotion`` is the root)::
 
     /eeg-emotion/estimate            int index, float time (LSL clock, s), float latency_ms
+    /eeg-emotion/quality             string "ok" or "poor", float share of repaired
+                                     (NaN/Inf) samples in the window
     /eeg-emotion/<target>/<class>    float probability (smoothed when --smoothing is on)
     /eeg-emotion/<target>/top        string most probable class, float its probability
 
@@ -92,7 +94,8 @@ def osc_messages(estimate: Estimate, *, smoothed: bool = True, root: str = ROOT
     """
     out: list[tuple[str, list]] = [
         (f"{root}/estimate", [int(estimate.index), float(estimate.time),
-                              float(estimate.latency_ms)])]
+                              float(estimate.latency_ms)]),
+        (f"{root}/quality", [estimate.quality, float(estimate.repaired)])]
     if estimate.indices is not None:
         for name, z in estimate.indices.values.items():
             out.append((f"{root}/index/{_safe(name)}", [float(z)]))

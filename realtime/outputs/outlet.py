@@ -5,8 +5,10 @@ per (target, class) probability, labelled ``valence:high`` etc. in the
 description. In index mode (no trained model fits) it carries one channel per
 index instead, labelled ``valence:index`` (unit ``z``, type
 ``UncalibratedIndex``), and its description says "uncalibrated index, not a
-trained model". Each sample is stamped with the end of its window on the LSL
-clock, so a consumer can align it with the EEG.
+trained model". Two last channels carry each estimate's quality:
+``quality:poor`` (1 when a tenth or more of the window was repaired NaN/Inf samples,
+else 0) and ``quality:repaired_share`` (that share, 0 to 1). Each sample is stamped
+with the end of its window on the LSL clock, so a consumer can align it with the EEG.
 """
 
 from __future__ import annotations
@@ -25,11 +27,19 @@ from eeg_emotion.targets import Target
 log = logging.getLogger(__name__)
 
 
+#: The quality channels after the estimate's: (label, unit, type).
+QUALITY_CHANNELS = (("quality:poor", "flag", "Quality"),
+                    ("quality:repaired_share", "fraction", "Quality"))
+
+
 def channel_labels(targets: Sequence[Target], index: bool = False) -> list[str]:
-    """``target:class`` labels in outlet channel order (``target:index`` in index mode)."""
+    """``target:class`` labels in outlet channel order (``target:index`` in index mode),
+    then the quality channels."""
     if index:
-        return [f"{t.name}:index" for t in targets]
-    return [f"{t.name}:{c}" for t in targets for c in t.classes]
+        values = [f"{t.name}:index" for t in targets]
+    else:
+        values = [f"{t.name}:{c}" for t in targets for c in t.classes]
+    return [*values, *(label for label, _, _ in QUALITY_CHANNELS)]
 
 
 class EstimateOutlet:
@@ -64,11 +74,14 @@ class EstimateOutlet:
         info = pylsl.StreamInfo(name, "Emotion", len(self.labels), pylsl.IRREGULAR_RATE,
                                 pylsl.cf_float32, source_id)
         chans = info.desc().append_child("channels")
+        value = ("z", "UncalibratedIndex") if self.index else ("probability", "Probability")
+        quality = {label: (unit, kind) for label, unit, kind in QUALITY_CHANNELS}
         for label in self.labels:
+            unit, kind = quality.get(label, value)
             ch = chans.append_child("channel")
             ch.append_child_value("label", label)
-            ch.append_child_value("unit", "z" if self.index else "probability")
-            ch.append_child_value("type", "UncalibratedIndex" if self.index else "Probability")
+            ch.append_child_value("unit", unit)
+            ch.append_child_value("type", kind)
         info.desc().append_child_value("model", model_name)
         info.desc().append_child_value("estimate", INDEX_NOTE if self.index
                                        else "class probabilities of a trained model")
@@ -78,19 +91,17 @@ class EstimateOutlet:
 
     def push(self, estimate: Estimate) -> None:
         """Publish one estimate, stamped with its window's end time."""
+        quality = [float(estimate.quality == "poor"), estimate.repaired]
         if self.index:
             if estimate.indices is None:
                 return
-            values = np.array([estimate.indices.values[t.name] for t in self.targets],
-                              dtype=np.float32)
-            self._outlet.push_sample(values, estimate.time)
-            self.pushed += 1
-            return
-        probs = estimate.smoothed if (self.smoothed and estimate.smoothed) else \
-            estimate.probabilities
-        values = np.array([probs[t.name][c] for t in self.targets for c in t.classes],
-                          dtype=np.float32)
-        self._outlet.push_sample(values, estimate.time)
+            values = [estimate.indices.values[t.name] for t in self.targets]
+        else:
+            probs = estimate.smoothed if (self.smoothed and estimate.smoothed) else \
+                estimate.probabilities
+            values = [probs[t.name][c] for t in self.targets for c in t.classes]
+        self._outlet.push_sample(np.array([*values, *quality], dtype=np.float32),
+                                 estimate.time)
         self.pushed += 1
 
     def close(self) -> None:

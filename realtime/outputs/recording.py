@@ -88,6 +88,7 @@ class Recorder:
         meta = {"format": FORMAT, "version": VERSION, "name": info.name, "kind": info.kind,
                 "channels": list(info.channels), "sfreq": info.sfreq,
                 "source_id": info.source_id, "units": info.units,
+                "synthetic": info.synthetic,
                 "sample_dtype": "<f4", "timestamp_dtype": "<f8", "layout": "sample-major",
                 "created_unix": time.time(), "created_lsl_clock": _lsl_clock()}
         atomic_write_text(self.path / META, json.dumps(meta, indent=1))

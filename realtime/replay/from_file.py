@@ -16,8 +16,10 @@ from typing import Protocol
 
 import numpy as np
 
+from eeg_emotion.checks import check_count, check_positive, check_seconds
 from eeg_emotion.errors import ConfigError, DataFormatError
 from eeg_emotion.realtime.replay.player import ReplayPlayer
+from eeg_emotion.synthetic_data import is_synthetic
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +89,9 @@ def check_replay_options(opts: ReplayOptions) -> None:
     DataFormatError
         If the path is missing or a folder.
     ConfigError
-        If ``speed`` or ``duration`` is not positive.
+        If ``speed`` or ``duration`` is not a positive finite number, ``wait`` is
+        negative or ``chunk_size`` below 1 (``trial`` is checked against the file's
+        trials by :func:`build_player`).
     """
     path = Path(opts.path)
     if path.is_dir():
@@ -100,12 +104,10 @@ def check_replay_options(opts: ReplayOptions) -> None:
         raise DataFormatError(f"replay file {path} does not exist",
                               "check the path; `eeg-emotion synth demo --out data/demo` "
                               "writes a small file to replay")
-    if opts.speed <= 0:
-        raise ConfigError(f"--speed {opts.speed} must be > 0",
-                          "use --speed 1 for real time, 2 for twice as fast")
-    if opts.duration is not None and opts.duration <= 0:
-        raise ConfigError(f"--duration {opts.duration} must be > 0",
-                          "use e.g. --duration 10, or leave it out to play everything")
+    check_positive("--speed", opts.speed, "1 (real time) or 2 (twice as fast)")
+    check_seconds("--duration", opts.duration, 10, leave_out="to play everything")
+    check_seconds("--wait", opts.wait, 5, allow_zero=True, leave_out="to send at once")
+    check_count("--chunk-size", opts.chunk_size, 8)
 
 
 def build_player(opts: ReplayOptions, tf: TrialsOnDisk) -> ReplayPlayer:
@@ -143,4 +145,5 @@ def build_player(opts: ReplayOptions, tf: TrialsOnDisk) -> ReplayPlayer:
         chunk_size=opts.chunk_size, speed=opts.speed, loop=opts.loop,
         baseline_s=float(tf.baseline_s), units=tf.units or "microvolts",
         dataset=str(tf.kind), source_file=str(path.resolve()),
+        synthetic=is_synthetic(path),
     )

@@ -35,6 +35,7 @@ from types import ModuleType
 
 import numpy as np
 
+from eeg_emotion.checks import check_count, check_positive, check_seconds
 from eeg_emotion.errors import ConfigError, StreamError
 from eeg_emotion.lsl import import_pylsl
 
@@ -168,6 +169,10 @@ class ReplayPlayer:
         Inside a trial, repeat its labels in an ``in_trial`` marker every this many
         seconds of recording, so a program that subscribes mid-trial learns the
         ground truth soon (LSL does not resend earlier markers). 0 sends none.
+    synthetic : bool
+        The data are synthetic (``eeg-emotion synth`` files): the description says so
+        (``<acquisition><synthetic>true``), and whatever is trained on a recording of
+        the stream is marked synthetic.
 
     Raises
     ------
@@ -184,16 +189,12 @@ class ReplayPlayer:
                  baseline_s: float = 0.0, units: str = "microvolts", dataset: str = "",
                  source_file: str = "", source_id: str | None = None,
                  channel_types: Sequence[str] | None = None,
-                 label_every_s: float = 5.0) -> None:
+                 label_every_s: float = 5.0, synthetic: bool = False) -> None:
         if not np.isfinite(sfreq) or sfreq <= 0:
             raise ConfigError(f"sampling rate {sfreq!r} Hz is not positive",
                               "give the data's sampling rate in Hz, e.g. 128")
-        if not np.isfinite(speed) or speed <= 0:
-            raise ConfigError(f"replay speed {speed!r} must be > 0",
-                              "use --speed 1 for real time, 2 for twice as fast")
-        if chunk_size is not None and chunk_size < 1:
-            raise ConfigError(f"chunk size {chunk_size!r} must be at least 1 sample",
-                              "use e.g. --chunk-size 8, or leave it out")
+        check_positive("--speed", speed, "1 (real time) or 2 (twice as fast)")
+        check_count("--chunk-size", chunk_size, 8)
         if not name:
             raise ConfigError("the replay stream needs a name", "pass --name, e.g. --name replay")
         self.channels = tuple(str(c) for c in channels)
@@ -226,6 +227,7 @@ class ReplayPlayer:
         self.units = units
         self.dataset = dataset
         self.source_file = source_file
+        self.synthetic = bool(synthetic)
         self.source_id = source_id or replay_source_id(name, source_file)
         self._pylsl: ModuleType | None = None
         self._outlet = None
@@ -251,6 +253,8 @@ class ReplayPlayer:
         acq.append_child_value("dataset", self.dataset)
         acq.append_child_value("file", self.source_file)
         acq.append_child_value("speed", repr(self.speed))
+        if self.synthetic:
+            acq.append_child_value("synthetic", "true")
         return info
 
     def open(self) -> None:
@@ -373,9 +377,7 @@ class ReplayPlayer:
         -------
         ReplayStats
         """
-        if duration is not None and duration <= 0:
-            raise ConfigError(f"replay duration {duration!r} s must be > 0",
-                              "use e.g. --duration 10, or leave it out to play everything")
+        check_seconds("--duration", duration, 10, leave_out="to play everything")
         self.open()
         pylsl = self._pylsl
         rate = self.sfreq * self.speed

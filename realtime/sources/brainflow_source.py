@@ -284,7 +284,8 @@ class BrainFlowSource(Source):
         source_id = f"brainflow-{self.board}-{self.serial_port or self.file or 'local'}"
         self.info = SourceInfo(name=self.board, kind="brainflow", channels=channels,
                                sfreq=sfreq, source_id=source_id, units="microvolts",
-                               montage=montage_label(channels), montage_note=note)
+                               montage=montage_label(channels), montage_note=note,
+                               synthetic=self.board == "synthetic")
         log.info("BrainFlow %s board open: %d EEG channels at %g Hz", self.board,
                  len(channels), sfreq)
         return self.info

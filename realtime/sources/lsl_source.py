@@ -246,7 +246,8 @@ class LSLSource(Source):
         self._last_data = time.monotonic()
         self.info = SourceInfo(name=full.name(), kind="lsl", channels=labels.names,
                                sfreq=float(rate), source_id=full.source_id(), units=unit,
-                               montage=labels.montage, montage_note=labels.note)
+                               montage=labels.montage, montage_note=labels.note,
+                               synthetic=self._synthetic(full))
 
     @staticmethod
     def _labels(full) -> list[str]:
@@ -256,6 +257,11 @@ class LSLSource(Source):
             labels.append(ch.child_value("label"))
             ch = ch.next_sibling("channel")
         return labels
+
+    @staticmethod
+    def _synthetic(full) -> bool:
+        """``<acquisition><synthetic>true`` (``eeg-emotion replay`` of synthetic files)."""
+        return full.desc().child("acquisition").child_value("synthetic").lower() == "true"
 
     @staticmethod
     def _unit(full) -> str:

@@ -33,6 +33,9 @@ class SourceInfo:
     montage_note : str
         Where the channel names came from when that is worth telling the user
         (e.g. a montage assumed for an unlabelled OpenBCI stream); empty otherwise.
+    synthetic : bool
+        The data are synthetic: a replay of ``eeg-emotion synth`` files (its stream
+        description says so) or BrainFlow's synthetic board.
     """
 
     name: str
@@ -43,6 +46,7 @@ class SourceInfo:
     units: str = "microvolts"
     montage: str = ""
     montage_note: str = ""
+    synthetic: bool = False
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ def test_fif_round_trip(tmp_path: Path, rng: np.random.Generator) -> None:
     assert set(raw.get_channel_types()) == {"eeg"}
     np.testing.assert_allclose(raw.get_data(), data * 1e-6, rtol=1e-6, atol=1e-12)
     ann = list(zip(raw.annotations.description, raw.annotations.onset, strict=True))
-    assert ("trial_start trial 3", pytest.approx(10 / SFREQ, abs=1e-6)) in ann
+    assert ("trial_start trial 3 valence=7.1", pytest.approx(10 / SFREQ, abs=1e-6)) in ann
     assert ("button", pytest.approx(150 / SFREQ, abs=1e-6)) in ann
 
 
@@ -61,7 +61,7 @@ def test_edf_round_trip_within_edf_precision(tmp_path: Path, rng: np.random.Gene
     step = (data.max() - data.min()) * 1e-6 / 65535
     np.testing.assert_allclose(got, data * 1e-6, atol=2 * step)
     desc = list(raw.annotations.description)
-    assert "trial_start trial 3" in desc and "button" in desc
+    assert "trial_start trial 3 valence=7.1" in desc and "button" in desc
 
 
 def test_gaps_become_annotations(tmp_path: Path, rng: np.random.Generator) -> None:
@@ -109,7 +109,36 @@ def test_unknown_format_and_empty_recording(tmp_path: Path) -> None:
         export_recording(tmp_path / "empty.rec", tmp_path / "e_raw.fif")
 
 
+def test_a_fif_name_mne_would_warn_about_is_written_with_a_warning(
+        tmp_path: Path, rng: np.random.Generator, caplog: pytest.LogCaptureFixture) -> None:
+    _make_recording(tmp_path / "n.rec", rng)
+    out = export_recording(tmp_path / "n.rec", tmp_path / "session.fif")
+    assert out == tmp_path / "session.fif" and out.is_file()
+    assert "session_raw.fif" in caplog.text and "MNE's naming" in caplog.text
+    caplog.clear()
+    export_recording(tmp_path / "n.rec", tmp_path / "session_raw.fif")
+    export_recording(tmp_path / "n.rec", tmp_path / "sub-01_eeg.fif")
+    assert "MNE's naming" not in caplog.text
+
+
+def test_an_unwritable_output_folder_is_named(tmp_path: Path, rng: np.random.Generator,
+                                              unwritable: Path, capsys) -> None:
+    _make_recording(tmp_path / "u.rec", rng)
+    assert main(["export", str(tmp_path / "u.rec"), "--to",
+                 str(unwritable / "out" / "u_raw.fif")]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot write to the folder of --to {unwritable / 'out'}" in err
+    assert "fix:" in err and "Traceback" not in err
+
+
 def test_marker_description() -> None:
+    # a replay's marker keeps the trial's labels, as MNE users expect in annotations
+    assert marker_description('{"event": "trial_start", "trial": 2, "labels": '
+                              '{"valence": 7.0, "arousal": 3.0}}') == \
+        "trial_start trial 2 valence=7 arousal=3"
+    assert marker_description('{"event": "rating", "block": 0, "labels": {"valence": 8.0, '
+                              '"arousal": 2.0, "dominance": 5.0}}') == \
+        "rating block 0 valence=8 arousal=2 dominance=5"
     assert marker_description('{"event": "trial_end", "trial": 0}') == "trial_end trial 0"
     assert marker_description('{"event": "baseline_end"}') == "baseline_end"
     assert marker_description("stim 5") == "stim 5"

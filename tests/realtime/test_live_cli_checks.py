@@ -53,7 +53,8 @@ def test_demo_without_screen_runs_headless(monkeypatch, tmp_path):
         def __exit__(self, *exc):
             return None
 
-    monkeypatch.setattr(demo, "ensure_demo_recording", lambda cache: tmp_path / "s01.dat")
+    monkeypatch.setattr(demo, "ensure_demo_recording",
+                        lambda cache, option=None: tmp_path / "s01.dat")
     monkeypatch.setattr(demo, "ensure_demo_model", lambda *a, **k: tmp_path / "m.pt")
     monkeypatch.setattr(demo, "load_model", lambda path: "model")
     monkeypatch.setattr(demo, "ReplayProcess", lambda path: NoReplay())
@@ -87,3 +88,19 @@ def test_master_board_reaches_the_brainflow_source(monkeypatch):
 def test_option_combinations_are_refused(argv, capsys):
     assert main(argv) == 2
     assert "fix:" in capsys.readouterr().err
+
+
+def test_live_without_a_source_refuses_naming_the_visible_streams(capsys, publishers,
+                                                                  stream_name):
+    """A user who forgot --stream wants their headset, not the synthetic demo."""
+    publishers.start(stream_name, mode="plain", channels=4, seconds=30, wait=20)
+    t0 = time.monotonic()
+    for _ in range(3):  # discovery of a just-started outlet can take a moment
+        assert main(["live", "--headless"]) == 2
+        err = capsys.readouterr().err
+        if stream_name in err:
+            break
+    assert "live needs a source: no --stream or --board was given" in err
+    assert stream_name in err and "--stream" in err and "--board" in err
+    assert "`eeg-emotion demo`" in err and "Traceback" not in err
+    assert time.monotonic() - t0 < 15

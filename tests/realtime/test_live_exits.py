@@ -125,11 +125,14 @@ def test_bad_numbers_are_refused_before_waiting_for_a_stream(tmp_path, capsys,
                                                               tiny_checkpoint):
     t0 = time.monotonic()
     for flag in ("--hop", "--window", "--duration"):
-        assert main(["live", "--stream", "nowhere", "--model", str(tiny_checkpoint),
-                     "--headless", "--timeout", "30", flag, "0"]) == 2
-        err = capsys.readouterr().err
-        assert f"error: {flag} 0 must be a positive number of seconds" in err
-        assert "fix:" in err and "Traceback" not in err
+        for value, why in (("0", "must be more than 0 seconds"),
+                           ("nan", "is not a finite number of seconds"),
+                           ("inf", "is not a finite number of seconds")):
+            assert main(["live", "--stream", "nowhere", "--model", str(tiny_checkpoint),
+                         "--headless", "--timeout", "30", flag, value]) == 2
+            err = capsys.readouterr().err
+            assert f"error: {flag} {value} {why}" in err
+            assert "fix:" in err and "Traceback" not in err
     assert main(["live", "--stream", "x", "--model", str(tiny_checkpoint), "--headless",
                  "--threads", "0"]) == 2
     assert "--threads 0 must be at least 1" in capsys.readouterr().err

@@ -72,7 +72,7 @@ def test_outlet_publishes_labelled_probabilities(loaded_factory):
     name = f"out-{uuid.uuid4().hex[:8]}"
     outlet = EstimateOutlet(targets, name)
     found = pylsl.resolve_bypred(f"name='{name}'", 1, 5.0)
-    assert found and found[0].type() == "Emotion" and found[0].channel_count() == 4
+    assert found and found[0].type() == "Emotion" and found[0].channel_count() == 6
     inlet = pylsl.StreamInlet(found[0])
     info = inlet.info(5.0)
     ch = info.desc().child("channels").child("channel")
@@ -80,14 +80,17 @@ def test_outlet_publishes_labelled_probabilities(loaded_factory):
     while not ch.empty():
         labels.append(ch.child_value("label"))
         ch = ch.next_sibling()
-    assert labels == ["valence:low", "valence:high", "arousal:low", "arousal:high"]
+    assert labels == ["valence:low", "valence:high", "arousal:low", "arousal:high",
+                      "quality:poor", "quality:repaired_share"]
     inlet.open_stream(5.0)
     time.sleep(0.3)
     est = Estimate(0, pylsl.local_clock(), 1.0,
-                   {"valence": {"low": 0.25, "high": 0.75}, "arousal": {"low": 0.9, "high": 0.1}})
+                   {"valence": {"low": 0.25, "high": 0.75}, "arousal": {"low": 0.9, "high": 0.1}},
+                   repaired=0.25)
     outlet.push(est)
     sample, ts = inlet.pull_sample(timeout=5.0)
-    np.testing.assert_allclose(sample, [0.25, 0.75, 0.9, 0.1], rtol=1e-6)
+    # the estimate, then its quality: poor (a quarter of the window repaired)
+    np.testing.assert_allclose(sample, [0.25, 0.75, 0.9, 0.1, 1.0, 0.25], rtol=1e-6)
     assert ts == pytest.approx(est.time, abs=1e-3)
     inlet.close_stream()
     outlet.close()

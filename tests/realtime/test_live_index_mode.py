@@ -84,13 +84,14 @@ def test_outlet_in_index_mode_carries_the_indices_and_says_so():
             labels.append((ch.child_value("label"), ch.child_value("type")))
             ch = ch.next_sibling()
         assert labels == [("valence:index", "UncalibratedIndex"),
-                          ("arousal:index", "UncalibratedIndex")]
+                          ("arousal:index", "UncalibratedIndex"),
+                          ("quality:poor", "Quality"), ("quality:repaired_share", "Quality")]
         inlet.open_stream(5.0)
         time.sleep(0.3)
         outlet.push(Estimate(0, pylsl.local_clock(), 1.0, {}, indices=IndexReading(
             {"valence": 1.25, "arousal": -0.5}, {}, "F3/F4", (1, 30))))
         sample, _ = inlet.pull_sample(timeout=5.0)
-        assert sample == pytest.approx([1.25, -0.5])
+        assert sample == pytest.approx([1.25, -0.5, 0.0, 0.0])
         inlet.close_stream()
     finally:
         outlet.close()

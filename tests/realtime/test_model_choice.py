@@ -12,8 +12,8 @@ import torch
 from eeg_emotion.contract import SignalContract
 from eeg_emotion.filters import FilterSpec
 from eeg_emotion.models import CheckpointMeta, build_model, save_checkpoint
-from eeg_emotion.models.checkpoint import LoadedModel
-from eeg_emotion.montages import CYTON, SEED_IV
+from eeg_emotion.models.checkpoint import LoadedModel, load_checkpoint, read_meta
+from eeg_emotion.montages import CYTON, CYTON_DAISY, SEED_IV
 from eeg_emotion.offline.datasets.seed_iv import feature_contract
 from eeg_emotion.realtime.model_choice import (
     FULL,
@@ -102,15 +102,16 @@ def test_personal_model_for_this_headset_comes_first(tmp_path, folder):
                 tags={"personal": True, "montage": ",".join(CYTON), "beats_majority": True,
                       "held_out": {"valence": {"accuracy": 0.64, "std": 0.12,
                                                "majority": 0.55}}})
-    choices, _ = rank_models(CYTON, 250.0, tmp_path,
-                             calibrate="eeg-emotion calibrate --stream OpenBCI")
+    choices, _ = rank_models(CYTON, 250.0, tmp_path, source_flags=["--stream", "OpenBCI"])
     assert [c.path.name for c in choices[:2]] == ["mine-good.pt", "mine-poor.pt"]
     assert choices[0].rank == choices[1].rank == PERSONAL
     good, poor = choices[0].notes, choices[1].notes
     assert "personal model for this headset" in good[0] and "montage" in good[0]
     assert "valence 0.64 ± 0.12 vs majority 0.55" in good[0] and len(good) == 1
     assert "did not beat the majority rate" in poor[1]
-    assert "`eeg-emotion calibrate --stream OpenBCI --add`" in poor[1]
+    # --add needs the calibration folder: the model does not name it, so FOLDER explained
+    assert "`eeg-emotion calibrate --add --out FOLDER --stream OpenBCI`" in poor[1]
+    assert "FOLDER: the calibration folder" in poor[1]
     # only the newer poor one: it is still chosen before any non-personal model
     (tmp_path / "mine-good.pt").unlink()
     choice, _ = choose_model(CYTON, 250.0, tmp_path)
@@ -119,7 +120,26 @@ def test_personal_model_for_this_headset_comes_first(tmp_path, folder):
     notes = given_model_notes(choice.path, LoadedModel(None, choice.meta),
                               ["--stream", "OpenBCI"])
     assert len(notes) == 1 and "did not beat the majority rate" in notes[0]
-    assert "`eeg-emotion calibrate --stream OpenBCI --add`" in notes[0]
+    assert "`eeg-emotion calibrate --add --out FOLDER --stream OpenBCI`" in notes[0]
+
+
+def test_a_poor_personal_model_says_so_also_for_another_stream(tmp_path):
+    """Picked for a stream of another montage that has all its channels (a Cyton model on
+    a Cyton + Daisy), a personal model that never beat the majority rate still says so,
+    with the --add command of its own calibration folder."""
+    cal = tmp_path / "my calibration"
+    path = _scalingnet(tmp_path / "models" / "personal-cyton.pt", CYTON,
+                       tags={"personal": True, "montage": "cyton", "beats_majority": False,
+                             "held_out": {"valence": {"accuracy": 0.5, "majority": 0.6}}})
+    meta = read_meta(path)
+    meta.training["calibration"] = str(cal)
+    save_checkpoint(path, load_checkpoint(path).model, meta)
+    choice, _ = choose_model(CYTON_DAISY, 250.0, tmp_path / "models",
+                             source_flags=["--stream", "obci_eeg1"])
+    assert choice.rank == FULL and "a personal model of montage cyton" in choice.notes[0]
+    assert "did not beat the majority rate" in choice.notes[1]
+    assert (f"`eeg-emotion calibrate --add --out '{cal}' --stream obci_eeg1`"
+            in choice.notes[1])
 
 
 def test_personal_for_compares_electrodes_not_spelling(folder):

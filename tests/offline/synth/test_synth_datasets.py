@@ -147,11 +147,14 @@ def test_refuses_to_mix_with_an_older_dataset(tmp_path):
 
 
 def test_seed_iv_bad_sizes(tmp_path):
-    with pytest.raises(ConfigError, match="at most 24 trials"):
+    with pytest.raises(ConfigError, match="--trials 25 must be from 1 to 24"):
         write_synthetic_seed_iv(tmp_path, trials=25)
+    with pytest.raises(ConfigError, match="--sessions 5 must be from 1 to 3") as err:
+        write_synthetic_seed_iv(tmp_path, sessions=5)
+    assert "--sessions 3" in err.value.fix  # the option at fault, not --trials
     with pytest.raises(ConfigError, match="shorter than SEED-IV's 4-s"):
         write_synthetic_seed_iv(tmp_path, seconds=2.0)
-    with pytest.raises(ConfigError, match="subjects=0"):
+    with pytest.raises(ConfigError, match="--subjects 0 must be at least 1"):
         write_synthetic_deap(tmp_path, subjects=0)
 
 
@@ -168,4 +171,7 @@ def test_cli_synth(tmp_path, capsys):
     assert not (tmp_path / "s" / "eeg_feature_smooth").exists()
     assert len(open_dataset(tmp_path / "s").trials) == 2
     assert main(["synth", "deap", "--out", str(tmp_path / "x"), "--seconds", "-1"]) == 2
-    assert "--seconds -1.0 must be positive" in capsys.readouterr().err
+    assert "--seconds -1 must be more than 0 seconds" in capsys.readouterr().err
+    assert main(["synth", "deap", "--out", str(tmp_path / "nan"), "--seconds", "nan"]) == 2
+    assert "--seconds nan is not a finite number" in capsys.readouterr().err
+    assert not (tmp_path / "nan").exists()  # refused before anything is written

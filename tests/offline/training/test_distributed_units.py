@@ -12,9 +12,9 @@ import torch
 
 from eeg_emotion import threads
 from eeg_emotion.cli import build_parser, main
+from eeg_emotion.commands.train import rank_argv
 from eeg_emotion.errors import ConfigError
 from eeg_emotion.models import build_model
-from eeg_emotion.commands.train import rank_argv
 from eeg_emotion.offline.train_config import DistributedSection, TrainSection, config_from_dict
 from eeg_emotion.offline.training import ddp, distributed
 from eeg_emotion.offline.training.distributed import World

@@ -124,9 +124,18 @@ def test_leakage_guard_catches_shared_subject_and_session():
 
 def test_bad_fold_counts():
     subject, _, trial = _design(n_subjects=3)
-    with pytest.raises(ConfigError, match="only 3 groups"):
+    with pytest.raises(ConfigError, match="5 folds for 3 subjects") as err:
         sp.cross_subject_kfold(subject, trial, 5)
-    with pytest.raises(ConfigError, match="at least 2"):
+    assert err.value.fix.endswith("to a number from 2 to 3")
+    with pytest.raises(ConfigError, match="1 folds for") as err:
         sp.trialwise_kfold(trial, 1)
+    assert "from 2 to" in err.value.fix
+    # one subject: no number of folds helps, and the error says so (it never asks for
+    # "at most 1", which "at least 2" would then refuse)
+    one = np.zeros_like(subject)
+    with pytest.raises(sp.TooFewGroups, match="1 subject, and a split by subject needs "
+                                              "at least 2") as err:
+        sp.cross_subject_kfold(one, trial, 5)
+    assert err.value.group == "subject" and "at most" not in err.value.fix
     with pytest.raises(ConfigError, match="fraction"):
         sp.inner_validation_split(np.arange(5), subject, 1.5)

@@ -122,7 +122,8 @@ def test_channels_restrict_the_model(deap_dir, tmp_path):
     (["--channels", "Fp1,Xx9"], "Xx9"),
     (["--channels", " , "], "names no channel"),
     (["--epochs", "0"], "--epochs"),
-    (["--folds", "7"], "only 3 groups"),
+    (["--folds", "7"], "7 folds for 3 subjects"),
+    (["--folds", "1"], "--folds 1 must be at least 2"),
 ])
 def test_bad_options_fail_cleanly(deap_dir, tmp_path, capsys, extra, needle):
     rc = main(["train", "--config", DEMO, "--data", str(deap_dir), "--out",
@@ -214,3 +215,20 @@ def test_evaluate_kind(demo_run, deap_dir, capsys):
                str(out.parent / "eval-seed"), "--device", "cpu", "--kind", "seed_iv"])
     assert rc == 2
     assert "no SEED-IV eeg_raw_data folder" in capsys.readouterr().err
+
+
+def test_an_interrupted_train_says_the_same_command_resumes(tmp_path, capsys, monkeypatch):
+    from eeg_emotion.offline.training import sweep
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sweep, "run_config", interrupted)
+    rc = main(["train", "--config", DEMO, "--data", str(tmp_path / "d"), "--epochs", "3",
+               "--threads", "1", "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 130
+    out = Path("runs") / "demo_synthetic"
+    assert (f"interrupted: the finished folds are kept in {out}; rerunning the same command "
+            "resumes after them: eeg-emotion train --config") in err
+    assert f"--out {out} --epochs 3 --threads 1 --quiet" in err

@@ -99,7 +99,7 @@ def test_calibrate_then_live_picks_the_personal_model(tmp_path, publishers, stre
             rc = main(["calibrate", "--headless", "--stream", "OpenBCI", "--out",
                        str(tmp_path / "cal"), "--blocks", "8", "--stimulus-seconds", "5",
                        "--rest-seconds", "0.5", "--seed", "1", "--models-dir", str(models),
-                       "--device", "cpu", "--timeout", "20"])
+                       "--device", "cpu", "--timeout", "20", "--threads", "1"])
         finally:
             terminal.queue.put(None)
             rater.join(10)

@@ -356,3 +356,27 @@ def test_run_dashboard_bad_input(qapp, kwargs, match):
     eng = SyntheticEngine(CHANNELS[:2])
     with pytest.raises(ConfigError, match=match):
         run_dashboard(eng, **kwargs)
+
+
+def test_an_estimate_of_poor_quality_is_greyed_out(qapp):
+    """Much of the window repaired (NaN/Inf from the stream): the bars turn grey and
+    the title says so, in model and index mode; a good estimate brings the colours back."""
+    from eeg_emotion.realtime.dashboard.estimates import EstimatesPanel
+    from eeg_emotion.realtime.dashboard.index_panel import IndexPanel
+    from eeg_emotion.realtime.dashboard.theme import MUTED, series_color
+    from eeg_emotion.realtime.engine.state import Estimate, IndexReading
+
+    probs = {"valence": {"low": 0.3, "high": 0.7}}
+    panel = EstimatesPanel()
+    for repaired, colour in ((0.4, MUTED), (0.0, series_color(0))):
+        panel.add([Estimate(0, 1.0 + repaired, 1.0, probs, repaired=repaired)])
+        panel.draw({})
+        brush = panel.bars["valence"].opts["brushes"][0]
+        assert brush.color().name() == pg.mkColor(colour).name()
+        assert ("poor signal: 40% repaired" in panel._titles["valence"][1]) == bool(repaired)
+    index = IndexPanel()
+    reading = IndexReading({"valence": 1.0, "arousal": 0.5}, {}, "F3/F4", (30, 30))
+    index.add([Estimate(0, 1.0, 1.0, {}, indices=reading, repaired=0.2)])
+    index.draw()
+    assert index.bars["valence"].opts["brush"].color().name() == pg.mkColor(MUTED).name()
+    assert "poor signal: 20% repaired" in index._titles["valence"][1]

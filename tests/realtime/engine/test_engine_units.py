@@ -1,8 +1,11 @@
-"""Engine pieces without LSL: NaN repair, smoothing, bad options, failing model/source."""
+"""Engine pieces without LSL: NaN repair, smoothing, bad options, failing model/source;
+a window mostly of repaired samples gives no estimate, and every estimate says how much
+of its window was repaired."""
 
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 import time
 
@@ -12,8 +15,10 @@ import torch
 
 from eeg_emotion.errors import ConfigError, StreamError
 from eeg_emotion.realtime.engine.engine import Engine
-from eeg_emotion.realtime.engine.stages import repair_non_finite
-from eeg_emotion.realtime.engine.state import LIVE_HOP_S
+from eeg_emotion.realtime.engine.ring_buffer import RingBuffer
+from eeg_emotion.realtime.engine.stages import RepairNonFinite, repair_non_finite, repaired_at
+from eeg_emotion.realtime.engine.state import LIVE_HOP_S, MAX_REPAIRED, POOR_REPAIRED, Estimate
+from eeg_emotion.realtime.outputs.headless import summary_line
 from eeg_emotion.realtime.sources.markers import TrialTimeline
 from eeg_emotion.realtime.sources.source import Chunk, Source, SourceInfo, SourceLost
 
@@ -225,3 +230,97 @@ def test_stream_in_volts_is_rescaled_and_said(wait_until, loaded_factory):
     weird.info = SourceInfo("list", "lsl", weird.info.channels, 128.0, "w", units="bananas")
     with pytest.raises(StreamError, match="bananas"):
         Engine(weird, loaded_factory(), device="cpu", markers=None).start()
+
+
+RATE = 128.0
+
+
+def _stream(bad: slice | None, n: int = 128 * 6, size: int = 16, unused_nan: bool = False):
+    """4 channels of noise (a fifth, unused, all NaN when ``unused_nan``); NaN in ``bad``."""
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal((5 if unused_nan else 4, n)).astype(np.float32) * 10
+    if bad is not None:
+        data[:4, bad] = np.nan
+    if unused_nan:
+        data[4] = np.nan
+    t = 100.0 + np.arange(n) / RATE
+    return [Chunk(data[:, i:i + size], t[i:i + size]) for i in range(0, n, size)]
+
+
+def _run(chunks, loaded, wait_until, channels=("Fp1", "Fp2", "C3", "C4")) -> Engine:
+    src = ListSource(chunks, channels=channels, pace=0.005)
+    engine = Engine(src, loaded, device="cpu", markers=None)
+    n_windows = (len(chunks) * chunks[0].n_samples - loaded.meta.signal.window) \
+        // engine.hop + 1
+    with engine:
+        assert wait_until(lambda: engine.windows_done + engine.windows_skipped
+                          + engine.windows_unusable >= n_windows - 1, 20)
+    return engine
+
+
+def test_an_all_nan_stream_gives_no_estimate_and_says_why(wait_until, loaded_factory):
+    engine = _run(_stream(slice(None)), loaded_factory(hop_s=0.25), wait_until)
+    assert engine.bad_samples == engine.raw_samples > 0  # every sample NaN
+    assert engine.windows_done == 0 and engine.windows_unusable > 10
+    status = engine.status()
+    assert status.windows_unusable == engine.windows_unusable
+    assert any("no estimate: 100% of the window's samples were repaired" in m
+               for m in status.messages)
+    assert summary_line(status)["windows_unusable"] == engine.windows_unusable
+
+
+def test_estimates_carry_the_share_of_repaired_samples(wait_until, loaded_factory):
+    # 1-s windows every 0.25 s; 0.3 s of NaN at 3 s: some windows are partly repaired
+    engine = _run(_stream(slice(384, 384 + 38)), loaded_factory(hop_s=0.25), wait_until)
+    ests = engine.estimates_since(0)
+    shares = [e.repaired for e in ests]
+    assert min(shares) == 0.0 and 0.25 < max(shares) <= 0.35
+    assert engine.windows_unusable == 0
+    poor = [e for e in ests if e.quality == "poor"]
+    assert poor and all(e.repaired >= POOR_REPAIRED for e in poor)
+    line = json.loads(json.dumps(poor[0].to_json_dict()))
+    assert line["quality"] == "poor" and line["repaired_share"] == round(poor[0].repaired, 3)
+    clean = ests[0].to_json_dict()
+    assert clean["quality"] == "ok" and clean["repaired_share"] == 0.0
+
+
+def test_a_broken_channel_the_model_does_not_use_costs_nothing(wait_until, loaded_factory):
+    engine = _run(_stream(None, unused_nan=True), loaded_factory(hop_s=0.5), wait_until,
+                  channels=("Fp1", "Fp2", "C3", "C4", "O1"))
+    assert engine.bad_samples > 0  # counted for the health panel...
+    ests = engine.estimates_since(0)
+    assert ests and all(e.repaired == 0.0 for e in ests)  # ...but the model saw none
+
+
+def test_the_share_is_read_from_a_cumulative_count():
+    ring = RingBuffer(1, 8)
+    ring.write(np.zeros((1, 6)), np.arange(6.0), np.array([0, 1, 1, 1, 0, 0], bool))
+    assert ring.read_last(4).repaired == 0.5  # samples 2..5
+    ring.write(np.zeros((1, 6)), np.arange(6.0, 12.0))  # wraps; 4..11 held
+    assert ring.read_last(8).repaired == 0.0
+    assert ring.read_last(4, end=6).repaired == 0.0  # 4..5; 2..3 are overwritten
+    ring.write(np.zeros((1, 20)), np.arange(20.0), np.ones(20, bool))  # more than it holds
+    assert ring.read_last(8).repaired == 1.0
+
+
+def test_flags_follow_the_resampled_samples():
+    raw = np.arange(10) / 250.0
+    flags = np.zeros(10, bool)
+    flags[4:8] = True
+    out = repaired_at(raw, flags, np.arange(5) / 125.0)
+    assert out.tolist() == [False, False, True, True, False]
+    assert repaired_at(raw, None, raw) is None
+    stage = RepairNonFinite(3, lambda n: None, rows=np.array([0, 2]))
+    x = np.ones((3, 4))
+    x[1, :] = np.nan  # a row the model does not use
+    stage.process(x, raw[:4])
+    assert stage.repaired is None
+    x[2, 1] = np.inf
+    stage.process(x, raw[:4])
+    assert stage.repaired.tolist() == [False, True, False, False]
+
+
+def test_thresholds():
+    assert 0 < POOR_REPAIRED < MAX_REPAIRED == 0.5
+    assert Estimate(0, 0.0, 0.0, {}, repaired=POOR_REPAIRED).quality == "poor"
+    assert Estimate(0, 0.0, 0.0, {}, repaired=0.05).quality == "ok"

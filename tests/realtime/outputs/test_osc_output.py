@@ -28,10 +28,15 @@ def test_address_scheme():
     assert dict(osc_messages(smoothed, smoothed=False))["/eeg-emotion/valence/high"] == [0.8]
     idx = osc_messages(INDEX_EST)
     assert [a for a, _ in idx] == [
-        "/eeg-emotion/estimate", "/eeg-emotion/index/valence", "/eeg-emotion/index/arousal",
+        "/eeg-emotion/estimate", "/eeg-emotion/quality", "/eeg-emotion/index/valence",
+        "/eeg-emotion/index/arousal",
         "/eeg-emotion/index/raw/frontal_alpha_asymmetry",
         "/eeg-emotion/index/raw/beta_alpha_ratio", "/eeg-emotion/index/uncalibrated"]
     assert dict(idx)["/eeg-emotion/index/valence"] == [1.5]
+    # every estimate says how much of its window was repaired NaN/Inf samples
+    assert msgs["/eeg-emotion/quality"] == ["ok", 0.0]
+    poor = Estimate(3, 1.0, 1.0, MODEL_EST.probabilities, repaired=0.3)
+    assert dict(osc_messages(poor))["/eeg-emotion/quality"] == ["poor", 0.3]
 
 
 @pytest.mark.parametrize("bad", ["localhost", "127.0.0.1:0", "127.0.0.1:70000", ":9000",

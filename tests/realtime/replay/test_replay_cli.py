@@ -113,7 +113,10 @@ def test_sigterm_stops_a_looping_replay_cleanly(deap_file: Path) -> None:
     (["--trial", "2"], "out of range"),
     (["--trial", "-1"], "out of range"),
     (["--speed", "0"], "--speed"),
-    (["--chunk-size", "0"], "chunk size"),
+    (["--chunk-size", "0"], "--chunk-size 0 must be at least 1"),
+    (["--speed", "nan"], "--speed nan is not a finite number"),
+    (["--duration", "nan"], "--duration nan is not a finite number of seconds"),
+    (["--wait", "-3"], "--wait -3 must be 0 or more seconds"),
     (["--duration", "-1"], "--duration"),
 ])
 def test_bad_options_exit_2(deap_file: Path, args: list[str], message: str,

@@ -55,5 +55,6 @@ def test_replayed_trials_reach_the_engine_with_ground_truth(wait_until, tmp_path
                               verbose="error")
     ann = dict(zip(raw.annotations.description, raw.annotations.onset, strict=True))
     # On their sample, up to the inlets' clock-sync estimates (microseconds here).
-    assert abs(ann["trial_start trial 1"] - 384 / sfreq) < 0.25 / sfreq
-    assert abs(ann["trial_end trial 0"] - 383 / sfreq) < 0.25 / sfreq
+    # the annotations keep each trial's labels
+    assert abs(ann["trial_start trial 1 valence=2 arousal=8"] - 384 / sfreq) < 0.25 / sfreq
+    assert abs(ann["trial_end trial 0 valence=8 arousal=2"] - 383 / sfreq) < 0.25 / sfreq

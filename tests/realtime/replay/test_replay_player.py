@@ -201,7 +201,8 @@ def test_source_id_is_stable_and_file_specific() -> None:
 @pytest.mark.parametrize("kwargs, match", [
     ({"speed": 0.0}, "speed"),
     ({"speed": -1.0}, "speed"),
-    ({"chunk_size": 0}, "chunk size"),
+    ({"chunk_size": 0}, "--chunk-size 0 must be at least 1"),
+    ({"speed": float("nan")}, "--speed nan is not a finite number"),
     ({"labels": [{"valence": 1.0}, {"valence": 2.0}]}, "label sets"),
     ({"channel_types": ["EEG"]}, "channel types"),
 ])
