@@ -18,7 +18,7 @@ from eeg_emotion.realtime.engine.state import INDEX_NOTE, Estimate
 #: The indices shown, with what each is made of.
 INDICES: tuple[tuple[str, str], ...] = (
     ("valence", "alpha asymmetry {pair}"),
-    ("arousal", "beta/alpha, all channels"),
+    ("arousal", "beta/alpha, all EEG channels"),
 )
 #: Bars and history span this many standard deviations either side of the baseline.
 Z_RANGE = 3.0
@@ -100,7 +100,8 @@ class IndexPanel(pg.GraphicsLayoutWidget):
             if est.indices is None:
                 continue
             self.times.append(est.time)
-            self.values.append(np.array([est.indices.values[n] for n, _ in INDICES]))
+            self.values.append(np.array([est.indices.values.get(n, np.nan)
+                                         for n, _ in INDICES]))
             self.last = est
         while self.times and self.last is not None and \
                 self.times[0] < self.last.time - self.history_s:
@@ -114,10 +115,15 @@ class IndexPanel(pg.GraphicsLayoutWidget):
             return
         reading = est.indices
         for name, what in INDICES:
-            z = float(reading.values[name])
-            self.bars[name].setOpts(height=[float(np.clip(z, -Z_RANGE, Z_RANGE))])
-            title = index_title(name, z)
-            footer = what.format(pair=reading.pair)
+            if name not in reading.values:  # e.g. valence on a montage without a frontal pair
+                self.bars[name].setOpts(height=[0.0])
+                title = f"<b>{name} index</b>: unavailable"
+                footer = reading.unavailable.get(name, "not computed")[:60]
+            else:
+                z = float(reading.values[name])
+                self.bars[name].setOpts(height=[float(np.clip(z, -Z_RANGE, Z_RANGE))])
+                title = index_title(name, z)
+                footer = what.format(pair=reading.pair)
             if (title, footer) != self._titles.get(name):
                 self._titles[name] = (title, footer)
                 plot = self.bar_plots[name]
