@@ -46,6 +46,8 @@ OPENBCI_NAMES = ("obci_eeg1", "OpenBCI_EEG", "obci_eeg2", "obci_eeg3")
 OPENBCI_SOURCE_ID = "openbcigui"
 
 _DTYPES = {1: np.float32, 2: np.float64, 4: np.int32, 5: np.int16, 6: np.int8, 7: np.int64}
+#: Seconds to keep listening for an EEG stream when the first matches are not EEG.
+SETTLE_FOR_EEG_S = 1.5
 #: Seconds ``open`` waits for the first chunk, to tell the stream's clock before it returns.
 FIRST_CHUNK_S = 1.0
 _TEN_TWENTY = re.compile(r"^(FP|AF|F|FC|FT|C|CP|TP|T|P|PO|O|I|CB|N|A|M)(Z|\d{1,2})$")
@@ -292,6 +294,12 @@ class LSLSource(Source):
         # give other matching streams a moment to answer too (OpenBCI GUI has several)
         settle = 1.5 if self.stream.lower() == "openbci" else 0.25
         found = resolve_bounded(self._pylsl, predicate, max(timeout, 0.05), settle)
+        if found and min(self._rank(i)[:3] for i in found) != (0, 0, 0):
+            # no EEG time series among the first answers (muselsl's PPG, ACC and GYRO
+            # outlets share its name): listen longer before settling for one of them
+            more = resolve_bounded(self._pylsl, predicate, SETTLE_FOR_EEG_S, SETTLE_FOR_EEG_S)
+            seen = {i.uid() for i in found}
+            found = found + [i for i in more if i.uid() not in seen]
         return sorted(found, key=lambda i: (self._rank(i), i.name()))
 
     def _likeness(self, info) -> float:

@@ -17,6 +17,7 @@ import shlex
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from eeg_emotion import doctor, hints
@@ -29,6 +30,7 @@ from eeg_emotion.filters import FilterSpec
 from eeg_emotion.models import CheckpointMeta, build_model, checkpoint
 from eeg_emotion.models.checkpoint import LoadedModel
 from eeg_emotion.montages import CYTON, DEAP
+from eeg_emotion.offline.datasets.calibration_folders import index_calibration
 from eeg_emotion.offline.datasets.readers import open_dataset
 from eeg_emotion.offline.datasets.registry import KINDS
 from eeg_emotion.offline.synth.deap import write_demo_recording
@@ -39,7 +41,7 @@ from eeg_emotion.realtime.calibration.session import planned_blocks
 from eeg_emotion.realtime.engine.engine import Engine
 from eeg_emotion.realtime.model_choice import load_model
 from eeg_emotion.realtime.replay.from_file import ReplayOptions, check_replay_options
-from eeg_emotion.realtime.sources.channels import map_to_model
+from eeg_emotion.realtime.sources.channels import label_channels, map_to_model
 from eeg_emotion.realtime.sources.lsl_source import LSLSource
 from eeg_emotion.realtime.sources.source import SourceInfo
 from eeg_emotion.recording_files import read_recording
@@ -170,6 +172,22 @@ def _calibration_add_without_out(tmp: Path) -> str:
     return _error(lambda: run_calibrate(calibrate_options(args)))
 
 
+def _calibration_blocks_without_samples(tmp: Path, calibration_factory) -> str:
+    root = tmp / "cal"
+    made = calibration_factory(root, n_blocks=2, stimulus_s=2.0)
+    (part,) = made["folder"].parts(1)
+    stamps = np.fromfile(part / "timestamps.f64", dtype="<f8")
+    (stamps + 3600.0).astype("<f8").tofile(part / "timestamps.f64")  # the stream came late
+    fix = _error(lambda: index_calibration(root))
+    assert f"--add --out {root} --stream obci_eeg1" in fix and "--resume" not in fix
+    return fix
+
+
+def _stream_without_eeg(tmp: Path) -> str:
+    return _error(lambda: label_channels(["X", "Y", "Z"], 3, None, "Muse",
+                                         types=["accelerometer"] * 3))
+
+
 CASES: dict[str, Callable[..., str]] = {
     "stream not found": _stream_missing,
     "stream lacks the model's channels": _stream_lacks_channels,
@@ -185,6 +203,8 @@ CASES: dict[str, Callable[..., str]] = {
     "calibration folder exists": _calibration_exists,
     "calibration rated one way only": _calibration_one_sided,
     "calibrate --add without --out": _calibration_add_without_out,
+    "calibration's rated blocks hold no samples": _calibration_blocks_without_samples,
+    "stream without EEG channels": _stream_without_eeg,
 }
 
 
