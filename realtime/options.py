@@ -45,6 +45,9 @@ class SourceOptions:
         Channel names: a known montage or names in stream order.
     timeout : float
         Seconds to wait for an LSL stream to appear.
+    board_params : tuple of (str, str)
+        ``BrainFlowInputParams`` fields for the board (``--board-param KEY=VALUE``:
+        ``mac_address``, ``serial_number``, ``ip_address``, ``timeout``...).
     """
 
     stream: str | None = None
@@ -54,6 +57,7 @@ class SourceOptions:
     master_board: str | None = None
     montage: str | None = None
     timeout: float = DEFAULT_TIMEOUT_S
+    board_params: tuple[tuple[str, str], ...] = ()
 
     @property
     def given(self) -> bool:
@@ -75,6 +79,8 @@ class SourceOptions:
                             ("--montage", self.montage)):
             if value:
                 parts += [flag, str(value)]
+        for key, value in self.board_params:
+            parts += ["--board-param", f"{key}={value}"]
         return parts
 
     def check(self) -> None:
@@ -83,11 +89,15 @@ class SourceOptions:
         Raises
         ------
         ConfigError
-            ``--master-board`` without ``--board playback``.
+            ``--master-board`` without ``--board playback``; ``--board-param``
+            without ``--board``.
         """
         if self.board != "playback" and self.master_board:
             raise ConfigError("--master-board is only for --board playback",
                               "drop --master-board, or add --board playback --file FILE")
+        if self.board_params and not self.board:
+            raise ConfigError("--board-param is for BrainFlow boards (--board)",
+                              "drop --board-param, or add --board NAME")
 
 
 @dataclass(frozen=True)
