@@ -60,6 +60,51 @@ def marker_event(text: str) -> dict:
     return event if isinstance(event, dict) else {}
 
 
+def labelled_segments(markers: list[tuple[float, str]]) -> list[tuple[int, float, float, dict]]:
+    """(trial number, start time, end time, labels) of every labelled stretch.
+
+    Calibration blocks: the last ``stimulus_start``/``stimulus_end`` of a block
+    before its ``rating``. Replay trials: from ``baseline_end`` (else
+    ``trial_start``) to ``trial_end``, with the labels the markers carry.
+
+    Parameters
+    ----------
+    markers : list of (time, text)
+        As :func:`eeg_emotion.recording_files.read_recording` returns them.
+
+    Returns
+    -------
+    list of tuple
+        Ordered by start time; trial numbers are 1-based.
+    """
+    out = []
+    spans: dict[int, list[float]] = {}
+    trial_start: dict[int, tuple[float, dict]] = {}
+    for t, text in sorted(markers, key=lambda m: m[0]):
+        e = marker_event(text)
+        kind = e.get("event")
+        if "block" in e:
+            block = int(e["block"])
+            if kind == "stimulus_start":
+                spans[block] = [t]
+            elif kind == "stimulus_end" and block in spans:
+                spans[block] = [*spans[block][:1], t]
+            elif kind == "block_repeat":
+                spans.pop(block, None)
+            elif kind == "rating" and len(spans.get(block, ())) == 2:
+                start, end = spans.pop(block)
+                out.append((block + 1, start, end, dict(e.get("labels") or {})))
+        elif "trial" in e and isinstance(e.get("labels"), dict):
+            trial = int(e["trial"])
+            if kind == "trial_start" or (kind == "baseline_end" and trial in trial_start):
+                trial_start[trial] = (t, e["labels"])
+            elif kind == "trial_end" and trial in trial_start:
+                start, labels = trial_start.pop(trial)
+                if labels:
+                    out.append((trial + 1, start, t, dict(labels)))
+    return sorted(out, key=lambda s: s[1])
+
+
 def is_recording(path: str | Path) -> bool:
     """True for a folder holding an eeg-emotion recording's ``meta.json``."""
     p = Path(path)
