@@ -278,7 +278,9 @@ def build_stages(stream_channels: Sequence[str], stream_rate: float, stream_unit
                           "the stream's channel description")
     if factor != 1.0:
         stages.append(ScaleUnits(factor))
-        note = (f"the stream is in {stream_units}: rescaled by {factor:g} to the model's "
+        unit = (f"mne-lsl's unit {stream_units!r} (10^{int(stream_units)} V)"
+                if stream_units.strip().lstrip("+-").isdigit() else stream_units)
+        note = (f"the stream is in {unit}: rescaled by {factor:g} to the model's "
                 f"{contract.units}")
         notes.append(note)
         log.warning("%s", note)
