@@ -10,6 +10,10 @@ live did (the valence pair, or why valence is unavailable), with the latency of 
 estimates. The muselsl and mne-lsl publishers replay a real Muse recording
 (``tests/data/muse``).
 
+``--micro`` times instead what the headset work adds per chunk on the hot path: the
+clock check of :class:`~eeg_emotion.realtime.sources.clock.StreamClock` (LSL clock,
+and UNIX time mapped) and the acquisition stages with per-channel unit factors.
+
 Run: ``LSLAPICFG=/work/shared/lsl_api.cfg .venv/bin/python benchmarks/bench_headsets.py``
 """
 
@@ -80,10 +84,58 @@ def run_case(title: str, pub_args: list[str], stream: str, seconds: float) -> di
             "p99": summary.get("latency_ms_p99"), "gaps": summary.get("gaps"), "wall": wall}
 
 
+def micro() -> None:
+    """Per-chunk cost of the clock check and of per-channel unit factors."""
+    import numpy as np
+
+    sys.path.insert(0, str(ROOT))
+    from eeg_emotion.contract import SignalContract
+    from eeg_emotion.filters import FilterSpec
+    from eeg_emotion.realtime.engine.stages import build_stages
+    from eeg_emotion.realtime.sources.clock import StreamClock
+
+    c = SignalContract(channels=("TP9", "AF7", "AF8", "TP10"), sfreq=256.0,
+                       units="microvolts", filter=FilterSpec(4.0, 40.0, phase="minimum"),
+                       window_s=4.0, hop_s=0.5, baseline="none", standardize="none")
+    design = c.filter.design(256.0)
+    chunk = np.random.default_rng(0).normal(0, 10, (5, 12)).astype(np.float32)
+    stamps = 5000 + np.arange(12) / 256
+    index = np.arange(4)
+
+    def per_chunk(stages, n=20000) -> float:
+        t = time.perf_counter()
+        for _ in range(n):
+            d, s = chunk, stamps
+            for st in stages:
+                d, s = st.process(d, s)
+        return (time.perf_counter() - t) / n * 1e6
+
+    def chain(scales):
+        return build_stages(["c"] * 5, 256.0, "microvolts", index, None, c, design,
+                            lambda n: None, scales=scales).stages
+
+    for title, scales in (("one unit", None), ("per-channel, all volts", [1e6] * 4 + [1.0]),
+                          ("per-channel, mixed", [1e6, 1.0, 1e3, 1.0, 1.0])):
+        print(f"stages ({title}): {per_chunk(chain(scales)):.1f} µs per 12-sample chunk")
+    for title, base in (("LSL clock", 5000.0), ("UNIX time, mapped", time.time())):
+        clock = StreamClock("s")
+        ts = base + np.arange(12) / 256
+        clock.map(ts, 5000.05)
+        t = time.perf_counter()
+        for _ in range(100_000):
+            clock.map(ts, 5000.05)
+        print(f"clock check ({title}): {(time.perf_counter() - t) / 100_000 * 1e6:.2f} µs "
+              "per chunk")
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=float, default=12.0)
+    p.add_argument("--micro", action="store_true", help="per-chunk costs only")
     a = p.parse_args()
+    if a.micro:
+        micro()
+        return 0
     rows = [run_case(*case, a.seconds) for case in cases()]
     print("| publisher | stream taken | channels | unit / montage (notes) | channels used | "
           "live did | estimates, p50/p99 ms |")

@@ -134,8 +134,12 @@ def _replay_xdf(opts, name: str | None) -> int:
                   f"channels, {s.sfreq:g} Hz, x{opts.speed:g})"
                   + "".join(f"; markers {n!r}" for n in player.names[1:])
                   + ". Ctrl-C stops.", file=sys.stderr)
-            if opts.wait > 0 and not player.wait_for_consumers(opts.wait):
-                log.warning("no program subscribed within %g s; sending anyway", opts.wait)
+            if opts.wait > 0 and not stopped_by:
+                if not player.wait_for_consumers(opts.wait):
+                    log.warning("no program subscribed within %g s; sending anyway", opts.wait)
+                elif not player.wait_for_marker_consumers(MARKER_GRACE_S):
+                    log.info("no marker subscriber within %g s; sending anyway",
+                             MARKER_GRACE_S)
             stats = player.run(opts.duration)
             print("sent " + ", ".join(f"{k}: {v} samples" for k, v in stats.samples.items()),
                   file=sys.stderr)

@@ -130,6 +130,15 @@ class XdfPlayer:
         self.open()
         return bool(self._outlets[0].wait_for_consumers(max(0.0, timeout)))
 
+    def wait_for_marker_consumers(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` s in all for an inlet on each marker stream."""
+        self.open()
+        pylsl = import_pylsl()
+        deadline = pylsl.local_clock() + timeout
+        return all(outlet.wait_for_consumers(max(0.0, deadline - pylsl.local_clock()))
+                   for s, outlet in zip(self.streams, self._outlets, strict=True)
+                   if s.is_markers)
+
     def _schedule(self) -> list[tuple[float, int, int, int]]:
         """(due, stream, start, stop) of every push, in order of due time (recorded)."""
         items: list[tuple[float, int, int, int]] = []

@@ -188,6 +188,17 @@ def _stream_without_eeg(tmp: Path) -> str:
                                          types=["accelerometer"] * 3))
 
 
+def _xdf_replay_with_trial(tmp: Path, write_xdf) -> str:
+    path = write_xdf(tmp / "rec.xdf", [dict(
+        name="EEG-rec", type="EEG", source_id="rec", sfreq=128, fmt="float32",
+        channels=[{"label": "Fp1"}, {"label": "Fp2"}], data=np.zeros((2, 256)),
+        timestamps=list(10 + np.arange(256) / 128))])
+    args = build_parser(["replay"]).parse_args(["replay", str(path), "--trial", "0"])
+    from eeg_emotion.commands import replay
+
+    return _error(lambda: replay.run(args))
+
+
 CASES: dict[str, Callable[..., str]] = {
     "stream not found": _stream_missing,
     "stream lacks the model's channels": _stream_lacks_channels,
@@ -205,6 +216,7 @@ CASES: dict[str, Callable[..., str]] = {
     "calibrate --add without --out": _calibration_add_without_out,
     "calibration's rated blocks hold no samples": _calibration_blocks_without_samples,
     "stream without EEG channels": _stream_without_eeg,
+    "replay of an .xdf file with --trial": _xdf_replay_with_trial,
 }
 
 

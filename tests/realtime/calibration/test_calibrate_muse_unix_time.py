@@ -45,12 +45,12 @@ def _cli(*args: str, timeout: float) -> subprocess.CompletedProcess:
 def test_calibrate_on_muselsl_unix_time_ends_in_a_personal_model(tmp_path, publishers):
     # the name is muselsl's own, "Muse"; a unique address keeps this test's outlets apart
     publishers.headset("muselsl", "Muse", address=uuid.uuid4().hex[:12], ppg=True,
-                       seconds=120, wait=60)
+                       seconds=150, wait=60)
     models = tmp_path / "models"
     cal = tmp_path / "cal"
     done = _cli("calibrate", "--headless", "--stream", "Muse", "--out", str(cal),
                 "--ratings", str(_ratings(tmp_path / "r.csv", 4)), "--blocks", "4",
-                "--stimulus-seconds", "4", "--rest-seconds", "0.5", "--seed", "2",
+                "--stimulus-seconds", "6", "--rest-seconds", "0.5", "--seed", "2",
                 "--models-dir", str(models), "--device", "cpu", "--timeout", "20",
                 timeout=240)
     err = done.stderr
