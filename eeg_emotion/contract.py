@@ -10,13 +10,16 @@ paths use.
 
 Units: models are trained in microvolts. :func:`unit_scale` knows the unit names
 LSL streams and MNE files use (``microvolts``, ``uV``, ``µV``, ``volts``, ``V``,
-``millivolts``, ``mV``, ``nanovolts``, ``nV``); a stream in volts is rescaled
-live, and the engine says so.
+``millivolts``, ``mV``, ``nanovolts``, ``nV``) and the power-of-ten strings
+mne-lsl writes (``"0"`` volts, ``"-3"`` millivolts, ``"-6"`` microvolts, ``"-9"``
+nanovolts: ``mne_lsl/lsl/stream_info.py``, ``set_channel_units``); a stream in
+volts is rescaled live, and the engine says so.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, Literal
 
@@ -42,20 +45,30 @@ _UNIT_TO_UV: dict[str, float] = {
 }
 
 
+#: mne-lsl's power-of-ten unit strings (the exponent of volts) that name a voltage unit
+_POWERS_OF_TEN = re.compile(r"^[+-]?\d{1,2}$")
+
+
 def unit_scale(unit: str) -> float | None:
     """Factor that converts values in ``unit`` to microvolts.
 
     Parameters
     ----------
     unit : str
-        A unit name as LSL or MNE write it (``"microvolts"``, ``"V"``, ``"µV"`` ...).
+        A unit name as LSL or MNE write it (``"microvolts"``, ``"V"``, ``"µV"`` ...),
+        or a power of ten of volts as mne-lsl writes it (``"0"`` volts, ``"-6"``
+        microvolts; ``mne_lsl/lsl/stream_info.py``).
 
     Returns
     -------
     float | None
         e.g. ``1e6`` for volts; None for a name this project does not know.
     """
-    return _UNIT_TO_UV.get(str(unit).strip().lower())
+    key = str(unit).strip().lower()
+    if _POWERS_OF_TEN.match(key):
+        exponent = int(key)
+        return 10.0 ** (exponent + 6) if -12 <= exponent <= 3 else None
+    return _UNIT_TO_UV.get(key)
 
 
 def standardize_windows(windows: np.ndarray, mode: str) -> np.ndarray:

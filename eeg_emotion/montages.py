@@ -35,11 +35,34 @@ CYTON = ("Fp1", "Fp2", "C3", "C4", "P7", "P8", "O1", "O2")
 #: OpenBCI Cyton + Daisy, default placement of its 16 inputs.
 CYTON_DAISY = (*CYTON, "F7", "F8", "F3", "F4", "T7", "T8", "P3", "P4")
 
+#: Muse 2 / Muse S / Muse 2016 EEG electrodes, in muselsl's and BrainFlow's order
+#: (``muselsl/muse.py``; BrainFlow's board descriptor of the Muse boards).
+MUSE = ("TP9", "AF7", "AF8", "TP10")
+
+#: g.tec Unicorn Hybrid Black, EEG 1-8 as g.tec documents the default cap (and as
+#: BrainFlow's Unicorn board descriptor names them).
+UNICORN = ("Fz", "C3", "Cz", "C4", "Pz", "PO7", "Oz", "PO8")
+
+#: Neurosity Crown, in its channel order (BrainFlow's Crown board descriptor).
+CROWN = ("CP3", "C3", "F5", "PO3", "PO4", "F6", "C4", "CP4")
+
+#: Emotiv EPOC / EPOC+ / EPOC X sensors, in EmotivPRO's (Cortex API's) order.
+EMOTIV_EPOC = ("AF3", "F7", "F3", "FC5", "T7", "P7", "O1", "O2", "P8", "T8", "FC6", "F4",
+               "F8", "AF4")
+
+#: Emotiv Insight sensors, in EmotivPRO's (Cortex API's) order.
+EMOTIV_INSIGHT = ("AF3", "T7", "Pz", "T8", "AF4")
+
 MONTAGES: dict[str, tuple[str, ...]] = {
     "deap": DEAP,
     "seed-iv": SEED_IV,
     "cyton": CYTON,
     "cyton-daisy": CYTON_DAISY,
+    "muse": MUSE,
+    "unicorn": UNICORN,
+    "crown": CROWN,
+    "emotiv-epoc": EMOTIV_EPOC,
+    "emotiv-insight": EMOTIV_INSIGHT,
 }
 
 _OLD_NAMES = {"T3": "T7", "T4": "T8", "T5": "P7", "T6": "P8"}
@@ -71,8 +94,9 @@ def resolve_montage(spec: str | Sequence[str]) -> list[str]:
     Parameters
     ----------
     spec : str | sequence of str
-        A known montage (``deap``, ``seed-iv``, ``cyton``, ``cyton-daisy``), a
-        comma-separated list (``"Fp1,Fp2,C3"``) or a sequence of names.
+        A known montage (:data:`MONTAGES`: ``deap``, ``seed-iv``, ``cyton``,
+        ``cyton-daisy``, ``muse``, ``unicorn``, ``crown``, ``emotiv-epoc``,
+        ``emotiv-insight``), a comma-separated list (``"Fp1,Fp2,C3"``) or a sequence of names.
 
     Returns
     -------

@@ -2,9 +2,11 @@
 
 A recording is a folder::
 
-    meta.json          written first: channels, rate, units, source, start time,
+    meta.json          written first: channels, rate, units, source, start time, which
+                       channels are EEG and their unit factors, the clock mapping,
                        whether the stream was synthetic data
-    samples.f32        raw float32, sample-major (n_samples x n_channels), appended
+    samples.f32        raw float32, sample-major (n_samples x n_channels), appended:
+                       every channel of the stream, EEG or not
     timestamps.f64     raw float64 LSL-clock time of each sample, appended
     markers.jsonl      {"time": t, "text": "..."} per line
     estimates.jsonl    Estimate.to_json_dict() per line
@@ -24,12 +26,16 @@ from pathlib import Path
 
 import numpy as np
 
+from eeg_emotion.channel_kinds import select_eeg
+from eeg_emotion.contract import unit_scale
 from eeg_emotion.errors import DataFormatError
 
 log = logging.getLogger(__name__)
 
 FORMAT = "eeg-emotion-recording"
 VERSION = 1
+#: Samples further than this from the recording's own LSL-clock time are on another clock.
+FOREIGN_CLOCK_S = 86_400.0
 META, SAMPLES, TIMESTAMPS = "meta.json", "samples.f32", "timestamps.f64"
 MARKERS, ESTIMATES = "markers.jsonl", "estimates.jsonl"
 
@@ -53,6 +59,51 @@ def marker_event(text: str) -> dict:
     except (TypeError, ValueError):
         return {}
     return event if isinstance(event, dict) else {}
+
+
+def labelled_segments(markers: list[tuple[float, str]]) -> list[tuple[int, float, float, dict]]:
+    """(trial number, start time, end time, labels) of every labelled stretch.
+
+    Calibration blocks: the last ``stimulus_start``/``stimulus_end`` of a block
+    before its ``rating``. Replay trials: from ``baseline_end`` (else
+    ``trial_start``) to ``trial_end``, with the labels the markers carry.
+
+    Parameters
+    ----------
+    markers : list of (time, text)
+        As :func:`eeg_emotion.recording_files.read_recording` returns them.
+
+    Returns
+    -------
+    list of tuple
+        Ordered by start time; trial numbers are 1-based.
+    """
+    out = []
+    spans: dict[int, list[float]] = {}
+    trial_start: dict[int, tuple[float, dict]] = {}
+    for t, text in sorted(markers, key=lambda m: m[0]):
+        e = marker_event(text)
+        kind = e.get("event")
+        if "block" in e:
+            block = int(e["block"])
+            if kind == "stimulus_start":
+                spans[block] = [t]
+            elif kind == "stimulus_end" and block in spans:
+                spans[block] = [*spans[block][:1], t]
+            elif kind == "block_repeat":
+                spans.pop(block, None)
+            elif kind == "rating" and len(spans.get(block, ())) == 2:
+                start, end = spans.pop(block)
+                out.append((block + 1, start, end, dict(e.get("labels") or {})))
+        elif "trial" in e and isinstance(e.get("labels"), dict):
+            trial = int(e["trial"])
+            if kind == "trial_start" or (kind == "baseline_end" and trial in trial_start):
+                trial_start[trial] = (t, e["labels"])
+            elif kind == "trial_end" and trial in trial_start:
+                start, labels = trial_start.pop(trial)
+                if labels:
+                    out.append((trial + 1, start, t, dict(labels)))
+    return sorted(out, key=lambda s: s[1])
 
 
 def is_recording(path: str | Path) -> bool:
@@ -88,6 +139,9 @@ class Recording:
         Everything in ``meta.json``.
     truncated : bool
         True when a torn last record (cut by a crash) was dropped.
+    realigned : str
+        How the timestamps were realigned onto the markers' clock (empty: they
+        were not; see :func:`realign_clock`).
     """
 
     data: np.ndarray
@@ -99,6 +153,100 @@ class Recording:
     units: str = "microvolts"
     meta: dict = field(default_factory=dict)
     truncated: bool = False
+    realigned: str = ""
+
+    @property
+    def eeg_rows(self) -> list[int]:
+        """Rows of the EEG channels: as ``meta.json`` says, else judged by their labels
+        and types (a recording made before EEG channels were told apart)."""
+        rows = self.meta.get("eeg")
+        if isinstance(rows, list) and rows and all(isinstance(i, int) for i in rows):
+            return [i for i in rows if 0 <= i < len(self.channels)]
+        return list(select_eeg(self.channels, self.meta.get("channel_types") or ()).rows)
+
+    @property
+    def eeg_channels(self) -> list[str]:
+        """Names of the EEG channels."""
+        return [self.channels[i] for i in self.eeg_rows]
+
+    def eeg_microvolts(self, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """The EEG channels of samples ``start:stop`` in microvolts, float32.
+
+        Raises
+        ------
+        DataFormatError
+            If the unit of an EEG channel is unknown.
+        """
+        rows = self.eeg_rows
+        scales = self.meta.get("channel_scales") or []
+        if len(scales) == len(self.channels):
+            factors = np.array([np.nan if scales[i] is None else float(scales[i])
+                                for i in rows])
+        else:
+            factors = np.full(len(rows), np.nan if unit_scale(self.units) is None
+                              else unit_scale(self.units))
+        if np.isnan(factors).any():
+            raise DataFormatError(f"the recording's unit {self.units!r} is not a voltage unit "
+                                  "eeg-emotion knows",
+                                  "set meta.json's units to microvolts, millivolts or volts")
+        out = self.data[rows, start:stop]
+        if np.all(factors == 1.0):
+            return out.astype(np.float32, copy=False)
+        return (out * factors[:, None]).astype(np.float32)
+
+
+def realign_clock(stamps: np.ndarray, markers: list[tuple[float, str]], meta: dict
+                  ) -> tuple[np.ndarray, str]:
+    """Samples of an old recording stamped with another clock, put on the markers' clock.
+
+    A recording made before foreign clocks were mapped live holds a muselsl
+    stream's UNIX timestamps beside markers on the LSL clock. When the first sample
+    lies more than a day from ``meta.json``'s ``created_lsl_clock`` (or, without it,
+    from the first marker), the samples are moved: by ``created_lsl_clock -
+    created_unix`` when they are on UNIX time (both were read when the recording
+    began), else so that the first sample falls on the first marker.
+
+    Parameters
+    ----------
+    stamps : numpy.ndarray
+        The recorded timestamps.
+    markers : list of (time, text)
+        The recorded markers.
+    meta : dict
+        ``meta.json``.
+
+    Returns
+    -------
+    stamps : numpy.ndarray
+        Realigned (or the input when nothing was to do).
+    how : str
+        What was done, empty when nothing was.
+    """
+    if not len(stamps):
+        return stamps, ""
+    clock = meta.get("clock")
+    if isinstance(clock, dict) and clock.get("lsl_clock"):
+        return stamps, ""  # written after live mapping: already on the LSL clock
+    ref = meta.get("created_lsl_clock")
+    unix = meta.get("created_unix")
+    first = float(stamps[0])
+    anchor = ref if isinstance(ref, int | float) else (markers[0][0] if markers else None)
+    if anchor is None or abs(first - anchor) <= FOREIGN_CLOCK_S:
+        return stamps, ""
+    if isinstance(ref, int | float) and isinstance(unix, int | float) \
+            and abs(first - unix) <= FOREIGN_CLOCK_S:
+        offset = float(ref) - float(unix)
+        how = (f"its samples are stamped with UNIX time and its markers with the LSL clock; "
+               f"the samples were moved by {offset:+.3f} s (created_lsl_clock - created_unix)")
+    elif markers:
+        offset = markers[0][0] - first
+        how = (f"its samples and markers are on different clocks; the first sample was put "
+               f"at the first marker ({offset:+.3f} s)")
+    else:
+        offset = float(ref) - first
+        how = (f"its samples are on another clock than the LSL clock; the first sample was "
+               f"put at the recording's start ({offset:+.3f} s)")
+    return stamps + offset, how
 
 
 def _read_jsonl(path: Path) -> tuple[list[dict], bool]:
@@ -170,7 +318,10 @@ def read_recording(path: str | Path) -> Recording:
     markers_raw, torn_m = _read_jsonl(root / MARKERS)
     estimates, torn_e = _read_jsonl(root / ESTIMATES)
     markers = [(float(m["time"]), str(m["text"])) for m in markers_raw]
-    return Recording(data=data, timestamps=stamps[:n].copy(), channels=channels, sfreq=sfreq,
+    timestamps, realigned = realign_clock(stamps[:n].copy(), markers, meta)
+    if realigned:
+        log.warning("%s: realigned: %s", root, realigned)
+    return Recording(data=data, timestamps=timestamps, channels=channels, sfreq=sfreq,
                      markers=markers, estimates=estimates,
                      units=str(meta.get("units", "microvolts")), meta=meta,
-                     truncated=truncated or torn_m or torn_e)
+                     truncated=truncated or torn_m or torn_e, realigned=realigned)

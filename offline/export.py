@@ -102,11 +102,19 @@ def recording_to_raw(rec: Recording):
         raise DataFormatError("the recording holds no samples",
                               "record for longer before exporting")
     scale = TO_VOLTS.get(rec.units.strip().lower())
-    if scale is None:
+    if scale is None and not rec.meta.get("channel_scales"):
         raise DataFormatError(f"unknown unit {rec.units!r} in the recording",
                               f"edit meta.json's units to one of {', '.join(TO_VOLTS)}")
-    info = mne.create_info(list(rec.channels), rec.sfreq, ch_types="eeg")
-    raw = mne.io.RawArray(rec.data.astype(np.float64) * scale, info, verbose="error")
+    eeg = rec.eeg_rows
+    # every recorded channel is exported; those that are not EEG (a counter, a marker
+    # index, an accelerometer) as "misc", in the values they were sent with
+    types = ["misc"] * len(rec.channels)
+    data = rec.data.astype(np.float64)
+    for i in eeg:
+        types[i] = "eeg"
+    data[eeg] = rec.eeg_microvolts().astype(np.float64) * 1e-6
+    info = mne.create_info(list(rec.channels), rec.sfreq, ch_types=types)
+    raw = mne.io.RawArray(data, info, verbose="error")
     created, created_lsl = rec.meta.get("created_unix"), rec.meta.get("created_lsl_clock")
     if created is not None:
         # Wall time of the first sample: the recording's start plus the LSL-clock offset.

@@ -29,7 +29,7 @@ PROTOCOLS = ("cross_subject", "loso", "subject_dependent", "trialwise", "cross_s
 class DataSection:
     """``[data]``: which dataset reader and which input."""
 
-    kind: Literal["auto", "deap", "seed_iv", "mne", "calibration"] = "auto"
+    kind: Literal["auto", "deap", "seed_iv", "mne", "calibration", "xdf"] = "auto"
     #: "raw": windows of filtered EEG. "features": SEED-IV's precomputed feature files
     #: (eeg_feature_smooth; msmae-cnn or random_forest)
     input: Literal["raw", "features"] = "raw"

@@ -5,11 +5,16 @@ training, as BrainFlow's shipped band-power metrics are (``get_avg_band_powers``
 Welch band powers on any board):
 
 * **valence index**: frontal alpha asymmetry, ``ln(alpha right) - ln(alpha left)``
-  over F4/F3, else Fp2/Fp1, else AF4/AF3. Alpha power falls where cortex is
-  active, so a positive value means relatively more left-frontal activity, which
-  the asymmetry literature (Davidson; Coan & Allen 2004) links to approach and
-  positive affect.
-* **arousal index**: ``ln(beta / alpha)`` over all channels (beta 13-30 Hz,
+  over the best homologous frontal pair the montage has (:data:`FRONTAL_PAIRS`,
+  ranked as the asymmetry literature uses them: F3/F4 first, the pair of
+  Davidson's and Coan & Allen's (2004) studies; AF3/AF4 and F7/F8 next; AF7/AF8,
+  where consumer headsets such as the Muse sit; Fp1/Fp2, prone to eye artefacts;
+  then F5/F6, F1/F2, FC3/FC4). Alpha power falls where cortex is active, so a
+  positive value means relatively more left-frontal activity, which the asymmetry
+  literature links to approach and positive affect. A montage without a frontal
+  pair (a Unicorn: Fz C3 Cz C4 Pz PO7 Oz PO8) gets no valence index: it is shown
+  as unavailable, with the reason.
+* **arousal index**: ``ln(beta / alpha)`` over all EEG channels (beta 13-30 Hz,
   alpha 8-13 Hz; Ramirez & Vamvakousis 2012 used the same ratio).
 
 Each is z-scored against the session's own running baseline
@@ -34,7 +39,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from eeg_emotion.contract import SignalContract
-from eeg_emotion.errors import MontageError, StreamError
+from eeg_emotion.errors import StreamError
 from eeg_emotion.features import band_power_psd
 from eeg_emotion.filters import FilterSpec
 from eeg_emotion.models.checkpoint import CheckpointMeta, LoadedModel
@@ -45,8 +50,10 @@ from eeg_emotion.targets import deap_targets
 
 log = logging.getLogger(__name__)
 
-#: Frontal pairs (left, right) of the valence index, most preferred first.
-FRONTAL_PAIRS: tuple[tuple[str, str], ...] = (("F3", "F4"), ("Fp1", "Fp2"), ("AF3", "AF4"))
+#: Homologous frontal pairs (left, right) of the valence index, most preferred first.
+FRONTAL_PAIRS: tuple[tuple[str, str], ...] = (
+    ("F3", "F4"), ("AF3", "AF4"), ("F7", "F8"), ("AF7", "AF8"), ("Fp1", "Fp2"), ("F5", "F6"),
+    ("F1", "F2"), ("FC3", "FC4"))
 #: Bands shown in the level map; alpha and beta make the indices.
 BANDS: tuple[tuple[str, float, float], ...] = (
     ("theta", 4.0, 8.0), ("alpha", 8.0, 13.0), ("beta", 13.0, 30.0), ("gamma", 30.0, 40.0))
@@ -60,37 +67,31 @@ MAX_RATE = 250.0
 POWER_FLOOR = 1e-12
 
 
-def frontal_pair(channels: Sequence[str], stream: str = "the stream") -> tuple[str, str]:
-    """The first of F3/F4, Fp1/Fp2, AF3/AF4 whose both channels the stream has.
+def frontal_pair(channels: Sequence[str]) -> tuple[str, str] | None:
+    """The best of :data:`FRONTAL_PAIRS` whose both channels the montage has.
 
     Parameters
     ----------
     channels : sequence of str
-        The stream's channel names.
-    stream : str
-        How to name the stream in the error.
+        The stream's EEG channel names.
 
     Returns
     -------
-    (left, right) : tuple of str
-        The stream's own spelling of the two names.
-
-    Raises
-    ------
-    MontageError
-        When the stream has none of the pairs.
+    (left, right) : tuple of str | None
+        The stream's own spelling of the two names; None when it has no pair.
     """
     lookup = {normalize_name(c): c for c in channels}
     for left, right in FRONTAL_PAIRS:
         if normalize_name(left) in lookup and normalize_name(right) in lookup:
             return lookup[normalize_name(left)], lookup[normalize_name(right)]
+    return None
+
+
+def no_pair_reason(channels: Sequence[str]) -> str:
+    """Why the valence index is unavailable on a montage without a frontal pair."""
     pairs = ", ".join(f"{a}/{b}" for a, b in FRONTAL_PAIRS)
-    raise MontageError(
-        f"no trained model fits {stream}, and it has none of the frontal pairs the "
-        f"training-free valence index needs ({pairs}); it has {', '.join(channels)}",
-        "label the channels with their 10-20 names if one pair is there (e.g. --montage "
-        "Fp1,Fp2,C3,C4,P7,P8,O1,O2), place two electrodes at F3/F4 or Fp1/Fp2, or pass "
-        "--model PATH")
+    return (f"the montage ({', '.join(channels)}) has none of the homologous frontal pairs "
+            f"the asymmetry needs ({pairs}); name the channels with --montage if one is there")
 
 
 class BandIndexModel:
@@ -98,24 +99,29 @@ class BandIndexModel:
 
     Parameters
     ----------
-    left, right : str
-        The frontal pair of the valence index.
+    left, right : str | None
+        The frontal pair of the valence index; None when the montage has none
+        (then only the arousal index runs).
     warmup : int
         Windows before the session's running baseline counts as settled.
+    unavailable : str
+        Why the valence index is unavailable (empty when it is not).
     """
 
     name = INDEX_MODEL_NAME
     supports_missing_channels = False
 
-    def __init__(self, left: str, right: str, warmup: int = BASELINE_WARMUP) -> None:
+    def __init__(self, left: str | None, right: str | None, warmup: int = BASELINE_WARMUP,
+                 unavailable: str = "") -> None:
         self.left = left
         self.right = right
         self.warmup = int(warmup)
+        self.unavailable = unavailable
 
     @property
     def pair(self) -> str:
-        """``"F3/F4"``."""
-        return f"{self.left}/{self.right}"
+        """``"F3/F4"``; empty without a pair."""
+        return f"{self.left}/{self.right}" if self.left and self.right else ""
 
 
 def index_contract(channels: Sequence[str], stream_rate: float) -> SignalContract:
@@ -124,7 +130,7 @@ def index_contract(channels: Sequence[str], stream_rate: float) -> SignalContrac
     Parameters
     ----------
     channels : sequence of str
-        The stream's channels (all are used: the arousal index averages them).
+        The stream's EEG channels (all are used: the arousal index averages them).
     stream_rate : float
         The stream's rate in Hz; above :data:`MAX_RATE` it is resampled.
 
@@ -168,20 +174,24 @@ def index_model(channels: Sequence[str], stream_rate: float,
     -------
     LoadedModel
         ``model`` a :class:`BandIndexModel`; ``meta.targets`` valence and arousal
-        (what the indices are about, for ground truth from a replay's markers).
+        (what the indices are about, for ground truth from a replay's markers), or
+        arousal alone when the montage has no frontal pair.
 
     Raises
     ------
-    MontageError
-        No frontal pair (:func:`frontal_pair`).
     StreamError
         A rate too low for the beta band.
     """
-    left, right = frontal_pair(channels, stream)
+    pair = frontal_pair(channels)
     contract = index_contract(channels, stream_rate)
-    model = BandIndexModel(left, right)
+    if pair is None:
+        model = BandIndexModel(None, None, unavailable=no_pair_reason(channels))
+        log.info("valence index unavailable on %s: %s", stream, model.unavailable)
+    else:
+        model = BandIndexModel(*pair)
+    targets = deap_targets(("valence", "arousal") if pair else ("arousal",))
     meta = CheckpointMeta(model=INDEX_MODEL_NAME, hparams={"pair": model.pair},
-                          signal=contract, targets=deap_targets(("valence", "arousal")),
+                          signal=contract, targets=targets,
                           training={"note": INDEX_NOTE}, tags={"index": True})
     return LoadedModel(model, meta)  # type: ignore[arg-type]
 
@@ -230,8 +240,9 @@ class BandIndexClassifier:
         self.model = model
         self.contract = contract
         self.device = "cpu"
-        self.left = keys.index(normalize_name(model.left))
-        self.right = keys.index(normalize_name(model.right))
+        self.has_pair = bool(model.pair)
+        self.left = keys.index(normalize_name(model.left)) if self.has_pair else -1
+        self.right = keys.index(normalize_name(model.right)) if self.has_pair else -1
         names = [b[0] for b in BANDS]
         self.alpha, self.beta = names.index("alpha"), names.index("beta")
         self.bands = tuple(b for b in BANDS if b[1] < contract.filter.h_freq)
@@ -268,14 +279,23 @@ class BandIndexClassifier:
             log10 band powers (channels, bands, windows), oldest first.
         """
         power = band_powers(window, self.contract.sfreq, self.bands)
-        faa = float(np.log(power[self.right, self.alpha]) - np.log(power[self.left, self.alpha]))
         ratio = float(np.log(power[:, self.beta].sum() / power[:, self.alpha].sum()))
-        z = self.norm.update(np.array([faa, ratio]))
         self._history.append(np.log10(power).astype(np.float32))
-        reading = IndexReading(values={"valence": float(z[0]), "arousal": float(z[1])},
-                               raw={"frontal_alpha_asymmetry": faa, "beta_alpha_ratio": ratio},
-                               pair=self.model.pair,
-                               baseline=(self.norm.n, self.norm.warmup))
+        if self.has_pair:
+            faa = float(np.log(power[self.right, self.alpha])
+                        - np.log(power[self.left, self.alpha]))
+            z = self.norm.update(np.array([faa, ratio]))
+            values = {"valence": float(z[0]), "arousal": float(z[1])}
+            raw = {"frontal_alpha_asymmetry": faa, "beta_alpha_ratio": ratio}
+            unavailable: dict[str, str] = {}
+        else:
+            z = self.norm.update(np.array([ratio]))
+            values = {"arousal": float(z[0])}
+            raw = {"beta_alpha_ratio": ratio}
+            unavailable = {"valence": self.model.unavailable}
+        reading = IndexReading(values=values, raw=raw, pair=self.model.pair,
+                               baseline=(self.norm.n, self.norm.warmup),
+                               unavailable=unavailable)
         return WindowOutput({}, np.stack(self._history, axis=-1), reading)
 
 
@@ -295,7 +315,9 @@ def index_notes(loaded: LoadedModel, calibrate: str) -> tuple[str, ...]:
     """
     model = loaded.model
     pair = model.pair if isinstance(model, BandIndexModel) else "?"
+    valence = (f"valence: frontal alpha asymmetry {pair}, the best frontal pair the montage "
+               "has" if pair else f"valence unavailable: {model.unavailable}")
     return (f"no trained model fits this stream: band-power indices, {INDEX_NOTE} "
-            f"(valence: frontal alpha asymmetry {pair}; arousal: beta/alpha over all "
-            "channels; z against this session's running baseline)",
+            f"({valence}; arousal: beta/alpha over all EEG channels; z against this "
+            "session's running baseline)",
             f"for a model trained on you, record a labelled session: `{calibrate}`")

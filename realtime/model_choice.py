@@ -346,11 +346,12 @@ def default_model(info: SourceInfo, *, models_dir: Path | None = None,
     folder = default_models_dir(models_dir)
     calibrate = calibrate_command(None, source=list(source_flags))
     coverage = MIN_COVERAGE if min_coverage is None else min_coverage
-    choice, rejected = choose_model(info.channels, info.sfreq, folder, min_coverage=coverage,
-                                    source_flags=source_flags)
+    # only the EEG channels count (a Muse's Right AUX, a counter or a marker channel do not)
+    choice, rejected = choose_model(info.eeg_channels, info.sfreq, folder,
+                                    min_coverage=coverage, source_flags=source_flags)
     if choice is not None:
         return load_model(choice.path), choice.notes
-    loaded = index_model(info.channels, info.sfreq, f"stream {info.name!r}")
+    loaded = index_model(info.eeg_channels, info.sfreq, f"stream {info.name!r}")
     why = (f"{len(rejected)} checkpoint(s) in {folder}, none fits: "
            + "; ".join(rejected[:3]) + ("; …" if len(rejected) > 3 else "")
            if rejected else f"no checkpoints in {folder}")

@@ -46,6 +46,9 @@ class SourceOptions:
         Channel names: a known montage or names in stream order.
     timeout : float
         Seconds to wait for an LSL stream to appear.
+    board_params : tuple of (str, str)
+        ``BrainFlowInputParams`` fields for the board (``--board-param KEY=VALUE``:
+        ``mac_address``, ``serial_number``, ``ip_address``, ``timeout``...).
     """
 
     stream: str | None = None
@@ -55,6 +58,7 @@ class SourceOptions:
     master_board: str | None = None
     montage: str | None = None
     timeout: float = DEFAULT_TIMEOUT_S
+    board_params: tuple[tuple[str, str], ...] = ()
 
     @property
     def given(self) -> bool:
@@ -76,6 +80,8 @@ class SourceOptions:
                             ("--montage", self.montage)):
             if value:
                 parts += [flag, str(value)]
+        for key, value in self.board_params:
+            parts += ["--board-param", f"{key}={value}"]
         return parts
 
     def check(self) -> None:
@@ -84,14 +90,17 @@ class SourceOptions:
         Raises
         ------
         ConfigError
-            ``--master-board`` without ``--board playback``; a ``--timeout`` that is
-            not a positive number of seconds.
+            ``--master-board`` without ``--board playback``; ``--board-param``
+            without ``--board``; a ``--timeout`` that is not a positive number of seconds.
         """
         check_seconds("--timeout", self.timeout, f"{DEFAULT_TIMEOUT_S:g}",
                       leave_out=f"for {DEFAULT_TIMEOUT_S:g} s")
         if self.board != "playback" and self.master_board:
             raise ConfigError("--master-board is only for --board playback",
                               "drop --master-board, or add --board playback --file FILE")
+        if self.board_params and not self.board:
+            raise ConfigError("--board-param is for BrainFlow boards (--board)",
+                              "drop --board-param, or add --board NAME")
 
 
 @dataclass(frozen=True)

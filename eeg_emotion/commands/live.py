@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         except BaseException:
             source.close()
             raise
-    for note in (source.info.montage_note, *notes):
+    for note in (*source.info.all_notes(), *notes):
         if note:
             print(f"note: {note}", file=sys.stderr, flush=True)
     return live_run.run_engine(opts.run, source, loaded,

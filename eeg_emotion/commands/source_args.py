@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import argparse
 
+from eeg_emotion.boards import BOARDS, INPUT_PARAMS, board_name, parse_board_params
+from eeg_emotion.errors import ConfigError
 from eeg_emotion.realtime.options import DEFAULT_TIMEOUT_S, SourceOptions
 
-#: boards ``--board`` accepts (BrainFlow)
-BOARDS = ("cyton", "cyton-daisy", "ganglion", "synthetic", "playback")
+
+def _board(text: str) -> str:
+    try:
+        return board_name(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(f"{exc.problem}; {exc.fix}") from None
 
 
 def add_source_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,16 +31,22 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
     src = parser.add_mutually_exclusive_group()
     src.add_argument("--stream", default=None, metavar="NAME",
                      help="LSL stream name, type or source id; OpenBCI for the OpenBCI GUI")
-    src.add_argument("--board", default=None, choices=BOARDS, help="BrainFlow board")
+    src.add_argument("--board", default=None, type=_board, metavar="NAME",
+                     help="BrainFlow board, by BrainFlow's name: " + ", ".join(BOARDS))
     parser.add_argument("--serial-port", default=None, metavar="P",
                         help="serial port of a Cyton/Ganglion dongle, e.g. /dev/ttyUSB0")
+    parser.add_argument("--board-param", action="append", default=[], metavar="KEY=VALUE",
+                        help="a BrainFlowInputParams field for --board, repeatable: "
+                             + ", ".join(INPUT_PARAMS)
+                             + " (e.g. mac_address=00:55:DA:B5:0E:1C for a Muse)")
     parser.add_argument("--file", default=None, metavar="F",
                         help="BrainFlow file for --board playback")
     parser.add_argument("--master-board", default=None, metavar="B",
-                        help="--board playback: the board that recorded --file "
-                             "(cyton, cyton-daisy, ganglion, synthetic; default synthetic)")
+                        help="--board playback: the board that recorded --file (a --board "
+                             "name; default synthetic)")
     parser.add_argument("--montage", default=None, metavar="M",
-                        help="channel names: cyton, cyton-daisy, or Fp1,Fp2,... in stream order")
+                        help="channel names: cyton, cyton-daisy, muse, unicorn, crown, "
+                             "emotiv-epoc, emotiv-insight, or Fp1,Fp2,... in stream order")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="S",
                         help=f"seconds to wait for the stream to appear (default "
                              f"{DEFAULT_TIMEOUT_S:g})")
@@ -50,6 +62,7 @@ def source_options(args: argparse.Namespace) -> SourceOptions:
     """
     opts = SourceOptions(stream=args.stream, board=args.board, serial_port=args.serial_port,
                          file=args.file, master_board=args.master_board,
-                         montage=args.montage, timeout=args.timeout)
+                         montage=args.montage, timeout=args.timeout,
+                         board_params=parse_board_params(args.board_param))
     opts.check()
     return opts

@@ -15,7 +15,11 @@ it into a :class:`~eeg_emotion.offline.datasets.registry.DatasetIndex` that ``tr
   trial's labels) give the trials.
 
 The rate and channels are the stream's as recorded (e.g. a Cyton's 8 channels at
-250 Hz, named by its montage); samples are converted to microvolts.
+250 Hz, named by its montage), EEG channels only (a Muse's ``Right AUX``, a
+counter or a marker channel are recorded but are not EEG); samples are converted
+to microvolts. A part whose samples were stamped with another clock than its
+markers (a muselsl stream recorded before such timestamps were mapped live) is
+realigned when read (:func:`eeg_emotion.recording_files.realign_clock`).
 """
 
 from __future__ import annotations
@@ -26,7 +30,6 @@ from pathlib import Path
 import numpy as np
 
 from eeg_emotion.calibration_files import PLAN_FILE, calibrate_command, recording_parts
-from eeg_emotion.contract import unit_scale
 from eeg_emotion.errors import DataFormatError
 from eeg_emotion.offline.datasets.file_cache import cached_by_stat
 from eeg_emotion.offline.datasets.registry import (
@@ -36,59 +39,12 @@ from eeg_emotion.offline.datasets.registry import (
     TrialRef,
     register_reader,
 )
-from eeg_emotion.recording_files import Recording, is_recording, marker_event, read_recording
+from eeg_emotion.recording_files import Recording, is_recording, labelled_segments, read_recording
 
 log = logging.getLogger(__name__)
 
 READER_NAME = "calibration"
 SUBJECT = "me"
-
-
-def labelled_segments(markers: list[tuple[float, str]]) -> list[tuple[int, float, float, dict]]:
-    """(trial number, start time, end time, labels) of every labelled stretch.
-
-    Calibration blocks: the last ``stimulus_start``/``stimulus_end`` of a block
-    before its ``rating``. Replay trials: from ``baseline_end`` (else
-    ``trial_start``) to ``trial_end``, with the labels the markers carry.
-
-    Parameters
-    ----------
-    markers : list of (time, text)
-        As :func:`eeg_emotion.recording_files.read_recording` returns them.
-
-    Returns
-    -------
-    list of tuple
-        Ordered by start time; trial numbers are 1-based.
-    """
-    out = []
-    spans: dict[int, list[float]] = {}
-    trial_start: dict[int, tuple[float, dict]] = {}
-    for t, text in sorted(markers, key=lambda m: m[0]):
-        e = marker_event(text)
-        kind = e.get("event")
-        if "block" in e:
-            block = int(e["block"])
-            if kind == "stimulus_start":
-                spans[block] = [t]
-            elif kind == "stimulus_end" and block in spans:
-                spans[block] = [*spans[block][:1], t]
-            elif kind == "block_repeat":
-                spans.pop(block, None)
-            elif kind == "rating" and len(spans.get(block, ())) == 2:
-                start, end = spans.pop(block)
-                out.append((block + 1, start, end, dict(e.get("labels") or {})))
-        elif "trial" in e and isinstance(e.get("labels"), dict):
-            trial = int(e["trial"])
-            if kind == "trial_start" or (kind == "baseline_end" and trial in trial_start):
-                trial_start[trial] = (t, e["labels"])
-            elif kind == "trial_end" and trial in trial_start:
-                start, labels = trial_start.pop(trial)
-                if labels:
-                    out.append((trial + 1, start, t, dict(labels)))
-    return sorted(out, key=lambda s: s[1])
-
-
 
 
 def detect_calibration(path: Path) -> bool:
@@ -136,23 +92,35 @@ def index_calibration(root: Path) -> DatasetIndex:
     trials: list[TrialRef] = []
     channels: list[str] | None = None
     sfreq = 0.0
+    empty: list[str] = []  # rated blocks without samples, and why
     for session, part in parts:
         rec = _recording(part)
         if channels is None:
-            channels, sfreq = list(rec.channels), float(rec.sfreq)
-        elif list(rec.channels) != channels or abs(rec.sfreq - sfreq) > 1e-6:
+            channels, sfreq = list(rec.eeg_channels), float(rec.sfreq)
+        elif list(rec.eeg_channels) != channels or abs(rec.sfreq - sfreq) > 1e-6:
             raise DataFormatError(
-                f"{part} was recorded with {len(rec.channels)} ch @ {rec.sfreq:g} Hz, the "
-                f"rest of {root} with {len(channels)} ch @ {sfreq:g} Hz",
+                f"{part} was recorded with {len(rec.eeg_channels)} EEG ch @ {rec.sfreq:g} Hz, "
+                f"the rest of {root} with {len(channels)} EEG ch @ {sfreq:g} Hz",
                 "keep one headset and montage per calibration folder")
+        if rec.realigned:
+            log.warning("%s: %s", part, rec.realigned)
         for trial, start, end, labels in labelled_segments(rec.markers):
             a, b = np.searchsorted(rec.timestamps, [start, end])
             if b - a < 2:
-                log.warning("%s: block/trial %d has no samples; skipped", part, trial)
+                why = _why_empty(rec, start, end)
+                log.warning("%s: block/trial %d has no samples (%s); skipped", part, trial,
+                            why)
+                empty.append(f"{part.name} block {trial}: {why}")
                 continue
             trials.append(TrialRef(subject=SUBJECT, session=session, trial=trial,
                                    labels={k: float(v) for k, v in labels.items()},
                                    file=part, key=f"{a}:{b}", n_times=int(b - a)))
+    if not trials and empty:
+        raise DataFormatError(
+            f"{root} has {len(empty)} rated block(s), but none holds samples: "
+            + "; ".join(empty[:3]) + ("; …" if len(empty) > 3 else ""),
+            "the ratings are kept; record the blocks again in a new session with "
+            f"`{calibrate_command(root, '--add')}`")
     if not trials:
         raise DataFormatError(f"{root} has no rated block yet",
                               f"finish a block with `{calibrate_command(root, '--resume')}`")
@@ -161,12 +129,23 @@ def index_calibration(root: Path) -> DatasetIndex:
                         root=root, baseline_s=0.0, reader=READER_NAME)
 
 
+def _why_empty(rec: Recording, start: float, end: float) -> str:
+    """Why a rated block of a recording holds no samples."""
+    if not len(rec.timestamps):
+        return "the recording holds no samples (the stream sent nothing)"
+    first, last = float(rec.timestamps[0]), float(rec.timestamps[-1])
+    return (f"its stimulus ran {start:.1f}-{end:.1f} s on the markers' clock, the samples "
+            f"span {first:.1f}-{last:.1f} s"
+            + (" (the stream stopped sending before it)" if last < start else
+               " (the stream started after it)" if first > end else
+               " (a gap in the stream)"))
+
+
 def load_calibration_trial(ref: TrialRef, index: DatasetIndex) -> np.ndarray:
-    """The samples of one block, (channels, n) float32 in microvolts."""
+    """The samples of one block, EEG channels only, (channels, n) float32 in microvolts."""
     rec = _recording(Path(ref.file))
     a, b = (int(v) for v in ref.key.split(":"))
-    scale = unit_scale(rec.units) or 1.0
-    return (rec.data[:, a:b] * scale).astype(np.float32)
+    return rec.eeg_microvolts(a, b)
 
 
 def _claims_file(path: Path) -> bool:

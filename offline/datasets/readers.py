@@ -8,13 +8,15 @@ itself (:func:`eeg_emotion.offline.datasets.registry.register_reader`):
 * :mod:`eeg_emotion.offline.datasets.seed_iv`: SEED-IV's ``eeg_raw_data`` (or features);
 * :mod:`eeg_emotion.offline.datasets.mne_files`: recordings MNE reads, with a ``labels.csv``;
 * :mod:`eeg_emotion.offline.datasets.calibration_folders`: ``eeg-emotion calibrate`` folders and
-  rated ``live --record`` recordings.
+  rated ``live --record`` recordings;
+* :mod:`eeg_emotion.offline.datasets.xdf_recordings`: LabRecorder ``.xdf`` files, labelled by
+  a ``labels.csv`` or by their marker streams.
 
 :func:`open_dataset` indexes a folder (auto-detected, or of a given kind),
 :func:`detect_kind` says which dataset a folder holds, and :func:`load_trial_file`
 reads ONE file for replay. Readers are asked in their priority order: DEAP
 files, DEAP BDF recordings, SEED-IV raw or feature folders, a calibration folder
-or rated recording, an MNE folder with ``labels.csv``.
+or rated recording, a folder of XDF files, an MNE folder with ``labels.csv``.
 """
 
 from __future__ import annotations
@@ -24,7 +26,14 @@ import shlex
 from pathlib import Path
 
 from eeg_emotion.errors import DataFormatError
-from eeg_emotion.offline.datasets import calibration_folders, deap, deap_bdf, mne_files, seed_iv
+from eeg_emotion.offline.datasets import (
+    calibration_folders,
+    deap,
+    deap_bdf,
+    mne_files,
+    seed_iv,
+    xdf_recordings,
+)
 from eeg_emotion.offline.datasets.registry import (
     KINDS,
     DatasetIndex,
@@ -37,7 +46,7 @@ from eeg_emotion.offline.datasets.registry import (
 log = logging.getLogger(__name__)
 
 #: The reader modules this module registers by importing them.
-BUILT_IN = (deap, deap_bdf, seed_iv, calibration_folders, mne_files)
+BUILT_IN = (deap, deap_bdf, seed_iv, calibration_folders, xdf_recordings, mne_files)
 
 
 def detect_reader(path: str | Path) -> DatasetReader:
@@ -74,8 +83,9 @@ def detect_reader(path: str | Path) -> DatasetReader:
         f"{root} does not look like DEAP, SEED-IV, a calibration or a labelled recording "
         f"folder (it holds: {', '.join(names) if names else 'nothing'})",
         "point --data at DEAP's folder with s01.dat ... (or data_preprocessed_python/), "
-        "SEED-IV's folder with eeg_raw_data/, a folder `eeg-emotion calibrate` wrote, or a "
-        "folder of recordings with a labels.csv; or name the dataset with --kind (one of "
+        "SEED-IV's folder with eeg_raw_data/, a folder `eeg-emotion calibrate` wrote, a "
+        "folder of LabRecorder .xdf files, or a folder of recordings with a labels.csv; or "
+        "name the dataset with --kind (one of "
         f"{', '.join(KINDS)}) to see what it lacks")
 
 

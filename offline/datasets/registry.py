@@ -28,6 +28,8 @@ Built-in readers (``kind`` in brackets):
   (:mod:`eeg_emotion.offline.datasets.seed_iv`).
 * ``mne`` (``mne``): a folder with recordings MNE reads (FIF, EDF, BDF, BrainVision)
   and a ``labels.csv`` describing the trials (:mod:`eeg_emotion.offline.datasets.mne_files`).
+* ``xdf`` (``xdf``): a folder of LabRecorder ``.xdf`` files, labelled by a ``labels.csv``
+  or by their marker streams (:mod:`eeg_emotion.offline.datasets.xdf_recordings`).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from eeg_emotion.errors import DataFormatError
 log = logging.getLogger(__name__)
 
 #: The dataset kinds of the built-in readers (``--kind`` offers these).
-KINDS = ("deap", "seed-iv", "calibration", "mne")
+KINDS = ("deap", "seed-iv", "calibration", "xdf", "mne")
 _KIND_ALIASES = {"seed": "seed-iv", "seediv": "seed-iv", "seed4": "seed-iv"}
 
 

@@ -92,7 +92,7 @@ def build_targets(cfg: TrainingConfig, kind: str) -> list[Target]:
 
 def _dataset_kind(cfg: TrainingConfig) -> str | None:
     return {"auto": None, "deap": "deap", "seed_iv": "seed-iv", "mne": "mne",
-            "calibration": "calibration"}[cfg.data.kind]
+            "calibration": "calibration", "xdf": "xdf"}[cfg.data.kind]
 
 
 def load_run_data(cfg: TrainingConfig, data_path: str | Path, *,

@@ -152,8 +152,8 @@ def run_calibrate(opts: CalibrateOptions) -> int:
                        "the folder of --out", "pass --out a folder you may write to")
     source = open_source(opts.source)
     try:
-        if source.info.montage_note:
-            _say(f"note: {source.info.montage_note}")
+        for note in source.info.all_notes():
+            _say(f"note: {note}")
         if folder is None:
             folder = CalibrationFolder.create(out, source.info, blocks, settings,
                                               overwrite=opts.overwrite)

@@ -117,6 +117,9 @@ class SessionRecorder:
         self.recorder = Recorder(path, self.info)
         self.ring = RingBuffer(len(self.info.channels),
                                max(2, int(QUALITY_S * self.info.sfreq)))
+        #: the rows the quality view rates: EEG only (a counter or marker channel is no
+        #: electrode), picked once
+        self._eeg_rows = np.asarray(self.info.eeg_rows, dtype=np.intp)
         self.gaps: list[GapEvent] = []
         self.failure: Exception | None = None
         self._running = threading.Event()
@@ -165,7 +168,8 @@ class SessionRecorder:
 
     def quality(self) -> list[ChannelQuality]:
         """Channel quality of the last seconds of raw signal."""
-        return channel_quality(self.info.channels, self.ring.read_last(self.ring.capacity).data)
+        raw = self.ring.read_last(self.ring.capacity).data
+        return channel_quality(self.info.eeg_channels, raw[self._eeg_rows])
 
 
 def _wait(seconds: float, rec: SessionRecorder, frontend: FrontEnd,

@@ -19,7 +19,7 @@ from eeg_emotion.realtime.engine.state import INDEX_NOTE, Estimate
 #: The indices shown, with what each is made of.
 INDICES: tuple[tuple[str, str], ...] = (
     ("valence", "alpha asymmetry {pair}"),
-    ("arousal", "beta/alpha, all channels"),
+    ("arousal", "beta/alpha, all EEG channels"),
 )
 #: Bars and history span this many standard deviations either side of the baseline.
 Z_RANGE = 3.0
@@ -102,7 +102,8 @@ class IndexPanel(pg.GraphicsLayoutWidget):
             if est.indices is None:
                 continue
             self.times.append(est.time)
-            self.values.append(np.array([est.indices.values[n] for n, _ in INDICES]))
+            self.values.append(np.array([est.indices.values.get(n, np.nan)
+                                         for n, _ in INDICES]))
             self.last = est
         while self.times and self.last is not None and \
                 self.times[0] < self.last.time - self.history_s:
@@ -118,14 +119,19 @@ class IndexPanel(pg.GraphicsLayoutWidget):
         reading = est.indices
         poor = quality_text(est)
         for i, (name, what) in enumerate(INDICES):
-            z = float(reading.values[name])
-            opts: dict = {"height": [float(np.clip(z, -Z_RANGE, Z_RANGE))]}
-            if bool(poor) != self._greyed.get(name, False):  # greyed out: poor signal
-                self._greyed[name] = bool(poor)
-                opts["brush"] = pg.mkBrush(theme.MUTED if poor else theme.series_color(i))
-            self.bars[name].setOpts(**opts)
-            title = index_title(name, z)
-            footer = what.format(pair=reading.pair) + (f" · {poor}" if poor else "")
+            if name not in reading.values:  # e.g. valence on a montage without a frontal pair
+                self.bars[name].setOpts(height=[0.0])
+                title = f"<b>{name} index</b>: unavailable"
+                footer = reading.unavailable.get(name, "not computed")[:60]
+            else:
+                z = float(reading.values[name])
+                opts: dict = {"height": [float(np.clip(z, -Z_RANGE, Z_RANGE))]}
+                if bool(poor) != self._greyed.get(name, False):  # greyed out: poor signal
+                    self._greyed[name] = bool(poor)
+                    opts["brush"] = pg.mkBrush(theme.MUTED if poor else theme.series_color(i))
+                self.bars[name].setOpts(**opts)
+                title = index_title(name, z)
+                footer = what.format(pair=reading.pair) + (f" · {poor}" if poor else "")
             if (title, footer) != self._titles.get(name):
                 self._titles[name] = (title, footer)
                 plot = self.bar_plots[name]

@@ -180,14 +180,20 @@ class Engine:
         if not info.channels or not info.sfreq:
             info = self.source.open(timeout=self.open_timeout)
         self.info = info
-        if info.montage_note and info.montage_note not in self.notes:
-            self.notes = (info.montage_note, *self.notes)  # e.g. a montage assumed
+        # e.g. a montage assumed, the stream chosen among several, non-EEG channels left out
+        new = tuple(n for n in info.all_notes() if n not in self.notes)
+        self.notes = (*new, *self.notes)
         c = self.contract
         supports_missing = bool(self.loaded.model.supports_missing_channels)
-        index, mask = map_to_model(info.channels, c.channels, supports_missing=supports_missing,
-                                   source=f"stream {info.name!r}")
+        # only the EEG channels can be a model's channels: the rows are picked once here
+        eeg_rows = np.asarray(info.eeg_rows, dtype=np.intp)
+        in_eeg, mask = map_to_model(info.eeg_channels, c.channels,
+                                    supports_missing=supports_missing,
+                                    source=f"stream {info.name!r}")
+        index = np.where(in_eeg >= 0, eeg_rows[np.maximum(in_eeg, 0)], -1)
         self._chain = build_stages(info.channels, info.sfreq, info.units, index, mask, c,
-                                   self.filter_design, self._on_bad_samples)
+                                   self.filter_design, self._on_bad_samples,
+                                   scales=info.scales or None)
         self._classifier = make_classifier(self.loaded.model, c, self.targets,
                                            self.device_name, mask)
         try:  # torch's one-off set-up now, so that the first estimate is not an outlier

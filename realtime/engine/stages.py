@@ -152,12 +152,20 @@ class PickChannels:
 
 
 class ScaleUnits:
-    """Multiply by a constant: a stream in volts (or mV) to the model's microvolts."""
+    """Multiply by a constant, or one per channel: a stream in volts (or mV, or raw
+    counts with a scaling factor) to the model's microvolts.
+
+    Parameters
+    ----------
+    factor : float | numpy.ndarray
+        One factor, or one per (picked) channel.
+    """
 
     name = "units"
 
-    def __init__(self, factor: float) -> None:
-        self.factor = float(factor)
+    def __init__(self, factor: float | np.ndarray) -> None:
+        arr = np.asarray(factor, dtype=np.float64)
+        self.factor: float | np.ndarray = float(arr) if arr.ndim == 0 else arr[:, None]
 
     def process(self, data: np.ndarray, timestamps: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray]:
@@ -259,7 +267,8 @@ class Chain:
 
 def build_stages(stream_channels: Sequence[str], stream_rate: float, stream_units: str,
                  index: np.ndarray, mask: np.ndarray | None, contract: SignalContract,
-                 design: FilterDesign, on_bad: Callable[[int], None]) -> Chain:
+                 design: FilterDesign, on_bad: Callable[[int], None],
+                 scales: Sequence[float] | None = None) -> Chain:
     """The standard chain: repair -> pick -> units -> resample -> filter.
 
     Parameters
@@ -270,6 +279,9 @@ def build_stages(stream_channels: Sequence[str], stream_rate: float, stream_unit
         Its nominal rate in Hz.
     stream_units : str
         The unit its description declares (OpenBCI GUI declares none: microvolts).
+    scales : sequence of float | None
+        Per stream channel, the factor to microvolts when the channels differ (or a
+        scaling factor applies); None: every channel is in ``stream_units``.
     index, mask : numpy.ndarray
         From :func:`eeg_emotion.realtime.sources.channels.map_to_model`.
     contract : SignalContract
@@ -292,7 +304,21 @@ def build_stages(stream_channels: Sequence[str], stream_rate: float, stream_unit
     index = np.asarray(index)
     repair = RepairNonFinite(len(stream_channels), on_bad, rows=index[index >= 0])
     stages: list[Stage] = [repair, PickChannels(index)]
-    factor = contract.unit_factor(stream_units or "microvolts")
+    if scales is not None:
+        per = np.asarray(scales, dtype=np.float64)[np.maximum(index, 0)]
+        per = np.where(index >= 0, per, 1.0) * contract.unit_factor("microvolts")
+        factors = np.unique(per)
+        if len(factors) == 1:
+            factor: float | None = float(factors[0])
+        else:
+            stages.append(ScaleUnits(per))
+            note = (f"the stream's channels are in different units: each rescaled to the "
+                    f"model's {contract.units}")
+            notes.append(note)
+            log.warning("%s", note)
+            factor = 1.0
+    else:
+        factor = contract.unit_factor(stream_units or "microvolts")
     if factor is None:
         raise StreamError(f"the stream declares its unit as {stream_units!r}, which is not a "
                           "voltage unit eeg-emotion knows",
@@ -300,7 +326,9 @@ def build_stages(stream_channels: Sequence[str], stream_rate: float, stream_unit
                           "the stream's channel description")
     if factor != 1.0:
         stages.append(ScaleUnits(factor))
-        note = (f"the stream is in {stream_units}: rescaled by {factor:g} to the model's "
+        unit = (f"mne-lsl's unit {stream_units!r} (10^{int(stream_units)} V)"
+                if stream_units.strip().lstrip("+-").isdigit() else stream_units)
+        note = (f"the stream is in {unit}: rescaled by {factor:g} to the model's "
                 f"{contract.units}")
         notes.append(note)
         log.warning("%s", note)

@@ -42,21 +42,29 @@ class IndexReading:
         The indices before z-scoring: ``frontal_alpha_asymmetry`` (ln right
         alpha - ln left alpha) and ``beta_alpha_ratio`` (ln of the ratio).
     pair : str
-        The frontal pair of the asymmetry, e.g. ``"F3/F4"``.
+        The frontal pair of the asymmetry, e.g. ``"F3/F4"``; empty without one.
     baseline : tuple of int
         (windows in the running baseline, windows before it counts as settled).
+    unavailable : dict
+        ``{index: why}`` for an index the montage cannot give (the valence index
+        without a frontal pair); it is then absent from ``values``.
     """
 
     values: dict[str, float]
     raw: dict[str, float]
     pair: str
     baseline: tuple[int, int]
+    unavailable: dict[str, str] = field(default_factory=dict)
 
     def to_json_dict(self) -> dict:
         """The index fields of an ``index`` line."""
-        return {"indices": {k: round(v, 4) for k, v in self.values.items()},
-                "raw": {k: round(v, 5) for k, v in self.raw.items()}, "pair": self.pair,
-                "baseline_windows": self.baseline[0], "baseline_warmup": self.baseline[1]}
+        out = {"indices": {k: round(v, 4) for k, v in self.values.items()},
+               "raw": {k: round(v, 5) for k, v in self.raw.items()},
+               "pair": self.pair or None,
+               "baseline_windows": self.baseline[0], "baseline_warmup": self.baseline[1]}
+        if self.unavailable:
+            out["unavailable"] = dict(self.unavailable)
+        return out
 
 
 class WindowOutput(NamedTuple):

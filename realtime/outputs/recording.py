@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import threading
 import time
@@ -90,7 +91,13 @@ class Recorder:
                 "source_id": info.source_id, "units": info.units,
                 "synthetic": info.synthetic,
                 "sample_dtype": "<f4", "timestamp_dtype": "<f8", "layout": "sample-major",
-                "created_unix": time.time(), "created_lsl_clock": _lsl_clock()}
+                "created_unix": time.time(), "created_lsl_clock": _lsl_clock(),
+                # every channel is recorded; these say which are EEG and in what unit
+                "eeg": list(info.eeg_rows), "channel_types": list(info.types),
+                "channel_scales": [None if math.isnan(f) else f for f in info.scales],
+                # timestamps are on the LSL clock; a stream stamped with another clock
+                # (muselsl's UNIX time) was mapped by this offset
+                "clock": {"lsl_clock": True, "offset_s": info.clock_offset}}
         atomic_write_text(self.path / META, json.dumps(meta, indent=1))
         flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
         self._fds = {name: os.open(self.path / name, flags, 0o644)

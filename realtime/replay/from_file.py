@@ -24,7 +24,7 @@ from eeg_emotion.synthetic_data import is_synthetic
 log = logging.getLogger(__name__)
 
 #: Suffixes of the files ``replay`` reads.
-RECORDING_SUFFIXES = (".dat", ".mat", ".fif", ".edf", ".bdf", ".vhdr")
+RECORDING_SUFFIXES = (".dat", ".mat", ".fif", ".edf", ".bdf", ".vhdr", ".xdf", ".xdfz")
 
 
 class TrialsOnDisk(Protocol):
@@ -99,7 +99,7 @@ def check_replay_options(opts: ReplayOptions) -> None:
         raise DataFormatError(
             f"replay path {path} is a folder, expected a file",
             f"replay one of its files, e.g. `eeg-emotion replay {inside}`" if inside else
-            "replay one recording file (.dat, .mat, .fif, .edf, .bdf, .vhdr)")
+            "replay one recording file (.dat, .mat, .fif, .edf, .bdf, .vhdr, .xdf)")
     if not path.exists():
         raise DataFormatError(f"replay file {path} does not exist",
                               "check the path; `eeg-emotion synth demo --out data/demo` "

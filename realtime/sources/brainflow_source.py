@@ -7,8 +7,13 @@ sample reaches the engine exactly once. EEG rows come from
 clock (``pylsl.local_clock()``) with an offset measured at open and refreshed
 every few seconds, so BrainFlow and LSL sources share one time base.
 
-Only the synthetic and playback boards run without hardware. BrainFlow's
-streaming board needs multicast and is deliberately not offered.
+Every BrainFlow board with EEG is offered by its BrainFlow name
+(:data:`eeg_emotion.boards.BOARDS`: ``muse-2``, ``muse-s``, ``unicorn``, ``crown``,
+``ganglion``, ``cyton``, ``explore-8-chan``, ``enophone``...); any
+``BrainFlowInputParams`` field can be set (``params``: ``mac_address``,
+``serial_number``, ``ip_address``, ``timeout``...). Channel names come from the
+board's BrainFlow descriptor. Only the synthetic and playback boards run without
+hardware. BrainFlow's streaming board needs multicast and is deliberately not offered.
 """
 
 from __future__ import annotations
@@ -21,27 +26,16 @@ from types import ModuleType
 
 import numpy as np
 
-from eeg_emotion.errors import StreamError
+from eeg_emotion.boards import BOARDS, INPUT_PARAMS, SERIAL_BOARDS, board_name
+from eeg_emotion.errors import ConfigError, StreamError
 from eeg_emotion.lsl import import_pylsl
 from eeg_emotion.montages import MONTAGES, montage_label, resolve_montage
 from eeg_emotion.realtime.sources.source import Chunk, Source, SourceInfo, SourceLost
 
 log = logging.getLogger(__name__)
 
-#: Board names accepted by ``--board`` -> BrainFlow ``BoardIds`` member names.
-BOARDS: dict[str, str] = {
-    "cyton": "CYTON_BOARD",
-    "cyton-daisy": "CYTON_DAISY_BOARD",
-    "ganglion": "GANGLION_BOARD",
-    "synthetic": "SYNTHETIC_BOARD",
-    "playback": "PLAYBACK_FILE_BOARD",
-}
-
 #: Boards whose package counter steps by one per sample (wrapping at 256).
 _COUNTER_BOARDS = ("cyton", "synthetic")
-
-#: Boards that talk to a serial dongle and need ``serial_port``.
-SERIAL_BOARDS = ("cyton", "cyton-daisy", "ganglion")
 
 _PORT_FIX = ("check the dongle is plugged in and the port name, e.g. /dev/ttyUSB0 (Linux), "
              "/dev/cu.usbserial-* (macOS) or COM3 (Windows); close other programs using it "
@@ -94,14 +88,17 @@ class BrainFlowSource(Source):
 
     Parameters
     ----------
-    board : {"cyton", "cyton-daisy", "ganglion", "synthetic", "playback"}
-        The board to open.
+    board : str
+        The board to open, by its BrainFlow name (:data:`eeg_emotion.boards.BOARDS`).
     serial_port : str | None
         Serial port of the dongle (cyton, cyton-daisy, ganglion), e.g. ``/dev/ttyUSB0``.
     file : str | pathlib.Path | None
         For ``playback``: a file written by BrainFlow (``DataFilter.write_file``).
     master_board : str | None
         For ``playback``: the board that recorded the file (default ``synthetic``).
+    params : sequence of (str, str)
+        Further ``BrainFlowInputParams`` fields (``mac_address``, ``serial_number``,
+        ``ip_address``, ``timeout``...), as ``--board-param KEY=VALUE`` gives them.
     montage : str | sequence of str | None
         Channel names to use instead of the board's (a montage name such as
         ``cyton`` or a comma-separated list); default the board's own names,
@@ -118,12 +115,19 @@ class BrainFlowSource(Source):
     def __init__(self, board: str = "synthetic", serial_port: str | None = None,
                  file: str | Path | None = None, master_board: str | None = None,
                  montage: str | list[str] | tuple[str, ...] | None = None, *,
+                 params: tuple[tuple[str, str], ...] | list[tuple[str, str]] = (),
                  timeout: int = 5, stall_timeout: float = 3.0,
                  clock_refresh_s: float = 10.0) -> None:
-        key = board.strip().lower().replace("_", "-")
-        if key not in BOARDS:
-            raise StreamError(f"unknown board {board!r}",
-                              f"use one of {', '.join(BOARDS)} (or an LSL stream with --stream)")
+        try:
+            key = board_name(board)
+        except ConfigError as exc:
+            raise StreamError(exc.problem, exc.fix) from None
+        self.params = {k: v for k, v in params}
+        unknown = sorted(set(self.params) - set(INPUT_PARAMS))
+        if unknown:
+            raise StreamError(f"unknown BrainFlow input parameter(s) {', '.join(unknown)}",
+                              f"use one of {', '.join(INPUT_PARAMS)}")
+        serial_port = serial_port or self.params.get("serial_port")
         if key in SERIAL_BOARDS and not serial_port:
             raise StreamError(f"the {key} board needs a serial port",
                               f"pass --serial-port; {_PORT_FIX}")
@@ -131,8 +135,11 @@ class BrainFlowSource(Source):
             if file is None:
                 raise StreamError("the playback board needs a file",
                                   "pass --file with a file written by BrainFlow")
-            master = (master_board or "synthetic").strip().lower()
-            if master not in BOARDS or master == "playback":
+            try:
+                master = board_name(master_board or "synthetic")
+            except ConfigError:
+                master = "playback"
+            if master == "playback":
                 raise StreamError(f"unknown master board {master_board!r} for playback",
                                   f"use one of {', '.join(b for b in BOARDS if b != 'playback')}")
         else:
@@ -185,8 +192,8 @@ class BrainFlowSource(Source):
         if len(names) == n:
             default = " (OpenBCI's default placement)" if data_name.startswith("cyton") else ""
             return tuple(names), (f"channel names from BrainFlow's description of the "
-                                  f"{data_name} board{default}; pass --montage if your "
-                                  "electrodes sit elsewhere")
+                                  f"{data_name} board{default}: {', '.join(names)}; pass "
+                                  "--montage if your electrodes sit elsewhere")
         if data_name in MONTAGES and len(MONTAGES[data_name]) == n:
             return MONTAGES[data_name], f"montage {data_name} assumed for the {data_name} board"
         if data_name == "ganglion":
@@ -205,6 +212,11 @@ class BrainFlowSource(Source):
         if self.board == "playback":
             params.file = str(self.file)
             params.master_board = self._board_id(self.master_board)
+        for key, value in self.params.items():  # --board-param KEY=VALUE
+            if key == "master_board" and not value.lstrip("-").isdigit():
+                setattr(params, key, self._board_id(board_name(value)))
+            else:
+                setattr(params, key, INPUT_PARAMS[key](value))
         return params
 
     def _start_session(self) -> None:

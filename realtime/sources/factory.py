@@ -27,7 +27,8 @@ def make_source(opts: SourceOptions) -> Source:
     """
     if opts.board:
         return BrainFlowSource(opts.board, serial_port=opts.serial_port, file=opts.file,
-                               master_board=opts.master_board, montage=opts.montage)
+                               master_board=opts.master_board, montage=opts.montage,
+                               params=opts.board_params)
     if not opts.stream:
         raise StreamError("no source was given",
                           "add --stream NAME (LSL; `eeg-emotion streams` lists them) or "

@@ -25,17 +25,37 @@ class SourceLost(StreamError):
 class SourceInfo:
     """What a source delivers.
 
+    ``channels`` are every channel of the stream, as recorded; only the EEG ones
+    (:attr:`eeg_rows`) reach models, indices, quality checks and the dashboard.
+
     Attributes
     ----------
+    channels : tuple of str
+        One name per stream channel, in stream order.
+    units : str
+        The unit of the EEG channels as declared (for recordings and messages).
     montage : str
-        The headset's montage: a known name (``"cyton"``) or the comma list of
-        its channels (:func:`eeg_emotion.montages.montage_label`).
+        The headset's montage: a known name (``"cyton"``, ``"muse"``) or the comma
+        list of its EEG channels (:func:`eeg_emotion.montages.montage_label`).
     montage_note : str
         Where the channel names came from when that is worth telling the user
         (e.g. a montage assumed for an unlabelled OpenBCI stream); empty otherwise.
     synthetic : bool
         The data are synthetic: a replay of ``eeg-emotion synth`` files (its stream
         description says so) or BrainFlow's synthetic board.
+    types : tuple of str
+        Each channel's type as declared or inferred (empty: undeclared).
+    eeg : tuple of int | None
+        Rows of the EEG channels; None: every channel is EEG.
+    scales : tuple of float
+        Per channel, the factor that turns its values into microvolts (NaN where
+        unknown, on a non-EEG channel); empty: every channel is in :attr:`units`.
+    notes : tuple of str
+        Other facts to show the user (which stream was taken and why, channels left
+        out, timestamps mapped onto the LSL clock).
+    clock_offset : float
+        Seconds added to the stream's own timestamps to put them on the LSL clock
+        (0 when they already are).
     """
 
     name: str
@@ -47,6 +67,31 @@ class SourceInfo:
     montage: str = ""
     montage_note: str = ""
     synthetic: bool = False
+    types: tuple[str, ...] = ()
+    eeg: tuple[int, ...] | None = None
+    scales: tuple[float, ...] = ()
+    notes: tuple[str, ...] = ()
+    clock_offset: float = 0.0
+
+    @property
+    def eeg_rows(self) -> tuple[int, ...]:
+        """Rows of the EEG channels (all rows unless :attr:`eeg` says otherwise)."""
+        return tuple(range(len(self.channels))) if self.eeg is None else self.eeg
+
+    @property
+    def eeg_channels(self) -> tuple[str, ...]:
+        """Names of the EEG channels, in stream order."""
+        return tuple(self.channels[i] for i in self.eeg_rows)
+
+    def eeg_scales(self) -> tuple[float, ...] | None:
+        """Per EEG channel, the factor to microvolts; None: all in :attr:`units`."""
+        if not self.scales:
+            return None
+        return tuple(float(self.scales[i]) for i in self.eeg_rows)
+
+    def all_notes(self) -> tuple[str, ...]:
+        """The montage note and the other notes, without empty ones."""
+        return tuple(n for n in (self.montage_note, *self.notes) if n)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from eeg_emotion import doctor, hints
@@ -37,6 +38,7 @@ from eeg_emotion.filters import FilterSpec
 from eeg_emotion.models import CheckpointMeta, build_model, checkpoint
 from eeg_emotion.models.checkpoint import LoadedModel
 from eeg_emotion.montages import CYTON, DEAP
+from eeg_emotion.offline.datasets.calibration_folders import index_calibration
 from eeg_emotion.offline.datasets.readers import open_dataset
 from eeg_emotion.offline.datasets.registry import KINDS
 from eeg_emotion.offline.synth.deap import write_demo_recording, write_synthetic_deap
@@ -51,8 +53,9 @@ from eeg_emotion.realtime.engine.engine import Engine
 from eeg_emotion.realtime.model_choice import given_model_notes, load_model
 from eeg_emotion.realtime.replay.from_file import ReplayOptions, check_replay_options
 from eeg_emotion.realtime.replay.player import ReplayPlayer
+from eeg_emotion.realtime.replay.xdf_player import XdfPlayer
 from eeg_emotion.realtime.sources import factory
-from eeg_emotion.realtime.sources.channels import map_to_model
+from eeg_emotion.realtime.sources.channels import label_channels, map_to_model
 from eeg_emotion.realtime.sources.lsl_source import LSLSource
 from eeg_emotion.realtime.sources.source import SourceInfo
 from eeg_emotion.recording_files import read_recording
@@ -242,6 +245,33 @@ def _live_without_a_source(tmp: Path) -> str:
     return _error(lambda: live_command.run(args))
 
 
+def _calibration_blocks_without_samples(tmp: Path, calibration_factory) -> str:
+    root = tmp / "cal"
+    made = calibration_factory(root, n_blocks=2, stimulus_s=2.0)
+    (part,) = made["folder"].parts(1)
+    stamps = np.fromfile(part / "timestamps.f64", dtype="<f8")
+    (stamps + 3600.0).astype("<f8").tofile(part / "timestamps.f64")  # the stream came late
+    fix = _error(lambda: index_calibration(root))
+    assert f"--add --out {root} --stream obci_eeg1" in fix and "--resume" not in fix
+    return fix
+
+
+def _stream_without_eeg(tmp: Path) -> str:
+    return _error(lambda: label_channels(["X", "Y", "Z"], 3, None, "Muse",
+                                         types=["accelerometer"] * 3))
+
+
+def _xdf_replay_with_trial(tmp: Path, write_xdf) -> str:
+    path = write_xdf(tmp / "rec.xdf", [dict(
+        name="EEG-rec", type="EEG", source_id="rec", sfreq=128, fmt="float32",
+        channels=[{"label": "Fp1"}, {"label": "Fp2"}], data=np.zeros((2, 256)),
+        timestamps=list(10 + np.arange(256) / 128))])
+    args = build_parser(["replay"]).parse_args(["replay", str(path), "--trial", "0"])
+    from eeg_emotion.commands import replay
+
+    return _error(lambda: replay.run(args))
+
+
 CASES: dict[str, Callable[..., str]] = {
     "stream not found": _stream_missing,
     "stream lacks the model's channels": _stream_lacks_channels,
@@ -262,6 +292,9 @@ CASES: dict[str, Callable[..., str]] = {
     "train on a calibration folder as DEAP": _train_calibration_as_deap,
     "train on a calibration folder with a DEAP config": _train_calibration_with_a_baseline,
     "live without --stream or --board": _live_without_a_source,
+    "calibration's rated blocks hold no samples": _calibration_blocks_without_samples,
+    "stream without EEG channels": _stream_without_eeg,
+    "replay of an .xdf file with --trial": _xdf_replay_with_trial,
 }
 
 #: A bad value whose fix names the option and a value that works (``use e.g. --X V``):
@@ -316,6 +349,7 @@ def up_to_the_work(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(calibration_run, "train_personal", _reach)
     monkeypatch.setattr(protocols, "run_split", _reach)
     monkeypatch.setattr(ReplayPlayer, "open", _reach)
+    monkeypatch.setattr(XdfPlayer, "open", _reach)
     monkeypatch.setattr(realtime_demo, "run_demo", _reach)
 
 

@@ -40,7 +40,7 @@ def test_missing_channels_listed_with_fix():
 def test_resolve_list_and_errors():
     assert resolve_montage("Fp1, Fp2,C3") == ["Fp1", "Fp2", "C3"]
     with pytest.raises(MontageError, match="unknown montage"):
-        resolve_montage("muse")
+        resolve_montage("mindwave")
     with pytest.raises(MontageError, match="twice"):
         resolve_montage("Fp1,FP1")
 

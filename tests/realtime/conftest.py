@@ -30,6 +30,8 @@ from eeg_emotion.targets import deap_targets
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 PUBLISHER = HERE / "lsl_publisher.py"
+#: Publishers laid out exactly as each headset's own program publishes (muselsl, mne-lsl...)
+HEADSET_PUBLISHER = HERE / "headset_publishers.py"
 
 
 class TinyModel(torch.nn.Module):
@@ -140,12 +142,14 @@ class Publishers:
         self.procs: list[subprocess.Popen] = []
         self.errs: list = []
 
-    def start(self, name: str, *, ready: bool = False, **options: object) -> subprocess.Popen:
+    def start(self, name: str, *, ready: bool = False, script: Path = PUBLISHER,
+              **options: object) -> subprocess.Popen:
         """Start a publisher; ``options`` become ``--key value`` flags.
 
         With ``ready=True`` wait until it has a consumer and starts sending.
+        ``script`` is :data:`PUBLISHER` or :data:`HEADSET_PUBLISHER`.
         """
-        cmd = [sys.executable, str(PUBLISHER), "--name", name]
+        cmd = [sys.executable, str(script), "--name", name]
         for key, value in options.items():
             flag = f"--{key.replace('_', '-')}"
             cmd += [flag] if value is True else [flag, str(value)]
@@ -160,6 +164,11 @@ class Publishers:
             err.seek(0)
             assert line.strip() == "READY", err.read()
         return proc
+
+    def headset(self, mode: str, name: str = "", **options: object) -> subprocess.Popen:
+        """Start a publisher laid out as ``mode``'s program publishes
+        (``headset_publishers.py``: muselsl, mne-lsl, unicorn, explorepy...)."""
+        return self.start(name, script=HEADSET_PUBLISHER, mode=mode, **options)
 
     def close(self) -> None:
         for proc in self.procs:

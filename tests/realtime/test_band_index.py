@@ -8,14 +8,15 @@ import json
 import numpy as np
 import pytest
 
-from eeg_emotion.errors import MontageError, StreamError
-from eeg_emotion.montages import CYTON, CYTON_DAISY, DEAP
+from eeg_emotion.errors import StreamError
+from eeg_emotion.montages import CROWN, CYTON, CYTON_DAISY, DEAP, EMOTIV_EPOC, MUSE, UNICORN
 from eeg_emotion.realtime.band_index import (
     BandIndexClassifier,
     BandIndexModel,
     band_powers,
     frontal_pair,
     index_model,
+    index_notes,
 )
 from eeg_emotion.realtime.engine.inference import make_classifier
 from eeg_emotion.realtime.engine.state import INDEX_NOTE, Estimate
@@ -32,14 +33,33 @@ def _window(rng, *, alpha_left=10.0, alpha_right=10.0, beta=2.0, n_ch=8, seconds
     return x
 
 
-def test_frontal_pair_preference_and_error():
-    assert frontal_pair(CYTON_DAISY) == ("F3", "F4")  # before Fp1/Fp2
+def test_frontal_pair_ranking_and_none():
+    assert frontal_pair(CYTON_DAISY) == ("F3", "F4")  # before F7/F8 and Fp1/Fp2
     assert frontal_pair(CYTON) == ("Fp1", "Fp2")
     assert frontal_pair(DEAP) == ("F3", "F4")
     assert frontal_pair(["AF3", "af4", "O1"]) == ("AF3", "af4")
-    with pytest.raises(MontageError, match="none of the frontal pairs") as err:
-        frontal_pair(["Fp1", "C3", "C4", "O2"], "stream 'x'")  # Fp1 alone is no pair
-    assert "F3/F4, Fp1/Fp2, AF3/AF4" in err.value.problem and "--montage" in err.value.fix
+    assert frontal_pair(MUSE) == ("AF7", "AF8")  # a Muse's forehead electrodes
+    assert frontal_pair(EMOTIV_EPOC) == ("F3", "F4")
+    assert frontal_pair(CROWN) == ("F5", "F6")
+    assert frontal_pair(["Fp1", "Fp2", "F7", "F8"]) == ("F7", "F8")  # F7/F8 before Fp1/Fp2
+    assert frontal_pair(["FC3", "FC4", "F1", "F2"]) == ("F1", "F2")
+    assert frontal_pair(["Fp1", "C3", "C4", "O2"]) is None  # Fp1 alone is no pair
+    assert frontal_pair(UNICORN) is None  # Fz is on the midline
+
+
+def test_a_montage_without_a_frontal_pair_gets_the_arousal_index_alone():
+    loaded = index_model(UNICORN, 250.0)
+    assert [t.name for t in loaded.meta.targets] == ["arousal"]
+    model = loaded.model
+    assert model.pair == "" and "none of the homologous frontal pairs" in model.unavailable
+    clf = BandIndexClassifier(model, loaded.meta.signal)
+    rng = np.random.default_rng(0)
+    reading = clf(rng.normal(0, 10, (8, 1000))).indices
+    assert set(reading.values) == {"arousal"} and "valence" in reading.unavailable
+    line = reading.to_json_dict()
+    assert line["pair"] is None and "valence" in line["unavailable"]
+    notes = " ".join(index_notes(loaded, "eeg-emotion calibrate --stream x"))
+    assert "valence unavailable" in notes and "arousal" in notes
 
 
 def test_contract_is_low_delay_and_keeps_the_stream_rate():

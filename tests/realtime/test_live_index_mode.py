@@ -57,17 +57,21 @@ def test_live_runs_index_mode_on_an_unlabelled_openbci_stream(
     assert not any(a.endswith("/high") for a in osc)
 
 
-def test_no_frontal_pair_and_bad_osc_are_clear_errors(tmp_path, publishers, stream_name,
-                                                      capsys):
+def test_no_frontal_pair_runs_arousal_alone_and_bad_osc_is_a_clear_error(
+        tmp_path, publishers, stream_name, capsys):
     t0 = time.monotonic()
     assert main(["live", "--stream", stream_name, "--headless", "--osc", "localhost"]) == 2
     assert "is not HOST:PORT" in capsys.readouterr().err and time.monotonic() - t0 < 5
     publishers.start(stream_name, channels=4, labels="C3,C4,O1,O2", seconds=10.0)
+    out = tmp_path / "out.jsonl"
     assert main(["live", "--stream", stream_name, "--headless", "--models-dir",
-                 str(tmp_path), "--duration", "1"]) == 2
+                 str(tmp_path), "--duration", "6", "--output", str(out), "--no-outlet"]) == 0
     err = capsys.readouterr().err
-    assert "none of the frontal pairs" in err and "F3/F4, Fp1/Fp2, AF3/AF4" in err
-    assert "fix:" in err and "Traceback" not in err
+    assert "valence unavailable" in err and "F3/F4, AF3/AF4, F7/F8" in err
+    lines = [json.loads(s) for s in out.read_text().splitlines()]
+    index = [x for x in lines if x.get("type") == "index"]
+    assert index and set(index[-1]["indices"]) == {"arousal"}
+    assert "valence" in index[-1]["unavailable"] and index[-1]["pair"] is None
 
 
 def test_outlet_in_index_mode_carries_the_indices_and_says_so():

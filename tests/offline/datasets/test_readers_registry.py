@@ -24,7 +24,8 @@ from eeg_emotion.offline.datasets.registry import (
 )
 
 OFFLINE = Path(__file__).resolve().parents[3] / "offline" / "datasets"
-READER_MODULES = ("deap", "deap_bdf", "seed_iv", "calibration_folders", "mne_files")
+READER_MODULES = ("deap", "deap_bdf", "seed_iv", "calibration_folders", "xdf_recordings",
+                  "mne_files")
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def scratch_registry(monkeypatch):
 
 def test_built_in_readers_are_registered_in_detection_order():
     names = [r.name for r in registered_readers()]
-    assert names[:5] == ["deap", "deap-bdf", "seed-iv", "calibration", "mne"]
+    assert names[:6] == ["deap", "deap-bdf", "seed-iv", "calibration", "xdf", "mne"]
     assert [r.name for r in registered_readers("deap")] == ["deap", "deap-bdf"]
     assert tuple(dict.fromkeys(r.kind for r in registered_readers())) == KINDS
     assert {m.__name__.rsplit(".", 1)[1] for m in readers.BUILT_IN} == set(READER_MODULES)
@@ -75,15 +76,15 @@ def test_kind_spellings_and_unknown_kinds(seed_iv_dir, tmp_path):
     assert readers.open_dataset(seed_iv_dir, kind="seed_iv").kind == "seed-iv"
     with pytest.raises(DataFormatError, match="kind 'eeglab' is unknown") as info:
         readers.open_dataset(tmp_path, kind="eeglab")
-    assert info.value.fix == ("use one of deap, seed-iv, calibration, mne, or leave it out "
-                              "to auto-detect")
+    assert info.value.fix == ("use one of deap, seed-iv, calibration, xdf, mne, or leave it "
+                              "out to auto-detect")
 
 
 def test_undetected_folder_names_the_kind_flag(tmp_path):
     (tmp_path / "notes.txt").write_text("")
     with pytest.raises(DataFormatError, match="does not look like") as info:
         readers.open_dataset(tmp_path)
-    assert "--kind (one of deap, seed-iv, calibration, mne)" in info.value.fix
+    assert "--kind (one of deap, seed-iv, calibration, xdf, mne)" in info.value.fix
 
 
 def test_earlier_readers_win_on_mixed_folders(deap_dir, seed_iv_dir, tmp_path):
@@ -130,7 +131,8 @@ def _project_imports(path: Path) -> set[str]:
 def test_readers_import_only_the_dataset_types_and_the_core(name):
     offline = {i for i in _project_imports(OFFLINE / f"{name}.py")
                if i.startswith("eeg_emotion.offline")}
-    allowed = {"eeg_emotion.offline.datasets.registry", "eeg_emotion.offline.datasets.file_cache"}
+    allowed = {"eeg_emotion.offline.datasets.registry", "eeg_emotion.offline.datasets.file_cache",
+               "eeg_emotion.offline.datasets.labels_csv"}  # shared helpers, not readers
     if name == "deap_bdf":  # reads BDF files with mne_files' public functions
         allowed.add("eeg_emotion.offline.datasets.mne_files")
     assert offline <= allowed, f"{name}.py imports {sorted(offline - allowed)}"

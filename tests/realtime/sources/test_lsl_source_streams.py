@@ -45,7 +45,7 @@ def test_openbci_alias_prefers_obci_eeg1_among_decoys(caplog):
         assert info.channels == CYTON and info.sfreq == 250.0
         assert any("obci_eeg2" in f for f in src.found)
         assert not any("unrelated" in f for f in src.found)
-        assert "using 'obci_eeg1'" in caplog.text
+        assert "took 'obci_eeg1'" in caplog.text and "time-series" in caplog.text
     finally:
         src.close()
         del outlets
