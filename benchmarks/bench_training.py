@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -138,18 +139,25 @@ def demo_config(args: argparse.Namespace) -> None:
 
 
 def _calibrate_cli(folder: Path, work: Path, label: str, threads_arg: int | None
-                   ) -> float:
-    """``eeg-emotion calibrate --train FOLDER`` in a fresh process; its wall seconds."""
+                   ) -> tuple[float, float]:
+    """``eeg-emotion calibrate --train FOLDER`` in a fresh process; its wall and CPU seconds.
+
+    The CPU seconds (user + system of the child) do not depend on what else runs:
+    threads spinning at barriers for a descheduled sibling show up there.
+    """
     models = Path(tempfile.mkdtemp(prefix=f"models-{label}-", dir=work))
     cmd = [sys.executable, "-m", "eeg_emotion.cli", "calibrate", "--train", str(folder),
            "--models-dir", str(models), "--device", "cpu"]
     if threads_arg is not None:
         cmd += ["--threads", str(threads_arg)]
     env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                    env=env)
-    return time.perf_counter() - t0
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def calibrate(args: argparse.Namespace) -> None:
@@ -166,20 +174,24 @@ def calibrate(args: argparse.Namespace) -> None:
               f"8 ch @ 250 Hz, {threads.usable_cpus()} usable CPUs; policy: "
               f"{threads.describe_policy()}", flush=True)
         _calibrate_cli(folder, work, "warm", args.threads)  # disk cache, imports
-        quiet = _calibrate_cli(folder, work, "quiet", args.threads)
-        print(f"quiet                           : {quiet:6.1f} s", flush=True)
+        print(f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
+        quiet, quiet_cpu = _calibrate_cli(folder, work, "quiet", args.threads)
+        print(f"quiet                           : {quiet:6.1f} s ({quiet_cpu:.1f} s CPU)",
+              flush=True)
         load = start_load("torch")
         try:
             time.sleep(1.0)
-            busy = _calibrate_cli(folder, work, "busy", args.threads)
-            print(f"beside a 2-thread torch process : {busy:6.1f} s = {busy / quiet:.2f}x "
-                  "quiet (goal <= 1.5x)", flush=True)
+            busy, busy_cpu = _calibrate_cli(folder, work, "busy", args.threads)
+            print(f"beside a 2-thread torch process : {busy:6.1f} s ({busy_cpu:.1f} s CPU) = "
+                  f"{busy / quiet:.2f}x quiet (goal <= 1.5x)", flush=True)
             if args.contrast:
-                old = _calibrate_cli(folder, work, "old", os.cpu_count() or 1)
+                old, old_cpu = _calibrate_cli(folder, work, "old", os.cpu_count() or 1)
                 print(f"  same, {os.cpu_count()} fixed threads (before the policy): "
-                      f"{old:6.1f} s = {old / quiet:.2f}x quiet", flush=True)
+                      f"{old:6.1f} s ({old_cpu:.1f} s CPU) = {old / quiet:.2f}x quiet",
+                      flush=True)
         finally:
             stop_load(load)
+        print(f"load average after: {os.getloadavg()[0]:.2f}", flush=True)
 
 
 def main() -> None:

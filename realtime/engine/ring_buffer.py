@@ -128,23 +128,24 @@ class RingBuffer:
                     repaired = repaired[skip:]
                 self._written += skip
                 n = self.capacity
-            if repaired is None or not repaired.any():
-                before: np.ndarray | int = self._repaired
-            else:  # repaired samples before each sample of the chunk
-                counts = np.cumsum(repaired, dtype=np.int64)
-                before = self._repaired + counts - repaired
-                self._repaired += int(counts[-1])
             pos = self._written % self.capacity
             first = min(n, self.capacity - pos)
             self._data[:, pos:pos + first] = data[:, :first]
             self._times[pos:pos + first] = times[:first]
-            self._repaired_before[pos:pos + first] = before if np.ndim(before) == 0 \
-                else before[:first]
             if first < n:
                 self._data[:, :n - first] = data[:, first:]
                 self._times[:n - first] = times[first:]
-                self._repaired_before[:n - first] = before if np.ndim(before) == 0 \
-                    else before[first:]
+            if repaired is None:  # the usual case: one fill of a constant
+                self._repaired_before[pos:pos + first] = self._repaired
+                if first < n:
+                    self._repaired_before[:n - first] = self._repaired
+            else:  # repaired samples before each sample of the chunk
+                counts = np.cumsum(repaired, dtype=np.int64)
+                before = self._repaired + counts - repaired
+                self._repaired += int(counts[-1])
+                self._repaired_before[pos:pos + first] = before[:first]
+                if first < n:
+                    self._repaired_before[:n - first] = before[first:]
             self._written += n
             self._cond.notify_all()
             return self._written
