@@ -46,6 +46,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "SEED-IV 15x3x24 of 2-4 min ~13 GB)")
     parser.add_argument("--no-features", action="store_true",
                         help="SEED-IV: skip eeg_feature_smooth")
+    parser.add_argument("--feature-model", choices=("latent", "raw"), default="latent",
+                        help="SEED-IV feature files: 'latent' follows the real de_LDS "
+                             "statistics (nearly constant within a trial, classes 0.5 "
+                             "session SD apart; the default), 'raw' computes them from the "
+                             "raw synthetic signal as live does")
+    parser.add_argument("--no-raw", action="store_true",
+                        help="SEED-IV: skip eeg_raw_data (latent features only; the feature "
+                             "configs do not read it, and real-length raw is ~13 GB)")
+    parser.add_argument("--real-lengths", action="store_true",
+                        help="SEED-IV: trials of 10-64 four-second windows, median 36, as "
+                             "the real clips (overrides --seconds)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace existing files of the same names in --out (without it, "
                              "any file this run would write that exists is refused)")
@@ -78,9 +89,13 @@ def run(args: argparse.Namespace) -> int:
                                         seed=args.seed, full_size=args.full_size,
                                         sessions=args.sessions,
                                         features=not args.no_features,
-                                        overwrite=args.overwrite)
-        print(f"wrote {len(paths)} SEED-IV files to {args.out} "
-              "(eeg_raw_data/" + ("" if args.no_features else ", eeg_feature_smooth/") + ")")
+                                        overwrite=args.overwrite,
+                                        feature_model=args.feature_model,
+                                        raw=not args.no_raw,
+                                        real_lengths=args.real_lengths)
+        folders = [f for f, on in (("eeg_raw_data/", not args.no_raw),
+                                   ("eeg_feature_smooth/", not args.no_features)) if on]
+        print(f"wrote {len(paths)} SEED-IV files to {args.out} ({', '.join(folders)})")
     else:
         path = write_demo_recording(args.out, trials=sizes["trials"],
                                     seconds=sizes["seconds"], seed=args.seed,

@@ -19,6 +19,15 @@ from eeg_emotion.offline.synth.files import (
     refuse_foreign,
     write_marker,
 )
+from eeg_emotion.offline.synth.seed_iv_latent import (
+    REAL_STATISTICS,
+    SPATIAL_SD,
+    class_patterns,
+    feature_statistics,
+    latent_session_features,
+    make_latent_subject,
+    trial_lengths,
+)
 from eeg_emotion.offline.synth.signals import (
     generate_stationary,
     make_subject,
@@ -30,6 +39,9 @@ from eeg_emotion.smoothing import smooth_offline
 
 log = logging.getLogger(__name__)
 
+#: Where the feature files come from: SEED-IV's statistics (latent trial model), or
+#: the features code run on the raw synthetic signal.
+FEATURE_MODELS = ("latent", "raw")
 
 
 def _seed_class_log_gains(reg: np.ndarray, side: np.ndarray) -> np.ndarray:
@@ -126,14 +138,15 @@ def _seed_iv_date(subject: int, session: int) -> str:
 def write_synthetic_seed_iv(out: str | Path, subjects: int = 4, trials: int = 24,
                             seconds: float = 20.0, seed: int = 0, full_size: bool = False,
                             sessions: int = 3, features: bool = True,
-                            overwrite: bool = False) -> list[Path]:
+                            overwrite: bool = False, feature_model: str = "latent",
+                            raw: bool = True, real_lengths: bool = False) -> list[Path]:
     """Write a synthetic SEED-IV download root.
 
     Layout: ``out/eeg_raw_data/<session>/<subject>_<date>.mat`` with variables
     ``<initials>_eeg1`` ... each (62, samples) float32 at 200 Hz, and (with
     ``features``) ``out/eeg_feature_smooth/<session>/<subject>_<date>.mat`` with
     ``de_LDS<n>``, ``de_movingAve<n>``, ``psd_LDS<n>``, ``psd_movingAve<n>`` each
-    (62, windows, 5) computed from the raw trials on 4-s windows.
+    (62, windows, 5) on 4-s windows.
 
     Parameters
     ----------
@@ -145,25 +158,37 @@ def write_synthetic_seed_iv(out: str | Path, subjects: int = 4, trials: int = 24
         Trials per session, at most 24 (the first ``trials`` of the session's
         published label list).
     seconds : float
-        Mean trial length; lengths vary by up to +-20 % as in the real data (never
-        below one 4-s feature window).
+        Mean trial length; lengths vary by up to +-20 % (never below one 4-s
+        feature window).
     seed : int
         Random seed.
     full_size : bool
         Real dimensions: 15 subjects x 3 sessions x 24 trials of 2-4 min (~13 GB
-        of float32; overrides the sizes).
+        of float32 raw; overrides the sizes).
     sessions : int
         Number of sessions, 1-3.
     features : bool
         Also write ``eeg_feature_smooth``.
     overwrite : bool
         Replace files of the same names; without it any existing one is refused.
+    feature_model : {"latent", "raw"}
+        ``"latent"``: the feature files follow SEED-IV's measured statistics
+        (:mod:`eeg_emotion.offline.synth.seed_iv_latent`; they are not computed from
+        the raw files, whose trials only have the same lengths). ``"raw"``: the
+        live features code run on the raw synthetic signal (window for window what
+        ``live`` computes, but about 30x smoother within a trial than real files).
+    raw : bool
+        Write ``eeg_raw_data`` (``feature_model="latent"`` only; the feature
+        protocols do not read it).
+    real_lengths : bool
+        Trial lengths as SEED-IV's: 10-64 windows, median 36 (overrides ``seconds``).
 
     Returns
     -------
     list of pathlib.Path
         Every data file written (raw first, then features); a ``synthetic.json``
-        marker goes into ``out``.
+        marker goes into ``out`` with the settings and, for latent features, the
+        statistics achieved beside the real ones.
     """
     if full_size:
         subjects, trials, seconds, sessions = 15, 24, 180.0, 3
@@ -173,53 +198,101 @@ def write_synthetic_seed_iv(out: str | Path, subjects: int = 4, trials: int = 24
     if seconds < 4.0:
         raise ConfigError(f"synth: trials of {seconds} s are shorter than SEED-IV's 4-s "
                           "feature windows", "use --seconds 4 or more")
+    if feature_model not in FEATURE_MODELS:
+        raise ConfigError(f"synth: feature model {feature_model!r} is unknown",
+                          "use --feature-model latent or --feature-model raw")
+    latent = features and feature_model == "latent"
+    if not raw and not latent:
+        raise ConfigError("synth: --no-raw leaves nothing to write without latent features",
+                          "drop --no-raw, or use --feature-model latent with features")
     sfreq = 200.0
+    window = round(FEATURE_WINDOW_S * sfreq)
     root = Path(out)
     planned = [f"{sub}/{session}/{s}_{_seed_iv_date(s, session)}.mat"
                for sub in ("eeg_raw_data", "eeg_feature_smooth")
                for s in range(1, subjects + 1) for session in range(1, sessions + 1)]
-    writes = [p for p in planned if features or p.startswith("eeg_raw_data")]
+    writes = [p for p in planned if (features or p.startswith("eeg_raw_data"))
+              and (raw or p.startswith("eeg_feature_smooth"))]
     refuse_existing(root, [*writes, MARKER], overwrite)
     refuse_foreign(root, planned, "eeg_*/*/*.mat")
     reg, side = regions(SEED_IV)
     class_gains = _seed_class_log_gains(reg, side)
+    groups = np.unique(reg, return_inverse=True)[1]
+    shared_rng = np.random.default_rng(np.random.SeedSequence([seed, 1]))
+    shared_classes = class_patterns(shared_rng, groups)
+    spatial = shared_rng.normal(0.0, SPATIAL_SD, (len(SEED_IV), 5))
+    # the same clips in every subject's session: real lengths are the session's
+    real_windows = {session: trial_lengths(shared_rng, trials)
+                    for session in range(1, sessions + 1)}
     raw_paths: list[Path] = []
     feat_paths: list[Path] = []
+    measured: list[tuple[np.ndarray, int, str, int, int]] = []
     letters = "abcdefghijklmnopqrstuvwxyz"
     for s, child in enumerate(np.random.SeedSequence(seed).spawn(subjects), start=1):
         rng = np.random.default_rng(child)
         subject = make_subject(rng, SEED_IV)
+        latent_subject = make_latent_subject(rng, shared_classes, spatial, groups)
         initials = letters[(s * 7) % 26] + letters[(s * 11 + 3) % 26]
         for session in range(1, sessions + 1):
             date = _seed_iv_date(s, session)
             shift, broadband = _session_shift(rng, len(SEED_IV))
-            raw: dict[str, np.ndarray] = {}
+            labels = SEED_IV_LABELS[session][:trials]
+            if real_lengths:
+                n_times = [int(n) * window + int(rng.integers(0, window))
+                           for n in real_windows[session]]
+            else:
+                n_times = [max(round(seconds * rng.uniform(0.8, 1.2) * sfreq), window)
+                           for _ in labels]
+            raw_trials: dict[str, np.ndarray] = {}
             feats: dict[str, np.ndarray] = {}
-            for t in range(1, trials + 1):
-                label = SEED_IV_LABELS[session][t - 1]
-                n_times = max(round(seconds * rng.uniform(0.8, 1.2) * sfreq), 800)  # >= 4 s
+            for t, (label, n) in enumerate(zip(labels, n_times, strict=True), start=1):
+                if not raw:
+                    continue
                 log_g = shift + SEED_CLASS_SCALE * class_gains[label] * subject.reactivity
                 gains = subject.base_gains * np.exp(log_g)
                 gains = gains[None] * trial_noise(rng, (1, *gains.shape))
-                x = generate_stationary(rng, subject, sfreq, n_times, gains)[0]
+                x = generate_stationary(rng, subject, sfreq, n, gains)[0]
                 x *= np.exp(broadband).astype(np.float32)[:, None]
-                raw[f"{initials}_eeg{t}"] = x
-            if features:
-                for t, x in enumerate(raw.values(), start=1):
-                    for name, arr in seed_iv_feature_arrays(x, sfreq).items():
-                        feats[f"{name}{t}"] = arr
+                raw_trials[f"{initials}_eeg{t}"] = x
+            if latent:
+                per_trial = latent_session_features(rng, latent_subject, labels,
+                                                    np.array(n_times) // window)
+            elif features:
+                per_trial = [seed_iv_feature_arrays(x, sfreq) for x in raw_trials.values()]
+            else:
+                per_trial = []
+            for t, arrays in enumerate(per_trial, start=1):
+                for name, arr in arrays.items():
+                    feats[f"{name}{t}"] = arr
+                measured.append((arrays["de_LDS"], t, f"{s}/{session}", s, labels[t - 1]))
             name = f"{s}_{date}.mat"
-            path = root / "eeg_raw_data" / str(session) / name
-            atomic_savemat(path, raw)
-            raw_paths.append(path)
+            if raw:
+                path = root / "eeg_raw_data" / str(session) / name
+                atomic_savemat(path, raw_trials)
+                raw_paths.append(path)
             if features:
                 path = root / "eeg_feature_smooth" / str(session) / name
                 atomic_savemat(path, feats)
                 feat_paths.append(path)
+    extra: dict = {}
+    if features:
+        extra["statistics"] = _achieved(measured)
+        extra["real_statistics"] = REAL_STATISTICS
     write_marker(root, "seed-iv", subjects=subjects, sessions=sessions, trials=trials,
-                  seconds=seconds, seed=seed, features=features)
+                 seconds=seconds, seed=seed, features=features,
+                 feature_model=feature_model if features else None, raw=raw,
+                 real_lengths=real_lengths, **extra)
     log.info("wrote %d synthetic SEED-IV subjects x %d sessions to %s", subjects, sessions,
              root)
     return raw_paths + feat_paths
 
 
+def _achieved(measured: list[tuple[np.ndarray, int, str, int, int]]) -> dict[str, float]:
+    """:func:`feature_statistics` of the de_LDS arrays written (channels, windows, 5)."""
+    X = np.concatenate([np.moveaxis(a, 1, 0) for a, *_ in measured])
+    cols = [np.repeat(np.array([m[i] for m in measured]), [a.shape[1] for a, *_ in measured])
+            for i in range(1, 5)]
+    session_key = cols[1]
+    trial = np.char.add(np.char.add(session_key.astype(str), "/"), cols[0].astype(str))
+    return {k: round(v, 4) for k, v in
+            feature_statistics(X, trial, session_key, cols[2], cols[3]).items()}

@@ -12,7 +12,10 @@ edit files must copy them first (``shutil.copytree(deap_dir, tmp_path / "d")``).
     SEED-IV root: ``eeg_raw_data/{1,2,3}/{1,2}_<date>.mat``: 2 subjects x 3
     sessions x 4 trials (the first 4 of each session's label list) of 6.4-9.6 s
     at 200 Hz, 62 channels, plus ``eeg_feature_smooth`` with all four feature
-    kinds. ~10 MB.
+    kinds computed from the raw files (``feature_model="raw"``). ~10 MB.
+``seed_iv_latent_dir``
+    SEED-IV feature files only, from the latent trial model with the real files'
+    statistics: 3 subjects x 3 sessions x 24 trials of 10-64 windows.
 ``seed_iv_index``
     :class:`eeg_emotion.offline.datasets.registry.DatasetIndex` of ``seed_iv_dir``'s raw data.
 ``demo_dat``
@@ -51,10 +54,20 @@ def deap_index(deap_dir: Path) -> DatasetIndex:
 
 @pytest.fixture(scope="session")
 def seed_iv_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny synthetic SEED-IV root with eeg_raw_data and eeg_feature_smooth."""
+    """A tiny synthetic SEED-IV root with eeg_raw_data and eeg_feature_smooth, the
+    features computed from the raw files (``feature_model="raw"``) as live computes them."""
     out = tmp_path_factory.mktemp("seed_iv")
     write_synthetic_seed_iv(out, subjects=SEED_SUBJECTS, trials=SEED_TRIALS,
-                            seconds=SEED_SECONDS, seed=12)
+                            seconds=SEED_SECONDS, seed=12, feature_model="raw")
+    return out
+
+
+@pytest.fixture(scope="session")
+def seed_iv_latent_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Synthetic SEED-IV feature files with the real statistics (latent trial model, real
+    trial lengths, no raw files): 3 subjects x 3 sessions x 24 trials."""
+    out = tmp_path_factory.mktemp("seed_iv_latent")
+    write_synthetic_seed_iv(out, subjects=3, seed=5, raw=False, real_lengths=True)
     return out
 
 
