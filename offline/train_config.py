@@ -176,16 +176,21 @@ class SweepSection:
 
 @dataclass
 class BaselineSection:
-    """``[baseline]``: the Random Forest on band features."""
+    """``[baseline]``: the Random Forest and a logistic regression on band features."""
 
     features: Literal["de", "psd"] = "de"
     n_estimators: int = 200
     max_depth: int | None = None
     #: window length in s of the band features (whole trials are cut into these)
     feature_window_s: float = 4.0
-    #: also run the Random Forest on the same data and splits as the network and lay
-    #: both side by side in the report (network configs only)
+    #: also run the baselines on the same data and splits as the network and lay
+    #: them side by side in the report (network configs only)
     compare: bool = False
+    #: which baselines ``compare`` runs: "random_forest", "logistic_regression"
+    models: list[str] = field(default_factory=lambda: ["random_forest",
+                                                       "logistic_regression"])
+    #: inverse L2 strength of the logistic regression (features standardised first)
+    logistic_c: float = 0.01
 
 
 @dataclass
@@ -312,6 +317,13 @@ def validate(cfg: TrainingConfig, where: str = "config") -> None:
     check_seconds(key("preprocess.hop_s"), pre.hop_s, 2.0)
     check_seconds(key("preprocess.discard_s"), pre.discard_s, 0.0, allow_zero=True)
     check_seconds(key("baseline.feature_window_s"), cfg.baseline.feature_window_s, 4.0)
+    check_positive(key("baseline.logistic_c"), cfg.baseline.logistic_c, 0.01)
+    unknown = [m for m in cfg.baseline.models
+               if m not in ("random_forest", "logistic_regression")]
+    if unknown or (cfg.baseline.compare and not cfg.baseline.models):
+        raise ConfigError(f"{where}: baseline.models = {cfg.baseline.models!r} must name "
+                          "random_forest and/or logistic_regression",
+                          'set baseline.models = ["random_forest", "logistic_regression"]')
     f = pre.filter
     check_positive(key("preprocess.filter.l_freq"), f.l_freq, 4.0)
     check_positive(key("preprocess.filter.h_freq"), f.h_freq, 45.0)

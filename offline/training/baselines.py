@@ -1,4 +1,10 @@
-"""Random Forest baseline on band features (as the MSMAE-CNN paper compares).
+"""Baselines on band features: the Random Forest (as the MSMAE-CNN paper compares) and
+a regularised logistic regression.
+
+A network pre-trained on every subject should beat both. On SEED-IV's real
+de_LDS features a per-subject logistic regression (features standardised, strong L2,
+C = 0.01) reached 0.69 cross-session, above the Random Forest; a report that shows only
+the forest hides where the network loses.
 
 Features are differential entropy (DE) or Welch band power (log) of each
 channel and band, computed from the same preprocessed windows the networks see,
@@ -13,6 +19,9 @@ import time
 
 import numpy as np
 from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from eeg_emotion.errors import ConfigError
 from eeg_emotion.features import band_power_psd, differential_entropy
@@ -60,6 +69,50 @@ def make_random_forest(n_estimators: int = 200, max_depth: int | None = None,
                                   class_weight="balanced")
 
 
+#: The baselines a network is compared with, by name (``baseline.models``).
+BASELINES = ("random_forest", "logistic_regression")
+
+
+def make_logistic_regression(c: float = 0.01, seed: int = 0):
+    """Standardised features, L2-regularised logistic regression (balanced classes)."""
+    return make_pipeline(StandardScaler(), LogisticRegression(
+        C=c, max_iter=2000, class_weight="balanced", random_state=seed))
+
+
+def fit_predict_baseline(name: str, features: np.ndarray, labels: np.ndarray,
+                         train_idx: np.ndarray, test_idx: np.ndarray, *,
+                         n_estimators: int = 200, max_depth: int | None = None,
+                         logistic_c: float = 0.01, seed: int = 0
+                         ) -> tuple[np.ndarray, float, float]:
+    """Fit baseline ``name`` (:data:`BASELINES`) on ``train_idx``, predict ``test_idx``.
+
+    Returns
+    -------
+    pred : numpy.ndarray of int64
+    train_seconds, inference_seconds : float
+    """
+    if name == "random_forest":
+        return fit_predict_forest(features, labels, train_idx, test_idx,
+                                  n_estimators=n_estimators, max_depth=max_depth, seed=seed)
+    if name != "logistic_regression":
+        raise ConfigError(f"baseline {name!r} is unknown", f"use one of {', '.join(BASELINES)}")
+    flat = _finite_flat(features, train_idx)
+    model = make_logistic_regression(logistic_c, seed)
+    t0 = time.perf_counter()
+    model.fit(flat[train_idx], labels[train_idx])
+    t1 = time.perf_counter()
+    pred = model.predict(flat[test_idx]).astype(np.int64)
+    return pred, t1 - t0, time.perf_counter() - t1
+
+
+def _finite_flat(features: np.ndarray, train_idx: np.ndarray) -> np.ndarray:
+    flat = np.asarray(features).reshape(len(features), -1)
+    if not np.all(np.isfinite(flat[train_idx])):
+        raise ConfigError("band features contain NaN or infinity",
+                          "check the data for flat or broken channels")
+    return flat
+
+
 def fit_predict_forest(features: np.ndarray, labels: np.ndarray, train_idx: np.ndarray,
                        test_idx: np.ndarray, *, n_estimators: int = 200,
                        max_depth: int | None = None, seed: int = 0
@@ -82,10 +135,7 @@ def fit_predict_forest(features: np.ndarray, labels: np.ndarray, train_idx: np.n
         Predictions for ``test_idx``.
     train_seconds, inference_seconds : float
     """
-    flat = np.asarray(features).reshape(len(features), -1)
-    if not np.all(np.isfinite(flat[train_idx])):
-        raise ConfigError("band features contain NaN or infinity",
-                          "check the data for flat or broken channels")
+    flat = _finite_flat(features, train_idx)
     forest = make_random_forest(n_estimators, max_depth, seed)
     t0 = time.perf_counter()
     forest.fit(flat[train_idx], labels[train_idx])

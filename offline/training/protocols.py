@@ -25,7 +25,7 @@ from eeg_emotion.offline.training import distributed
 from eeg_emotion.offline.training import splits as sp
 from eeg_emotion.offline.training.baselines import band_features
 from eeg_emotion.offline.training.metrics import summarize_folds
-from eeg_emotion.offline.training.report import PAPER_FIGURES, write_run_outputs
+from eeg_emotion.offline.training.report import PAPER_FIGURES, fold_baselines, write_run_outputs
 from eeg_emotion.offline.training.run_data import RunData, load_run_data
 from eeg_emotion.offline.training.run_folder import RunOptions, check_resume
 from eeg_emotion.offline.training.split_ranks import naming_failures, plan_ranks
@@ -224,9 +224,12 @@ def run_protocol(cfg: TrainingConfig, data_path: str | Path, opts: RunOptions,
     if plan.describe() is not None:
         run["timing"]["ranks"] = plan.describe()
     if cfg.baseline.compare:
-        run["baseline_summary"] = {t.name: summarize_folds([f["baseline"]["metrics"][t.name]
-                                                            for f in folds])
-                                   for t in data.targets}
+        names = [n for n in fold_baselines(folds[0]) if all(n in fold_baselines(f)
+                                                             for f in folds)]
+        run["baseline_summaries"] = {
+            name: {t.name: summarize_folds([fold_baselines(f)[name]["metrics"][t.name]
+                                            for f in folds]) for t in data.targets}
+            for name in names}
     if shared:
         run["shared_pretraining"] = {v[1]["ordering"]: {
             k: v[1][k] for k in ("best_epoch", "seconds", "n_windows")}

@@ -24,7 +24,7 @@ from eeg_emotion.models.adaptation import fewshot_adapt
 from eeg_emotion.models.checkpoint import CheckpointMeta, save_checkpoint
 from eeg_emotion.offline.train_config import TrainingConfig
 from eeg_emotion.offline.training import splits as sp
-from eeg_emotion.offline.training.baselines import fit_predict_forest
+from eeg_emotion.offline.training.baselines import fit_predict_baseline
 from eeg_emotion.offline.training.metrics import classification_metrics
 from eeg_emotion.offline.training.pretrain import pretrain
 from eeg_emotion.offline.training.report import write_json
@@ -255,15 +255,16 @@ def _trials(data: RunData, idx: np.ndarray | None) -> list[int]:
     return [] if idx is None else np.unique(data.trial_id[idx]).tolist()
 
 
-def _forest_metrics(cfg: TrainingConfig, data: RunData, features: np.ndarray,
-                    train_idx: np.ndarray, test_idx: np.ndarray) -> tuple[dict, float, float]:
-    """Random Forest metrics per target on one split, and its fit / predict seconds."""
+def _baseline_metrics(cfg: TrainingConfig, data: RunData, features: np.ndarray,
+                      train_idx: np.ndarray, test_idx: np.ndarray, name: str = "random_forest"
+                      ) -> tuple[dict, float, float]:
+    """Metrics per target of baseline ``name`` on one split, and its fit / predict seconds."""
     metrics, t_fit, t_inf = {}, 0.0, 0.0
     for t in data.targets:
-        pred, fs, ps = fit_predict_forest(
-            features, data.labels[t.name], train_idx, test_idx,
+        pred, fs, ps = fit_predict_baseline(
+            name, features, data.labels[t.name], train_idx, test_idx,
             n_estimators=cfg.baseline.n_estimators, max_depth=cfg.baseline.max_depth,
-            seed=cfg.train.seed)
+            logistic_c=cfg.baseline.logistic_c, seed=cfg.train.seed)
         metrics[t.name] = classification_metrics(data.labels[t.name][test_idx], pred,
                                                  len(t.classes))
         t_fit += fs
@@ -298,7 +299,7 @@ def run_split(cfg: TrainingConfig, data: RunData, split: sp.Split, opts: RunOpti
     if cfg.model.name == "random_forest":
         train_idx = np.union1d(split.train, fewshot_idx)
         result["metrics"], result["train_seconds"], result["inference_seconds"] = \
-            _forest_metrics(cfg, data, features, train_idx, test_idx)
+            _baseline_metrics(cfg, data, features, train_idx, test_idx)
         result["trials"]["fit"] = _trials(data, train_idx)
     else:
         fit_idx, val_idx = sp.inner_validation_split(
@@ -336,10 +337,12 @@ def run_split(cfg: TrainingConfig, data: RunData, split: sp.Split, opts: RunOpti
                         "held_out": split.description,
                         "metrics": {t.name: result["metrics"][t.name] for t in group}})
         if cfg.baseline.compare:
-            metrics, t_fit, t_inf = _forest_metrics(cfg, data, features,
-                                                    np.union1d(split.train, fewshot_idx), test_idx)
-            result["baseline"] = {"model": "random_forest", "metrics": metrics,
-                                  "train_seconds": t_fit, "inference_seconds": t_inf}
+            result["baselines"] = {}
+            for name in cfg.baseline.models:
+                metrics, t_fit, t_inf = _baseline_metrics(
+                    cfg, data, features, np.union1d(split.train, fewshot_idx), test_idx, name)
+                result["baselines"][name] = {"metrics": metrics, "train_seconds": t_fit,
+                                             "inference_seconds": t_inf}
     write_json(done, result)
     return result
 

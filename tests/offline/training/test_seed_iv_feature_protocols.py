@@ -61,9 +61,18 @@ def test_the_writer_stores_what_the_features_code_computes_from_its_raw(seed_iv_
 def test_pooled_cross_session_on_features_with_the_forest_beside(seed_iv_dir, tmp_path):
     run = _run(_cfg(protocol={"all_orderings": True}), seed_iv_dir, tmp_path)
     assert run["n_folds"] == 3 and run["model"] == "msmae-cnn"
-    assert set(run["baseline_summary"]["emotion"]) >= {"accuracy", "macro_f1"}
+    summaries = run["baseline_summaries"]
+    assert set(summaries) == {"random_forest", "logistic_regression"}
+    assert set(summaries["logistic_regression"]["emotion"]) >= {"accuracy", "macro_f1"}
     report = (tmp_path / "run" / "report.md").read_text()
-    assert "Beside the Random Forest" in report and "| random_forest | s1s2-s3 |" in report
+    assert "Beside the baselines: Random Forest and logistic regression" in report
+    assert "| random_forest | s1s2-s3 |" in report
+    assert "| logistic_regression | s1s2-s3 |" in report
+    for name, label in (("random_forest", "Random Forest"),
+                        ("logistic_regression", "logistic regression")):
+        gap = (summaries[name]["emotion"]["accuracy"]["mean"]
+               - run["summary"]["emotion"]["accuracy"]["mean"])
+        assert (f"MSMAE-CNN below the {label} by {gap:.3f}" in report) == (gap > 0), name
     assert "| msmae-cnn | mean ± std |" in report and "majority-class rate" in report
     meta = load_checkpoint(tmp_path / "run" / "model.pt").meta
     assert meta.signal.input == "features" and meta.signal.features.smoothing == "lds"
