@@ -105,6 +105,24 @@ class TrainSection:
     precision: Literal["fp32", "bf16"] = "fp32"
     #: CUDA: read batches into pinned host memory and copy them asynchronously
     pin_memory: bool = True
+    #: what picks the best epoch on the held-out trials: "loss" (cross-entropy) or
+    #: "balanced_accuracy" (ties broken by the loss; windows of one trial are nearly
+    #: one point, so the loss of a few trials swings more than what they get right)
+    select_on: Literal["loss", "balanced_accuracy"] = "loss"
+    #: learning rate of everything but the classification heads, as a share of lr
+    #: (below 1: a pre-trained encoder moves less than the heads)
+    encoder_lr_scale: float = 1.0
+    #: cross-entropy label smoothing
+    label_smoothing: float = 0.0
+    #: Gaussian noise added to every input feature, in units of its standard deviation
+    #: over the training windows (trials differ by more than their windows do)
+    noise_std: float = 0.0
+    #: mixup between windows of the same class (Beta(alpha, alpha) weights; 0 = off):
+    #: new points between trials, the labels unchanged
+    mixup_alpha: float = 0.0
+    #: share of channels hidden at random in each training window (models that take
+    #: missing channels: msmae-cnn), as MSMAE's pre-training masks them
+    channel_mask_ratio: float = 0.0
 
 
 @dataclass
@@ -133,7 +151,15 @@ class AdaptSection:
     #: k labelled trials of the target session used for few-shot adaptation (removed from the
     #: test set); 0 = off
     fewshot_trials: int = 0
+    #: most adaptation steps; how many are taken is chosen by leaving out one
+    #: few-shot trial at a time (none when no step beats the unadapted model there)
     fewshot_steps: int = 10
+    #: which weights adapt: "heads" (the classifiers only) or "all"
+    fewshot_params: Literal["heads", "all"] = "heads"
+    #: learning rate of the adaptation (None: train.lr)
+    fewshot_lr: float | None = None
+    #: L2 pull toward the weights before adaptation (0 = none)
+    fewshot_shrinkage: float = 0.0
     #: adversarial session alignment (gradient reversal + session discriminator)
     adversarial: bool = False
     adversarial_weight: float = 0.1
@@ -318,6 +344,17 @@ def validate(cfg: TrainingConfig, where: str = "config") -> None:
     check_seconds(key("preprocess.discard_s"), pre.discard_s, 0.0, allow_zero=True)
     check_seconds(key("baseline.feature_window_s"), cfg.baseline.feature_window_s, 4.0)
     check_positive(key("baseline.logistic_c"), cfg.baseline.logistic_c, 0.01)
+    check_range(key("train.encoder_lr_scale"), t.encoder_lr_scale, 0.1, low=0.0, high=1e3,
+                low_open=True)
+    check_range(key("train.label_smoothing"), t.label_smoothing, 0.1, low=0.0, high=1.0,
+                high_open=True)
+    check_range(key("train.noise_std"), t.noise_std, 0.3, low=0.0, high=1e3)
+    check_range(key("train.mixup_alpha"), t.mixup_alpha, 0.4, low=0.0, high=1e3)
+    check_range(key("train.channel_mask_ratio"), t.channel_mask_ratio, 0.2, low=0.0, high=1.0,
+                high_open=True)
+    check_positive(key("adapt.fewshot_lr"), cfg.adapt.fewshot_lr, 0.001)
+    check_range(key("adapt.fewshot_shrinkage"), cfg.adapt.fewshot_shrinkage, 1.0, low=0.0,
+                high=1e6)
     unknown = [m for m in cfg.baseline.models
                if m not in ("random_forest", "logistic_regression")]
     if unknown or (cfg.baseline.compare and not cfg.baseline.models):

@@ -20,7 +20,7 @@ import torch
 
 from eeg_emotion.errors import ConfigError
 from eeg_emotion.models import build_model
-from eeg_emotion.models.adaptation import fewshot_adapt
+from eeg_emotion.models.adaptation import fewshot_adapt, fewshot_curve
 from eeg_emotion.models.checkpoint import CheckpointMeta, save_checkpoint
 from eeg_emotion.offline.train_config import TrainingConfig
 from eeg_emotion.offline.training import splits as sp
@@ -174,41 +174,68 @@ def _train_network(cfg: TrainingConfig, data: RunData, group: list, fit_idx: np.
 
 
 def _fewshot_adapt(cfg: TrainingConfig, data: RunData, model: torch.nn.Module, group: list,
-               fewshot_idx: np.ndarray, device: torch.device) -> dict:
-    """Few-shot adaptation on the few-shot trials, its length chosen on them.
+                   fewshot_idx: np.ndarray, device: torch.device) -> dict:
+    """Few-shot adaptation that can only help: its length chosen on left-out trials.
 
-    With two or more few-shot trials per subject, one trial per subject is held
-    out first: the number of steps with the lowest loss on it is kept (at most
-    ``adapt.fewshot_steps``, possibly none), then the model adapts on every
-    few-shot trial for that many steps. Test trials are never used.
+    The few-shot trials are cut into folds, fold j holding each subject's j-th trial.
+    For each fold the model adapts on the other trials and is scored on the left-out
+    ones after 0..``adapt.fewshot_steps`` steps. Among the steps that leave no left-out
+    trial below the unadapted model's accuracy, the one with the best mean held-out
+    accuracy (then loss) is kept. When no step beats step 0, the unadapted model,
+    nothing is adapted (the model falls back to what training made). Otherwise the
+    model adapts on every few-shot trial for that many steps. Test trials are never
+    used. ``adapt.fewshot_params`` ("heads" or "all"), ``fewshot_lr`` and
+    ``fewshot_shrinkage`` (an L2 pull toward the trained weights) say how it adapts.
     """
     def batch(idx: np.ndarray) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         idx = np.sort(idx)
         return load_batch(data.X, idx, device), {
             t.name: torch.from_numpy(data.labels[t.name][idx]).to(device) for t in group}
 
-    steps = cfg.adapt.fewshot_steps
-    rng = np.random.default_rng(cfg.train.seed)
-    held = []
+    a = cfg.adapt
+    how = {"lr": a.fewshot_lr or cfg.train.lr, "features": data.features_only,
+           "heads_only": a.fewshot_params == "heads", "shrinkage": a.fewshot_shrinkage}
+    folds = _fewshot_folds(data, fewshot_idx, cfg.train.seed)
+    info: dict[str, Any] = {"windows": len(fewshot_idx), "steps_max": a.fewshot_steps,
+                            "params": a.fewshot_params, "folds": len(folds)}
+    if not folds:  # one few-shot trial per subject: nothing to hold out, so no adaptation
+        info.update(steps=0, fell_back=True, reason="one few-shot trial: none to hold out")
+        return info
+    losses, accs = [], []
+    for held in folds:
+        is_val = np.isin(data.trial_id[fewshot_idx], held)
+        loss, acc = fewshot_curve(model, *batch(fewshot_idx[~is_val]),
+                                  *batch(fewshot_idx[is_val]), a.fewshot_steps, **how)
+        losses.append(loss)
+        accs.append(acc)
+    loss, acc = np.mean(losses, axis=0), np.mean(accs, axis=0)
+    score = acc - 1e-3 * np.minimum(loss, 100.0)
+    # a step is a candidate only if no left-out trial scores below the unadapted model
+    harmless = (np.array(accs) >= np.array(accs)[:, :1]).all(axis=0)
+    steps = int(np.argmax(np.where(harmless, score, -np.inf)))  # step 0 wins a tie
+    info.update(steps=steps, fell_back=steps == 0,
+                heldout_accuracy_before=float(acc[0]), heldout_accuracy_after=float(acc[steps]),
+                heldout_loss_before=float(loss[0]), heldout_loss_after=float(loss[steps]))
+    if steps:
+        trained = fewshot_adapt(model, *batch(fewshot_idx), steps=steps, **how)
+        info.update(loss_first=trained[0], loss_last=trained[-1])
+    log.info("few-shot adaptation: %d step(s) (held-out accuracy %.3f -> %.3f over %d "
+             "fold(s))%s", steps, acc[0], acc[steps], len(folds),
+             "; the unadapted model is kept" if not steps else "")
+    return info
+
+
+def _fewshot_folds(data: RunData, fewshot_idx: np.ndarray, seed: int) -> list[list[int]]:
+    """Folds of few-shot trials: fold j holds each subject's j-th trial (subjects with
+    at least two); none when every subject has only one."""
+    rng = np.random.default_rng(seed)
+    per_subject = []
     for s in np.unique(data.subject[fewshot_idx]):
         trials = np.unique(data.trial_id[fewshot_idx][data.subject[fewshot_idx] == s])
         if len(trials) >= 2:
-            held.append(rng.choice(trials))
-    info: dict[str, Any] = {"windows": len(fewshot_idx), "steps_max": steps}
-    if held:
-        is_val = np.isin(data.trial_id[fewshot_idx], held)
-        start = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        kept = fewshot_adapt(model, *batch(fewshot_idx[~is_val]), steps=steps, lr=cfg.train.lr,
-                         features=data.features_only, validation=batch(fewshot_idx[is_val]))
-        steps = len(kept)
-        model.load_state_dict(start)
-        info["validation_trials"] = len(held)
-    info["steps"] = steps
-    if steps:
-        losses = fewshot_adapt(model, *batch(fewshot_idx), steps=steps, lr=cfg.train.lr,
-                           features=data.features_only)
-        info.update(loss_first=losses[0], loss_last=losses[-1])
-    return info
+            per_subject.append(rng.permutation(trials).tolist())
+    k = max((len(t) for t in per_subject), default=0)
+    return [[t[j] for t in per_subject if j < len(t)] for j in range(k)]
 
 
 def session_ordering(split: sp.Split) -> tuple[tuple[int, ...], int]:

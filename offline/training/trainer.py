@@ -95,8 +95,8 @@ def load_batch(X: np.ndarray, idx: np.ndarray, device: torch.device, pin: bool =
     return batch.to(device)
 
 
-def forward(model: torch.nn.Module, x: torch.Tensor, features: bool = False
-            ) -> dict[str, torch.Tensor]:
+def forward(model: torch.nn.Module, x: torch.Tensor, features: bool = False,
+            channel_mask: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
     """Logits per target of a batch: signal windows, or band features (``features=True``).
 
     Parameters
@@ -107,36 +107,113 @@ def forward(model: torch.nn.Module, x: torch.Tensor, features: bool = False
         (batch, channels, samples), or (batch, channels, bands) features.
     features : bool
         Whether ``x`` holds band features.
+    channel_mask : Tensor | None
+        (batch, channels) bool, False for hidden channels (models that take missing
+        channels).
     """
     if not features:
-        return model(x)
+        return model(x) if channel_mask is None else model(x, channel_mask)
     if not hasattr(model, "forward_features"):
         raise ConfigError(f"model {getattr(model, 'name', '?')!r} takes signal windows, not "
                           "band features", 'use msmae-cnn (or random_forest) with '
                           'data.input = "features"')
-    return model.forward_features(x)
+    return model.forward_features(x, channel_mask)
 
 
 def _loss(out: Mapping[str, torch.Tensor], labels: Mapping[str, np.ndarray], idx: np.ndarray,
-          device: torch.device) -> torch.Tensor:
-    return sum(F.cross_entropy(logits, torch.from_numpy(labels[name][idx]).to(device))
+          device: torch.device, label_smoothing: float = 0.0) -> torch.Tensor:
+    return sum(F.cross_entropy(logits, torch.from_numpy(labels[name][idx]).to(device),
+                               label_smoothing=label_smoothing)
                for name, logits in out.items())
 
 
 @torch.no_grad()
 def evaluate_loss(model: torch.nn.Module, X: np.ndarray, labels: Mapping[str, np.ndarray],
                   idx: np.ndarray, batch_size: int, device: torch.device,
-                  features: bool = False) -> tuple[float, float]:
-    """Mean summed cross-entropy and mean accuracy over targets on ``idx``."""
+                  features: bool = False) -> tuple[float, float, float]:
+    """Mean summed cross-entropy, mean accuracy and mean balanced accuracy over targets."""
     model.eval()
-    total, correct, n = 0.0, 0.0, 0
+    total, n = 0.0, 0
+    preds: dict[str, list[np.ndarray]] = {}
     for b in batches(idx, batch_size):
         out = forward(model, load_batch(X, b, device), features)
         total += float(_loss(out, labels, b, device)) * len(b)
-        correct += sum(float((o.argmax(1).cpu().numpy() == labels[k][b]).sum())
-                       for k, o in out.items()) / len(out)
+        for k, o in out.items():
+            preds.setdefault(k, []).append(o.argmax(1).cpu().numpy())
         n += len(b)
-    return total / max(n, 1), correct / max(n, 1)
+    if not n:
+        return 0.0, 0.0, 0.0
+    order = np.concatenate(list(batches(idx, batch_size)))
+    accuracy, balanced = [], []
+    for k, chunks in preds.items():
+        pred, true = np.concatenate(chunks), labels[k][order]
+        accuracy.append(float((pred == true).mean()))
+        balanced.append(float(np.mean([(pred[true == c] == c).mean()
+                                       for c in np.unique(true)])))
+    return total / n, float(np.mean(accuracy)), float(np.mean(balanced))
+
+
+class Augment:
+    """Training-time augmentation of band-feature (or signal) batches, at the scale of
+    the differences between trials (:class:`TrainSection` ``noise_std``, ``mixup_alpha``,
+    ``channel_mask_ratio``).
+
+    Parameters
+    ----------
+    settings : TrainSection
+    X : numpy.ndarray
+        All samples (the noise scale is each input's SD over up to 4,096 fit samples).
+    fit_idx : numpy.ndarray
+        Training samples.
+    labels : dict
+        Class index per target (mixup pairs share every target's class).
+    device : torch.device
+    seed : int
+    """
+
+    def __init__(self, settings: TrainSection, X: np.ndarray, fit_idx: np.ndarray,
+                 labels: Mapping[str, np.ndarray], device: torch.device, seed: int) -> None:
+        self.noise_std = settings.noise_std
+        self.mixup_alpha = settings.mixup_alpha
+        self.mask_ratio = settings.channel_mask_ratio
+        self.gen = torch.Generator().manual_seed(seed)
+        self.labels = labels
+        self.scale = None
+        if self.noise_std > 0:
+            sample = np.sort(np.random.default_rng(seed).choice(
+                fit_idx, size=min(len(fit_idx), 4096), replace=False))
+            sd = np.asarray(X[sample], dtype=np.float64).std(axis=0)
+            self.scale = torch.from_numpy(np.where(sd > 0, sd, 1.0).astype(np.float32)).to(device)
+
+    @property
+    def active(self) -> bool:
+        return self.noise_std > 0 or self.mixup_alpha > 0 or self.mask_ratio > 0
+
+    def __call__(self, x: torch.Tensor, b: np.ndarray) -> tuple[torch.Tensor,
+                                                              torch.Tensor | None]:
+        """The augmented batch and its channel mask (None: every channel present)."""
+        if self.mixup_alpha > 0:
+            key = np.zeros(len(b), np.int64)
+            for lab in self.labels.values():
+                key = key * 1000 + lab[b]
+            partner = np.arange(len(b))
+            rng = np.random.default_rng(int(torch.randint(2 ** 31, (1,), generator=self.gen)))
+            for k in np.unique(key):
+                same = np.flatnonzero(key == k)
+                partner[same] = rng.permutation(same)
+            lam = torch.distributions.Beta(self.mixup_alpha, self.mixup_alpha).sample(
+                (len(b),)).to(x.device, x.dtype)
+            lam = lam.view(-1, *([1] * (x.ndim - 1)))
+            x = lam * x + (1 - lam) * x[torch.from_numpy(partner).to(x.device)]
+        if self.noise_std > 0:
+            noise = torch.randn(x.shape, generator=self.gen).to(x.device, x.dtype)
+            x = x + self.noise_std * self.scale * noise
+        mask = None
+        if self.mask_ratio > 0:
+            mask = (torch.rand(x.shape[:2], generator=self.gen) >= self.mask_ratio)
+            mask[mask.sum(1) == 0, 0] = True  # never hide every channel
+            mask = mask.to(x.device)
+        return x, mask
 
 
 def fit(model: torch.nn.Module, X: np.ndarray, labels: Mapping[str, np.ndarray],
@@ -188,8 +265,14 @@ def fit(model: torch.nn.Module, X: np.ndarray, labels: Mapping[str, np.ndarray],
                           "use more data or fewer folds / a smaller validation fraction")
     model.to(device)
     tune_for_fixed_shapes(device)
-    opt = torch.optim.Adam(model.parameters(), lr=settings.lr,
-                           weight_decay=settings.weight_decay)
+    if settings.channel_mask_ratio > 0 and not getattr(model, "supports_missing_channels",
+                                                       False):
+        raise ConfigError(f"train.channel_mask_ratio needs a model that takes missing "
+                          f"channels; {getattr(model, 'name', '?')!r} does not",
+                          "drop train.channel_mask_ratio, or use msmae-cnn")
+    opt = torch.optim.Adam(param_groups(model, settings.lr, settings.encoder_lr_scale),
+                           lr=settings.lr, weight_decay=settings.weight_decay)
+    augment = Augment(settings, X, fit_idx, labels, device, settings.seed)
     rng = np.random.default_rng(settings.seed)
     pin = pinned(device, settings.pin_memory)
     sharded = ddp.sharded_batches(fit_idx, settings.batch_size, settings.seed)
@@ -198,7 +281,11 @@ def fit(model: torch.nn.Module, X: np.ndarray, labels: Mapping[str, np.ndarray],
     val_share = ddp.share(val_idx)
 
     def step(net: torch.nn.Module, xb: torch.Tensor, b: np.ndarray) -> torch.Tensor:
-        loss = _loss(forward(net, xb, features), labels, b, device)
+        mask = None
+        if augment.active:
+            xb, mask = augment(xb, b)
+        loss = _loss(forward(net, xb, features, mask), labels, b, device,
+                     settings.label_smoothing)
         if adversarial is not None:
             loss = loss + _adversarial_loss(net, X, b, adversarial, rng, device, features)
         return loss
@@ -220,10 +307,13 @@ def fit(model: torch.nn.Module, X: np.ndarray, labels: Mapping[str, np.ndarray],
 
     def validate() -> tuple[float, dict[str, float]]:
         with autocast(device, settings.precision):
-            loss, accuracy = evaluate_loss(model, X, labels, val_share, settings.batch_size,
-                                           device, features)
-        loss, accuracy = ddp.weighted_mean([loss, accuracy], len(val_share))
-        return loss, {"val_loss": loss, "val_accuracy": accuracy}
+            loss, accuracy, balanced = evaluate_loss(model, X, labels, val_share,
+                                                     settings.batch_size, device, features)
+        loss, accuracy, balanced = ddp.weighted_mean([loss, accuracy, balanced],
+                                                     len(val_share))
+        score = loss if settings.select_on == "loss" else -balanced + 1e-3 * min(loss, 100.0)
+        return score, {"val_loss": loss, "val_accuracy": accuracy,
+                       "val_balanced_accuracy": balanced}
 
     with ddp.step_runner(model) as run_step:
         res = run_epochs(model, settings.epochs if epochs is None else epochs, train_epoch,
@@ -233,6 +323,16 @@ def fit(model: torch.nn.Module, X: np.ndarray, labels: Mapping[str, np.ndarray],
              res.seconds)
     return FitResult(res.history, res.best_epoch, res.seconds, res.stopped_early, len(fit_idx),
                      len(val_idx))
+
+
+def param_groups(model: torch.nn.Module, lr: float, encoder_scale: float = 1.0) -> list[dict]:
+    """Adam parameter groups: the heads at ``lr``, everything else at ``lr * encoder_scale``."""
+    heads = getattr(model, "heads", None)
+    head_ids = {id(p) for p in heads.parameters()} if heads is not None else set()
+    head = [p for p in model.parameters() if id(p) in head_ids]
+    rest = [p for p in model.parameters() if id(p) not in head_ids]
+    return [g for g in ({"params": head, "lr": lr},
+                        {"params": rest, "lr": lr * encoder_scale}) if g["params"]]
 
 
 def _adversarial_loss(model: torch.nn.Module, X: np.ndarray, b: np.ndarray,

@@ -1,6 +1,8 @@
 """The run report: the network beside its baselines."""
 
 from eeg_emotion.offline.training.report import losses_to_baselines
+
+
 def _summary(acc):
     return {"emotion": {"accuracy": {"mean": acc, "std": 0.0}}}
 

@@ -65,7 +65,7 @@ def test_best_weights_are_restored(rng):
               device=torch.device("cpu"), progress=False)
     best = min(r["val_loss"] for r in res.history)
     assert res.history[res.best_epoch - 1]["val_loss"] == best
-    loss, _ = evaluate_loss(model, X, y, idx[36:], 8, torch.device("cpu"))
+    loss, *_ = evaluate_loss(model, X, y, idx[36:], 8, torch.device("cpu"))
     assert loss == pytest.approx(best, rel=1e-4)
     if res.stopped_early:
         assert len(res.history) == res.best_epoch + 3
