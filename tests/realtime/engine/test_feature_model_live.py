@@ -53,7 +53,8 @@ def _feature_model(path: Path, smoothing: str = "lds", session_norm: bool = Fals
 def one_trial(tmp_path_factory) -> tuple[Path, np.ndarray, dict]:
     """A synthetic SEED-IV session file; its first trial (float32) and stored features."""
     root = tmp_path_factory.mktemp("seed1")
-    write_synthetic_seed_iv(root, subjects=1, trials=2, seconds=20.0, sessions=1, seed=5)
+    write_synthetic_seed_iv(root, subjects=1, trials=2, seconds=20.0, sessions=1, seed=5,
+                            feature_model="raw")
     raw = next((root / "eeg_raw_data" / "1").glob("*.mat"))
     mat = scipy.io.loadmat(raw)
     key = next(k for k in mat if k.endswith("_eeg1"))
