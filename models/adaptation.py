@@ -196,7 +196,7 @@ def fewshot_curve(model: EmotionModel, x: Tensor, y: Tensor | Mapping[str, Tenso
     def score() -> None:
         with torch.no_grad():
             out = model.forward_features(val_x) if features else model(val_x)
-            loss = sum(F.cross_entropy(out[k], v) for k, v in val_y.items())
+            loss = sum(F.cross_entropy(out[k], v) for k, v in val_y.items())  # _adapt_loss
             acc = np.mean([float((out[k].argmax(1) == v).float().mean())
                            for k, v in val_y.items()])
         curve.append((float(loss), float(acc)))

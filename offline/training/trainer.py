@@ -135,15 +135,17 @@ def evaluate_loss(model: torch.nn.Module, X: np.ndarray, labels: Mapping[str, np
     model.eval()
     total, n = 0.0, 0
     preds: dict[str, list[np.ndarray]] = {}
+    seen: list[np.ndarray] = []
     for b in batches(idx, batch_size):
         out = forward(model, load_batch(X, b, device), features)
         total += float(_loss(out, labels, b, device)) * len(b)
         for k, o in out.items():
             preds.setdefault(k, []).append(o.argmax(1).cpu().numpy())
+        seen.append(b)
         n += len(b)
     if not n:
         return 0.0, 0.0, 0.0
-    order = np.concatenate(list(batches(idx, batch_size)))
+    order = np.concatenate(seen)
     accuracy, balanced = [], []
     for k, chunks in preds.items():
         pred, true = np.concatenate(chunks), labels[k][order]
