@@ -12,9 +12,11 @@ Usage::
     python benchmarks/bench_seed_iv_features.py [--subjects 5] [--configs a,b]
         [--set train.noise_std=0.3 ...] [--tag name] [--threads N] [--before]
 
-``--before`` runs the configs as they were before the fine-tuning and calibration
-regime (loss selection, no augmentation, every weight adapted for a fixed number of
-steps chosen on one held-out trial's loss), for the before/after table. Runs go to
+``--before`` runs the configs with the settings they had before the fine-tuning and
+calibration regime (no direct DE path, dropout 0.25, no weight decay, no augmentation,
+every weight adapted). It keeps today's step choice for calibration (left-out trials,
+no harm), so it is close to, not equal to, the code of that time (commit 542a438),
+which chose a fixed number of steps on one held-out trial's loss. Runs go to
 ``/tmp/eeg-emotion-bench/seed-iv-features/<tag>/``; a finished split is not run again.
 """
 
@@ -42,7 +44,8 @@ BEFORE = {"train.select_on": "loss", "train.encoder_lr_scale": 1.0, "train.noise
           "train.mixup_alpha": 0.0, "train.label_smoothing": 0.0,
           "train.channel_mask_ratio": 0.0, "train.weight_decay": 0.0,
           "adapt.fewshot_params": "all", "adapt.fewshot_shrinkage": 0.0,
-          "adapt.fewshot_lr": None, "model.hparams.dropout": 0.25}
+          "adapt.fewshot_lr": None, "model.hparams.dropout": 0.25,
+          "model.hparams.direct_de": False}
 ROOT = Path("/tmp/eeg-emotion-bench/seed-iv-features")
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
 

@@ -81,6 +81,13 @@ class MSMAECNN(EmotionModel):
         Classes of the session discriminator.
     mask_ratio : float
         Fraction of channels hidden at the single-channel masking scale.
+    direct_de : bool
+        The heads also see every channel's DE directly, each feature standardised with
+        its own running statistics (a linear path beside the encoder's embedding;
+        hidden channels read 0, their mean). With the
+        ~720 trial-level points of a SEED-IV subject, the pooled embedding alone drops
+        per-electrode detail that a linear read-out keeps; the encoder, pre-trained by
+        masked reconstruction as in the paper, adds what is non-linear on top.
     """
 
     name = "msmae-cnn"
@@ -90,7 +97,7 @@ class MSMAECNN(EmotionModel):
                  channels: Sequence[str] | None = None, branch_filters: int = 16,
                  embed_dim: int = 128, dropout: float = 0.25, de_segments: int = 1,
                  map_segments: int = 8, filter_s: float = 1.0, n_domains: int = 2,
-                 mask_ratio: float = 0.3) -> None:
+                 mask_ratio: float = 0.3, direct_de: bool = False) -> None:
         channels = default_channels(n_channels) if channels is None else [str(c) for c in
                                                                           channels]
         if len(channels) != n_channels:
@@ -105,10 +112,12 @@ class MSMAECNN(EmotionModel):
             raise ConfigError(f"msmae-cnn hparam dropout={dropout!r} must be in [0, 1)")
         if not isinstance(mask_ratio, int | float) or not 0.0 < mask_ratio < 1.0:
             raise ConfigError(f"msmae-cnn hparam mask_ratio={mask_ratio!r} must be in (0, 1)")
+        if not isinstance(direct_de, bool):
+            raise ConfigError(f"msmae-cnn hparam direct_de={direct_de!r} must be true or false")
         super().__init__(n_channels, sfreq, targets, channels=channels,
                          branch_filters=branch_filters, embed_dim=embed_dim, dropout=dropout,
                          de_segments=de_segments, map_segments=map_segments, filter_s=filter_s,
-                         n_domains=n_domains, mask_ratio=mask_ratio)
+                         n_domains=n_domains, mask_ratio=mask_ratio, direct_de=direct_de)
         self.channels = channels
         self.de_segments = de_segments
         self.map_segments = map_segments
@@ -136,7 +145,12 @@ class MSMAECNN(EmotionModel):
         self.embed = nn.Sequential(nn.Flatten(), nn.Linear(2 * f * 9, embed_dim), nn.ReLU())
         self.decoder = nn.Sequential(nn.Linear(2 * f + embed_dim, 64), nn.ReLU(),
                                      nn.Linear(64, nb))
-        self.heads = self.make_heads(embed_dim, float(dropout))
+        self.direct_de = direct_de
+        direct = n_channels * nb if direct_de else 0
+        # Each direct feature standardised with its own running statistics, as a
+        # logistic regression's scaler would (the encoder's input is standardised per band).
+        self.direct_norm = nn.BatchNorm1d(direct, affine=False) if direct_de else None
+        self.heads = self.make_heads(embed_dim + direct, float(dropout))
         self.discriminator = nn.Sequential(nn.Linear(embed_dim, 64), nn.ReLU(),
                                            nn.Linear(64, n_domains))
 
@@ -229,6 +243,11 @@ class MSMAECNN(EmotionModel):
     def embedding(self, x: Tensor, channel_mask: Tensor | None = None, *,
                   features: bool = False) -> Tensor:
         """Window embedding (batch, embed_dim) from raw windows or DE features."""
+        return self._encoded(x, channel_mask, features)[0]
+
+    def _encoded(self, x: Tensor, channel_mask: Tensor | None, features: bool
+                 ) -> tuple[Tensor, Tensor]:
+        """The embedding and the heads' input (the embedding, then the direct DE)."""
         if features:
             self._check_features(x)
             de = x
@@ -236,19 +255,25 @@ class MSMAECNN(EmotionModel):
             self.check_input(x)
             de = self.compute_de(x)
         present = self._present(channel_mask, x.shape[0], x.device)
-        z, _ = self.encode(self.normalize(de, present), ~present)
-        return z
+        z = self.normalize(de, present)
+        emb, _ = self.encode(z, ~present)
+        if not self.direct_de:
+            return emb, emb
+        direct = self.direct_norm(z.flatten(1)).view_as(z)
+        direct = torch.where(present.unsqueeze(-1), direct, torch.zeros((), dtype=z.dtype,
+                                                                        device=z.device))
+        return emb, torch.cat([emb, direct.flatten(1)], dim=1)
 
     # -- public entry points ---------------------------------------------------------------
     def forward(self, x: Tensor, channel_mask: Tensor | None = None) -> dict[str, Tensor]:
         """Logits per target from raw windows (batch, C, T); absent channels allowed."""
         self.check_input(x, channel_mask)
-        return self._classify(self.embedding(x, channel_mask))
+        return self._classify(self._encoded(x, channel_mask, False)[1])
 
     def forward_features(self, de: Tensor, channel_mask: Tensor | None = None
                          ) -> dict[str, Tensor]:
         """Logits per target from precomputed DE (batch, C, 5), e.g. SEED-IV ``de_LDS``."""
-        return self._classify(self.embedding(de, channel_mask, features=True))
+        return self._classify(self._encoded(de, channel_mask, True)[1])
 
     def _classify(self, z: Tensor) -> dict[str, Tensor]:
         return {name: head(z) for name, head in self.heads.items()}

@@ -123,6 +123,10 @@ class TrainSection:
     #: share of channels hidden at random in each training window (models that take
     #: missing channels: msmae-cnn), as MSMAE's pre-training masks them
     channel_mask_ratio: float = 0.0
+    #: average the weights over training steps (an exponential moving average with this
+    #: decay per step: 0.98 ~ the last 50 steps; 0 = off); validation, early stopping
+    #: and the kept model use the average
+    average_decay: float = 0.0
 
 
 @dataclass
@@ -351,6 +355,8 @@ def validate(cfg: TrainingConfig, where: str = "config") -> None:
     check_range(key("train.noise_std"), t.noise_std, 0.3, low=0.0, high=1e3)
     check_range(key("train.mixup_alpha"), t.mixup_alpha, 0.4, low=0.0, high=1e3)
     check_range(key("train.channel_mask_ratio"), t.channel_mask_ratio, 0.2, low=0.0, high=1.0,
+                high_open=True)
+    check_range(key("train.average_decay"), t.average_decay, 0.98, low=0.0, high=1.0,
                 high_open=True)
     check_positive(key("adapt.fewshot_lr"), cfg.adapt.fewshot_lr, 0.001)
     check_range(key("adapt.fewshot_shrinkage"), cfg.adapt.fewshot_shrinkage, 1.0, low=0.0,

@@ -24,6 +24,7 @@ from eeg_emotion.models.adaptation import domain_adversarial_loss
 from eeg_emotion.offline.train_config import TrainSection
 from eeg_emotion.offline.training import ddp
 from eeg_emotion.offline.training.accelerator import autocast, pinned, tune_for_fixed_shapes
+from eeg_emotion.offline.training.averaging import WeightAverage
 from eeg_emotion.offline.training.epochs import run_epochs
 
 log = logging.getLogger(__name__)
@@ -260,7 +261,9 @@ def fit(model: torch.nn.Module, X: np.ndarray, labels: Mapping[str, np.ndarray],
     Inside :func:`eeg_emotion.offline.training.ddp.trainings` every rank trains the
     model together (DistributedDataParallel, each rank its share of every epoch).
     ``settings.precision`` and ``settings.pin_memory``:
-    :mod:`eeg_emotion.offline.training.accelerator`.
+    :mod:`eeg_emotion.offline.training.accelerator`. With ``settings.average_decay`` the
+    weights validated and kept are an average over steps
+    (:mod:`eeg_emotion.offline.training.averaging`).
     """
     if len(fit_idx) == 0:
         raise ConfigError("no training samples in this split",
@@ -275,6 +278,7 @@ def fit(model: torch.nn.Module, X: np.ndarray, labels: Mapping[str, np.ndarray],
     opt = torch.optim.Adam(param_groups(model, settings.lr, settings.encoder_lr_scale),
                            lr=settings.lr, weight_decay=settings.weight_decay)
     augment = Augment(settings, X, fit_idx, labels, device, settings.seed)
+    averaged = WeightAverage(model, settings.average_decay) if settings.average_decay else None
     rng = np.random.default_rng(settings.seed)
     pin = pinned(device, settings.pin_memory)
     sharded = ddp.sharded_batches(fit_idx, settings.batch_size, settings.seed)
@@ -294,6 +298,8 @@ def fit(model: torch.nn.Module, X: np.ndarray, labels: Mapping[str, np.ndarray],
 
     def train_epoch() -> dict[str, float]:
         running, seen = torch.zeros((), dtype=torch.float64, device=device), 0  # no sync
+        if averaged is not None:
+            averaged.resume_training()
         for b in epoch_batches():
             if len(b) < 2 and len(fit_idx) > 1:
                 continue  # a batch of one breaks batch norm
@@ -303,8 +309,12 @@ def fit(model: torch.nn.Module, X: np.ndarray, labels: Mapping[str, np.ndarray],
             opt.zero_grad()
             loss.backward()
             opt.step()
+            if averaged is not None:
+                averaged.update()
             running += loss.detach().double() * len(b)
             seen += len(b)
+        if averaged is not None:
+            averaged.use_average()  # what validation scores and the best epoch keeps
         return {"train_loss": float(running) / max(seen, 1)}
 
     def validate() -> tuple[float, dict[str, float]]:

@@ -52,6 +52,7 @@ def saved(tmp_path):
     ("scalingnet", DEAP, {"dropout": 0.2, "n_levels": 4}),
     ("scalingnet-conv", CYTON, {}),
     ("msmae-cnn", CYTON, {"channels": list(CYTON)}),
+    ("msmae-cnn", CYTON, {"channels": list(CYTON), "direct_de": True}),
 ])
 def test_round_trip_same_outputs(tmp_path, name, channels, hp):
     torch.manual_seed(0)

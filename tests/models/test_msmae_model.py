@@ -76,6 +76,38 @@ def test_bad_feature_shape(binary_target):
         _model(binary_target).forward_features(torch.randn(2, 8, 4))
 
 
+def test_direct_de_heads_see_each_channel_and_ignore_absent_ones(binary_target):
+    model = _model(binary_target, direct_de=True).eval()
+    assert model.heads["band"][1].in_features == 128 + 8 * 5
+    de = torch.randn(4, 8, 5)
+    present = torch.ones(8, dtype=torch.bool)
+    present[2] = False
+    with torch.no_grad():
+        base = model.forward_features(de, channel_mask=present)["band"]
+        moved = de.clone()
+        moved[:, 2] += 50.0  # an absent channel's values reach neither path
+        torch.testing.assert_close(model.forward_features(moved, channel_mask=present)["band"],
+                                   base)
+        head = model.heads["band"][1]
+        head.weight[:, :128] = 0.0  # the direct path alone: a linear read-out of each channel
+        model.direct_norm.running_mean.normal_()
+        model.direct_norm.running_var.uniform_(0.5, 2.0)
+        z = (de - model.de_mean) / torch.sqrt(model.de_var + 1e-5)
+        norm = model.direct_norm
+        z = ((z.flatten(1) - norm.running_mean) / torch.sqrt(norm.running_var + norm.eps)
+             ).view_as(z)  # each feature standardised on its own, like the LR's scaler
+        z[:, 2] = 0.0
+        expected = z.flatten(1) @ head.weight[:, 128:].T + head.bias
+        torch.testing.assert_close(model.forward_features(de, channel_mask=present)["band"],
+                                   expected)
+
+
+def test_direct_de_off_by_default_and_checked(binary_target):
+    assert _model(binary_target).heads["band"][1].in_features == 128
+    with pytest.raises(ConfigError, match="direct_de"):
+        _model(binary_target, direct_de=1)
+
+
 # -- masks ---------------------------------------------------------------------------------
 def test_masks_cover_every_scale():
     channels = list(SEED_IV)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from eeg_emotion.models.checkpoint import load_checkpoint
 from eeg_emotion.offline.datasets.readers import open_dataset
 from eeg_emotion.offline.datasets.seed_iv import load_seed_iv_features
 from eeg_emotion.offline.synth.seed_iv import seed_iv_feature_arrays
-from eeg_emotion.offline.train_config import config_from_dict
+from eeg_emotion.offline.train_config import apply_override, config_from_dict, load_config
 from eeg_emotion.offline.training.run_data import load_run_data, session_keys
 from eeg_emotion.offline.training.run_folder import RunOptions
 from eeg_emotion.offline.training.sweep import run_config
@@ -146,3 +147,26 @@ def test_feature_configs_are_checked_before_any_data(seed_iv_dir):
     with pytest.raises(ConfigError, match="already is the Random Forest"):
         _cfg(model={"name": "random_forest"})
     assert open_dataset(seed_iv_dir).kind == "seed-iv"
+
+
+def test_shipped_calibrated_config_runs_with_its_levers(seed_iv_latent_dir, tmp_path):
+    path = Path(__file__).resolve().parents[3] / "configs" / (
+        "seed_iv_msmae_features_calibrated.toml")
+    cfg = load_config(path)
+    assert cfg.model.hparams["direct_de"] is True and cfg.model.hparams["dropout"] == 0.5
+    assert (cfg.train.weight_decay, cfg.train.noise_std, cfg.train.mixup_alpha,
+            cfg.train.label_smoothing) == (0.01, 0.3, 0.4, 0.1)
+    quick = {"train.epochs": 2, "pretrain.epochs": 1, "model.hparams.branch_filters": 4,
+             "model.hparams.embed_dim": 16, "baseline.n_estimators": 10,
+             "protocol.all_orderings": False, "train.final_model": False,
+             "train.average_decay": 0.9, "adapt.fewshot_steps": 3, "train.device": "cpu"}
+    for key, value in quick.items():
+        cfg = apply_override(cfg, key, value, "test")
+    run = _run(cfg, seed_iv_latent_dir, tmp_path)
+    folds = _folds(tmp_path)
+    assert run["n_folds"] == 3 == len(folds)  # one per subject
+    for fold in folds:
+        assert 0.0 <= fold["metrics"]["emotion"]["accuracy"] <= 1.0
+        info = fold["fewshot"]["joint"]
+        assert info["params"] == "heads" and 0 <= info["steps"] <= 3
+        assert info["heldout_accuracy_after"] >= info["heldout_accuracy_before"]
