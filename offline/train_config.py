@@ -164,6 +164,9 @@ class AdaptSection:
     fewshot_lr: float | None = None
     #: L2 pull toward the weights before adaptation (0 = none)
     fewshot_shrinkage: float = 0.0
+    #: when the few-shot trials teach the network: "after" training (the adaptation
+    #: above) or "train": they join the fine-tuning data, as the baselines use them
+    fewshot_mode: Literal["after", "train"] = "after"
     #: adversarial session alignment (gradient reversal + session discriminator)
     adversarial: bool = False
     adversarial_weight: float = 0.1

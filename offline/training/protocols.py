@@ -190,8 +190,10 @@ def run_protocol(cfg: TrainingConfig, data_path: str | Path, opts: RunOptions,
                      "discriminator)" + (" with unlabelled test-session windows"
                                          if cfg.pretrain.use_unlabelled_target else ""))
     if cfg.adapt.fewshot_trials:
+        how = ("joined to the fine-tuning data" if cfg.adapt.fewshot_mode == "train" else
+               "adapting the trained network")
         notes.append(f"few-shot adaptation on {cfg.adapt.fewshot_trials} labelled "
-                     "test-session trial(s) per subject, removed from the test set")
+                     f"test-session trial(s) per subject, removed from the test set ({how})")
     if not cfg.train.joint_targets and len(data.targets) > 1:
         notes.append("one model per target (cross-entropy of that target only); the final "
                      "model.pt for live use is one joint model with a head per target")

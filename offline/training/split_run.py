@@ -332,6 +332,9 @@ def run_split(cfg: TrainingConfig, data: RunData, split: sp.Split, opts: RunOpti
         fit_idx, val_idx = sp.inner_validation_split(
             split.train, _val_groups(cfg, data, split.train), cfg.train.val_fraction,
             cfg.train.seed, trial_id=data.trial_id)
+        adapt_idx = fewshot_idx
+        if cfg.adapt.fewshot_mode == "train":  # few-shot trials train with the rest
+            fit_idx, adapt_idx = np.union1d(fit_idx, fewshot_idx), None
         unlabelled = split.test if cfg.pretrain.use_unlabelled_target else None
         result["trials"].update(fit=_trials(data, fit_idx), val=_trials(data, val_idx))
         if pretrained is not None:
@@ -342,7 +345,7 @@ def run_split(cfg: TrainingConfig, data: RunData, split: sp.Split, opts: RunOpti
             model, info = _train_network(cfg, data, group, fit_idx, val_idx, device,
                                          opts.progress, f"{split.name}{suffix}",
                                          unlabelled=unlabelled, split=split,
-                                         fewshot_idx=fewshot_idx,
+                                         fewshot_idx=adapt_idx,
                                          pretrained=pretrained[0] if pretrained else None)
             if "pretrain_idx" in info:
                 result["trials"]["pretrain"] = _trials(data, info.pop("pretrain_idx"))

@@ -111,6 +111,19 @@ def test_per_subject_pang_setting_never_fine_tunes_on_the_test_session(seed_iv_d
     assert any("adaptation on 1 labelled" in n for n in run["notes"])
 
 
+def test_fewshot_trials_can_join_the_fine_tuning_data(seed_iv_dir, tmp_path):
+    cfg = _cfg(pretrain={"scope": "all_subjects"}, protocol={"per_subject": True},
+               adapt={"fewshot_trials": 1, "fewshot_mode": "train"})
+    run = _run(cfg, seed_iv_dir, tmp_path)
+    for fold in _folds(tmp_path):
+        trials = fold["trials"]
+        fewshot = set(trials["fewshot"])
+        assert len(fewshot) == 1 and fewshot <= set(trials["fit"])  # trained on, like the RF
+        assert not fewshot & set(trials["test"]) and not fewshot & set(trials["val"])
+        assert "fewshot" not in fold  # no adaptation after training
+    assert any("(joined to the fine-tuning data)" in n for n in run["notes"])
+
+
 def test_unlabelled_target_pretraining_is_allowed_only_when_asked(seed_iv_dir, tmp_path):
     cfg = _cfg(pretrain={"scope": "all_subjects", "use_unlabelled_target": True},
                protocol={"per_subject": True}, baseline={"compare": False})
