@@ -195,8 +195,8 @@ def fewshot_curve(model: EmotionModel, x: Tensor, y: Tensor | Mapping[str, Tenso
 
     def score() -> None:
         with torch.no_grad():
-            out = model.forward_features(val_x) if features else model(val_x)
-            loss = sum(F.cross_entropy(out[k], v) for k, v in val_y.items())  # _adapt_loss
+            out = _outputs(model, val_x, features)
+            loss = _summed_ce(out, val_y)
             acc = np.mean([float((out[k].argmax(1) == v).float().mean())
                            for k, v in val_y.items()])
         curve.append((float(loss), float(acc)))
@@ -252,7 +252,15 @@ def _check_adapt_args(model: EmotionModel, y: Mapping[str, Tensor], steps: objec
 
 def _adapt_loss(model: EmotionModel, xb: Tensor, yb: Mapping[str, Tensor],
                 features: bool) -> Tensor:
-    out = model.forward_features(xb) if features else model(xb)
+    return _summed_ce(_outputs(model, xb, features), yb)
+
+
+def _outputs(model: EmotionModel, xb: Tensor, features: bool) -> dict[str, Tensor]:
+    return model.forward_features(xb) if features else model(xb)
+
+
+def _summed_ce(out: Mapping[str, Tensor], yb: Mapping[str, Tensor]) -> Tensor:
+    """Cross-entropy summed over the targets in ``yb``."""
     return sum(F.cross_entropy(out[name], labels) for name, labels in yb.items())
 
 
