@@ -36,10 +36,11 @@ def smooth_causal(x: np.ndarray, kind: str) -> np.ndarray:
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def _feature_model(path: Path, smoothing: str = "lds", session_norm: bool = False) -> Path:
+def _feature_model(path: Path, smoothing: str = "lds", session_norm: bool = False,
+                   direct_de: bool = False) -> Path:
     torch.manual_seed(0)
     model = build_model("msmae-cnn", 62, 200.0, [seed_iv_target()], channels=list(SEED_IV),
-                        branch_filters=4, embed_dim=16)
+                        branch_filters=4, embed_dim=16, direct_de=direct_de)
     model.eval()
     contract = feature_contract("de_LDS", session_norm=session_norm, session_norm_warmup=3)
     contract = dataclasses.replace(
@@ -108,7 +109,7 @@ def test_live_de_equals_offline_de_window_for_window_on_a_replay(tmp_path, one_t
 
 def test_live_with_fewer_channels_masks_them_and_says_how_many(tmp_path, publishers,
                                                                stream_name, capsys):
-    model = _feature_model(tmp_path / "m.pt")
+    model = _feature_model(tmp_path / "m.pt", direct_de=True)  # as the shipped configs train
     labels = ",".join(SEED_IV[:20])
     publishers.start(stream_name, channels=20, labels=labels, sfreq=200.0, seconds=12,
                      chunk=20, wait=10)
