@@ -6,7 +6,11 @@ raw stream and JSON markers on the stream's clock:
 its category), ``stimulus_end``, ``rating`` (valence, arousal, dominance on 1-9)
 and ``block_end``. A block counts as finished once its rating is recorded; a
 killed session keeps its finished blocks and ``--resume`` runs the rest. A block
-whose stimulus period the stream dropped out of is run again.
+is run again when the stream dropped out of it: a gap in the timestamps, the stream
+lost (the block is cut short and the session waits up to :data:`STREAM_WAIT_S` for
+it to come back, then stops with the rated blocks kept), or fewer than
+:data:`MIN_SAMPLE_SHARE` of the stimulus period's samples arrived. No block is rated
+over a stretch the recording does not hold.
 :mod:`eeg_emotion.offline.datasets.calibration_folders` reads the folder as a dataset.
 """
 
@@ -37,6 +41,12 @@ log = logging.getLogger(__name__)
 
 #: raw seconds kept for the signal-quality view
 QUALITY_S = 2.0
+
+
+#: how long a session waits for a lost stream to come back before it stops
+STREAM_WAIT_S = 60.0
+#: a block is run again when fewer than this share of its stimulus samples arrived
+MIN_SAMPLE_SHARE = 0.5
 
 
 class CalibrationStopped(EEGEmotionError):
@@ -131,6 +141,16 @@ class SessionRecorder:
         self._thread = threading.Thread(target=self._loop.run, name="calibration-recorder",
                                         daemon=True)
 
+    @property
+    def connected(self) -> bool:
+        """False while the stream is lost (the loop is reconnecting)."""
+        return self._loop.connected
+
+    @property
+    def samples(self) -> int:
+        """Raw samples recorded so far."""
+        return self._loop.raw_samples
+
     def _alive(self) -> bool:
         return self._running.is_set() and self.failure is None
 
@@ -172,24 +192,66 @@ class SessionRecorder:
         return channel_quality(self.info.eeg_channels, raw[self._eeg_rows])
 
 
+def _stopped(rec: SessionRecorder, stop: threading.Event) -> None:
+    """Raise the recording's failure, or :class:`CalibrationStopped` when asked to stop."""
+    rec.check()
+    if stop.is_set():
+        raise CalibrationStopped("the calibration was stopped",
+                                 "continue it later with --resume")
+
+
 def _wait(seconds: float, rec: SessionRecorder, frontend: FrontEnd,
-          stop: threading.Event, tick_s: float = 0.25) -> None:
+          stop: threading.Event, tick_s: float = 0.25) -> bool:
+    """Let a phase run for ``seconds``; False as soon as the stream is lost (cut short)."""
     end = time.monotonic() + seconds
     while True:
-        rec.check()
-        if stop.is_set():
-            raise CalibrationStopped("the calibration was stopped",
-                                     "continue it later with --resume")
+        _stopped(rec, stop)
+        if not rec.connected:
+            return False
         left = end - time.monotonic()
         frontend.tick(max(left, 0.0), rec.quality())
         if left <= 0:
-            return
+            return True
         time.sleep(min(tick_s, left))
+
+
+def _dropout(rec: SessionRecorder, n_gaps: int, stayed_up: bool, got: int,
+             seconds: float) -> str:
+    """Why a block's recording cannot be used ("" when it can)."""
+    if not stayed_up:
+        return "the stream was lost"
+    if len(rec.gaps) > n_gaps:
+        return "the stream dropped out"
+    expected = seconds * rec.info.sfreq
+    if got < MIN_SAMPLE_SHARE * expected:
+        return f"only {got} of ~{expected:.0f} samples arrived"
+    return ""
+
+
+def _await_stream(rec: SessionRecorder, frontend: FrontEnd, stop: threading.Event,
+                  wait_s: float, tick_s: float = 0.25) -> None:
+    """Wait until the lost stream is back; raise :class:`StreamError` after ``wait_s``."""
+    if rec.connected:
+        return
+    frontend.message(f"waiting up to {wait_s:.0f} s for stream {rec.info.name!r} to come "
+                     "back (check the headset and its streaming program)")
+    end = time.monotonic() + wait_s
+    while not rec.connected:
+        _stopped(rec, stop)
+        if time.monotonic() >= end:
+            raise StreamError(
+                f"stream {rec.info.name!r} was lost during calibration and did not come "
+                f"back within {wait_s:.0f} s",
+                "check the headset and its streaming program; the rated blocks are kept "
+                "and the printed --resume command runs the rest")
+        time.sleep(tick_s)
+    frontend.message(f"stream {rec.info.name!r} is back")
 
 
 def run_session(folder: CalibrationFolder, session: int, source: Source, frontend: FrontEnd,
                 stop: threading.Event | None = None,
-                on_block: Callable[[int], None] | None = None) -> dict[int, dict[str, float]]:
+                on_block: Callable[[int], None] | None = None,
+                stream_wait_s: float = STREAM_WAIT_S) -> dict[int, dict[str, float]]:
     """Run the unfinished blocks of one session into a new recording part.
 
     Parameters
@@ -205,6 +267,8 @@ def run_session(folder: CalibrationFolder, session: int, source: Source, fronten
         Set it (a signal handler, a closed window) to end after recording what is done.
     on_block : callable | None
         Called with each block's index once it is rated (tests use it).
+    stream_wait_s : float
+        How long to wait for a lost stream before stopping (the rated blocks kept).
 
     Returns
     -------
@@ -245,19 +309,23 @@ def run_session(folder: CalibrationFolder, session: int, source: Source, fronten
             n_gaps = len(rec.gaps)
             rec.marker("rest_start", block=block.index, seconds=block.rest_s)
             frontend.show(block, "rest", block.rest_s, len(done), len(blocks))
-            _wait(block.rest_s, rec, frontend, stop)
-            s = block.stimulus
-            rec.marker("stimulus_start", block=block.index, category=s.category,
-                       kind=s.kind, stimulus=s.text if s.kind == "prompt" else s.path,
-                       seconds=s.seconds)
-            frontend.show(block, "stimulus", s.seconds, len(done), len(blocks))
-            _wait(s.seconds, rec, frontend, stop)
-            rec.marker("stimulus_end", block=block.index)
-            if len(rec.gaps) > n_gaps:  # the stream dropped during the block: run it again
-                rec.marker("block_repeat", block=block.index, reason="gap in the stream")
-                frontend.message(f"the stream dropped during block {block.index + 1}; it "
-                                 "will be run again")
+            up, got, s = _wait(block.rest_s, rec, frontend, stop), 0, block.stimulus
+            if up:
+                rec.marker("stimulus_start", block=block.index, category=s.category,
+                           kind=s.kind, stimulus=s.text if s.kind == "prompt" else s.path,
+                           seconds=s.seconds)
+                frontend.show(block, "stimulus", s.seconds, len(done), len(blocks))
+                first = rec.samples
+                up = _wait(s.seconds, rec, frontend, stop)
+                got = rec.samples - first
+                rec.marker("stimulus_end", block=block.index)
+            problem = _dropout(rec, n_gaps, up, got, s.seconds)
+            if problem:  # nothing is rated over a stretch the recording lacks
+                rec.marker("block_repeat", block=block.index, reason=problem)
+                frontend.message(f"{problem} during block {block.index + 1}; it will be "
+                                 "run again")
                 queue.append(block)
+                _await_stream(rec, frontend, stop, stream_wait_s)
                 continue
             ratings = check_rating(block.index, frontend.rate(block))
             rec.marker("rating", block=block.index, labels=ratings)

@@ -28,8 +28,14 @@ ROOT = Path(__file__).resolve().parents[3]
 MUSE = ROOT / "tests" / "data" / "muse" / "muse_biopsykit_30s.csv.gz"
 
 
-def muse_xdf(path: Path, write_xdf, source_id: str, seconds: float = 12.0) -> Path:
-    """A LabRecorder-like file of the real Muse recording, PPG and trial markers."""
+def muse_xdf(path: Path, write_xdf, source_id: str, seconds: float = 12.0,
+             name: str = "Muse") -> Path:
+    """A LabRecorder-like file of the real Muse recording, PPG and trial markers.
+
+    ``name`` is the recorded stream name (muselsl's is "Muse"); a test that replays
+    under the recorded name passes a unique one, so that a concurrent test's
+    ``--stream Muse`` never takes its stream.
+    """
     with gzip.open(MUSE, "rt") as f:
         rows = np.loadtxt(f, delimiter=",", skiprows=1)
     n = int(seconds * 256)
@@ -38,10 +44,10 @@ def muse_xdf(path: Path, write_xdf, source_id: str, seconds: float = 12.0) -> Pa
     marks = [json.dumps({"event": e, "trial": 0, "labels": labels})
              for e in ("trial_start", "trial_end")]
     return write_xdf(path, [
-        dict(name="Muse", type="PPG", source_id=source_id, sfreq=64, fmt="float32",
+        dict(name=name, type="PPG", source_id=source_id, sfreq=64, fmt="float32",
              channels=[{"label": f"PPG{i}", "unit": "mmHg", "type": "PPG"} for i in (1, 2, 3)],
              data=np.zeros((3, n // 4)), timestamps=5000.0 + np.arange(n // 4) / 64),
-        dict(name="Muse", type="EEG", source_id=source_id, sfreq=256, fmt="float32",
+        dict(name=name, type="EEG", source_id=source_id, sfreq=256, fmt="float32",
              manufacturer="Muse",
              channels=[{"label": lab, "unit": "microvolts", "type": "EEG"}
                        for lab in ("TP9", "AF7", "AF8", "TP10", "Right AUX")],
@@ -98,12 +104,13 @@ def test_replay_xdf_keeps_the_recorded_stream_and_name_overrides(tmp_path, write
 
 def test_replay_xdf_uses_the_recorded_names_by_default(tmp_path, write_xdf):
     sid = f"Muse00:{uuid.uuid4().hex[:8]}"
-    path = muse_xdf(tmp_path / "muse.xdf", write_xdf, sid, seconds=4.0)
+    recorded = f"Muse-{uuid.uuid4().hex[:8]}"
+    path = muse_xdf(tmp_path / "muse.xdf", write_xdf, sid, seconds=4.0, name=recorded)
     proc = _replay(path, "--wait", "10", "--duration", "2")
     src = LSLSource(sid)  # the EEG and PPG streams share the source id: EEG is taken
     try:
         info = src.open(timeout=10.0)
-        assert info.name == "Muse" and src._stream_info.type() == "EEG"
+        assert info.name == recorded and src._stream_info.type() == "EEG"
     finally:
         src.close()
         proc.wait(30)
