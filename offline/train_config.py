@@ -127,6 +127,10 @@ class TrainSection:
     #: decay per step: 0.98 ~ the last 50 steps; 0 = off); validation, early stopping
     #: and the kept model use the average
     average_decay: float = 0.0
+    #: fine-tune this many copies from the same start, each early-stopped on its own
+    #: held-out trials (the first on the run's inner split), and keep the average of
+    #: their weights (a model soup; 1 = one fine-tune)
+    soup: int = 1
 
 
 @dataclass
@@ -337,6 +341,7 @@ def validate(cfg: TrainingConfig, where: str = "config") -> None:
         check_count(key(name), value, example, minimum=0 if "patience" in name else 1)
     check_count(key("adapt.fewshot_trials"), cfg.adapt.fewshot_trials, 4, minimum=0)
     check_count(key("protocol.max_splits"), p.max_splits, 1)
+    check_count(key("train.soup"), t.soup, 3)
     check_count(key("baseline.max_depth"), cfg.baseline.max_depth, 8)
     check_positive(key("train.lr"), t.lr, 0.001)
     check_positive(key("pretrain.lr"), cfg.pretrain.lr, 0.001)

@@ -53,3 +53,21 @@ class WeightAverage:
         if self._own is not None:
             self.model.load_state_dict(self._own)
             self._own = None
+
+
+@torch.no_grad()
+def average_states(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    """The uniform average of several state dicts of one architecture (a model soup).
+
+    Floating-point entries are averaged; the others (counters such as batch norm's
+    ``num_batches_tracked``) are taken from the first state.
+    """
+    if not states:
+        raise ValueError("no states to average")
+    out = {}
+    for key, first in states[0].items():
+        if first.is_floating_point():
+            out[key] = torch.stack([s[key] for s in states]).mean(dim=0)
+        else:
+            out[key] = first.clone()
+    return out

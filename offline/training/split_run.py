@@ -10,6 +10,7 @@ checkpoints). A split whose JSON exists is read back, not run again.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from pathlib import Path
@@ -24,6 +25,7 @@ from eeg_emotion.models.adaptation import fewshot_adapt, fewshot_curve
 from eeg_emotion.models.checkpoint import CheckpointMeta, save_checkpoint
 from eeg_emotion.offline.train_config import TrainingConfig
 from eeg_emotion.offline.training import splits as sp
+from eeg_emotion.offline.training.averaging import average_states
 from eeg_emotion.offline.training.baselines import fit_predict_baseline
 from eeg_emotion.offline.training.metrics import classification_metrics
 from eeg_emotion.offline.training.pretrain import pretrain
@@ -164,13 +166,51 @@ def _train_network(cfg: TrainingConfig, data: RunData, group: list, fit_idx: np.
                                     pin_memory=cfg.train.pin_memory)
         info["pretrain_idx"] = pre_idx
     labels = {t.name: data.labels[t.name] for t in group}
-    res = fit(model, data.X, labels, fit_idx, val_idx, cfg.train, device=device,
-              progress=progress, desc=desc, adversarial=adversarial, features=features)
-    info.update(history=res.history, best_epoch=res.best_epoch,
-                train_seconds=res.train_seconds, stopped_early=res.stopped_early)
+    info.update(_fine_tune(cfg, data, model, labels, fit_idx, val_idx, device, progress, desc,
+                           adversarial))
     if fewshot_idx is not None and len(fewshot_idx):
         info["fewshot"] = _fewshot_adapt(cfg, data, model, group, fewshot_idx, device)
     return model, info
+
+
+def _fine_tune(cfg: TrainingConfig, data: RunData, model: torch.nn.Module,
+               labels: dict[str, np.ndarray], fit_idx: np.ndarray, val_idx: np.ndarray,
+               device: torch.device, progress: bool, desc: str,
+               adversarial: AdversarialSpec | None) -> dict[str, Any]:
+    """Fine-tune ``model`` in place, once or as a soup of ``train.soup`` copies.
+
+    Every copy starts from the model's current weights (pre-trained encoder, heads
+    seeded alike). The first is early-stopped on the run's inner split; copy k on
+    its own held-out trials of the same training data (seed + k), with its own batch
+    order. The kept weights are the copies' average: the epoch each copy stops at,
+    and the trials it learns, swing with a handful of held-out trials, and averaging
+    smooths that out. Test trials are never used. Returns what the run records.
+    """
+    start = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    pool = np.union1d(fit_idx, val_idx)
+    members, states, seconds = [], [], 0.0
+    for k in range(cfg.train.soup):
+        if k:
+            fit_idx, val_idx = sp.inner_validation_split(
+                pool, _val_groups(cfg, data, pool), cfg.train.val_fraction,
+                cfg.train.seed + k, trial_id=data.trial_id)
+            model.load_state_dict(start)
+        res = fit(model, data.X, labels, fit_idx, val_idx,
+                  dataclasses.replace(cfg.train, seed=cfg.train.seed + k), device=device,
+                  progress=progress, desc=desc if not k else f"{desc} soup {k + 1}",
+                  adversarial=adversarial, features=data.features_only)
+        seconds += res.train_seconds
+        if not k:
+            info: dict[str, Any] = {"history": res.history, "best_epoch": res.best_epoch,
+                                    "stopped_early": res.stopped_early}
+        if cfg.train.soup > 1:
+            states.append({n: v.detach().clone() for n, v in model.state_dict().items()})
+            members.append({"best_epoch": res.best_epoch, "val": _trials(data, val_idx)})
+    if states:
+        model.load_state_dict(average_states(states))
+        info["soup"] = members
+    info["train_seconds"] = seconds
+    return info
 
 
 def _fewshot_adapt(cfg: TrainingConfig, data: RunData, model: torch.nn.Module, group: list,
@@ -358,6 +398,8 @@ def run_split(cfg: TrainingConfig, data: RunData, split: sp.Split, opts: RunOpti
             result["history"][suffix.lstrip("_") or "joint"] = info["history"]
             result["train_seconds"] += info["train_seconds"]
             result["inference_seconds"] += secs
+            if "soup" in info:
+                result.setdefault("soup", {})[suffix.lstrip("_") or "joint"] = info["soup"]
             for key in ("pretrain", "fewshot"):
                 if key in info:
                     result.setdefault(key, {})[suffix.lstrip("_") or "joint"] = {

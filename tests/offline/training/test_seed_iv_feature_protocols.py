@@ -183,3 +183,28 @@ def test_shipped_calibrated_config_runs_with_its_levers(seed_iv_latent_dir, tmp_
         info = fold["fewshot"]["joint"]
         assert info["params"] == "heads" and 0 <= info["steps"] <= 3
         assert info["heldout_accuracy_after"] >= info["heldout_accuracy_before"]
+
+
+def test_a_soup_averages_fine_tunes_early_stopped_on_their_own_training_trials(
+        seed_iv_dir, tmp_path):
+    train = {"epochs": 3, "patience": 2}
+    one = _run(_cfg(train=train), seed_iv_dir, tmp_path, "one")
+    soup = _run(_cfg(train={**train, "soup": 3}), seed_iv_dir, tmp_path, "soup")
+    assert one["n_folds"] == soup["n_folds"] == 1
+    (f1,), (fs,) = _folds(tmp_path, "one"), _folds(tmp_path, "soup")
+    members = fs["soup"]["joint"]
+    assert len(members) == 3 and "soup" not in f1
+    # the first copy is the plain fine-tune; the others hold out other training trials
+    assert members[0]["val"] == f1["trials"]["val"] and \
+        members[0]["best_epoch"] == f1["best_epoch"]["emotion"]
+    training = set(fs["trials"]["fit"]) | set(fs["trials"]["val"])
+    held = {tuple(m["val"]) for m in members}
+    assert len(held) > 1
+    for m in members:
+        assert set(m["val"]) <= training and not set(m["val"]) & set(fs["trials"]["test"])
+    w1 = load_checkpoint(tmp_path / "one" / "folds" / f"{f1['name']}.pt").model.state_dict()
+    ws = load_checkpoint(tmp_path / "soup" / "folds" / f"{fs['name']}.pt").model.state_dict()
+    head = next(k for k in w1 if k.startswith("heads."))
+    assert not np.allclose(w1[head].numpy(), ws[head].numpy())  # the average was kept
+    with pytest.raises(ConfigError, match=r"train\.soup"):
+        _cfg(train={"soup": 0})

@@ -8,7 +8,7 @@ import torch
 
 from eeg_emotion.models import build_model
 from eeg_emotion.offline.train_config import TrainSection
-from eeg_emotion.offline.training.averaging import WeightAverage
+from eeg_emotion.offline.training.averaging import WeightAverage, average_states
 from eeg_emotion.offline.training.trainer import Augment, evaluate_loss, fit
 from eeg_emotion.targets import deap_targets
 
@@ -100,3 +100,13 @@ def test_fit_keeps_the_averaged_weights_it_validated(rng):
     differ = [not torch.equal(a, b) for a, b in zip(net.state_dict().values(),
                                                      plain.state_dict().values(), strict=True)]
     assert any(differ)
+
+
+def test_a_soup_is_the_mean_of_the_weights_and_keeps_counters():
+    a = {"w": torch.tensor([1.0, 3.0]), "n": torch.tensor(4)}
+    b = {"w": torch.tensor([3.0, 5.0]), "n": torch.tensor(9)}
+    out = average_states([a, b])
+    assert torch.equal(out["w"], torch.tensor([2.0, 4.0])) and int(out["n"]) == 4
+    assert torch.equal(a["w"], torch.tensor([1.0, 3.0]))  # the members are left as they were
+    with pytest.raises(ValueError, match="no states"):
+        average_states([])
